@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// Entry point of the `backsplit` CLI: compiles the TypeScript sources on the fly
+// (ts-node, transpile-only, CommonJS) and hands over to lib/cli/main.ts.
+'use strict';
+const path = require('path');
+require('ts-node').register({
+  transpileOnly: true,
+  project: path.join(__dirname, '..', 'tsconfig.json'),
+  compilerOptions: { module: 'commonjs' },
+});
+const { main } = require('../lib/cli/main');
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`backsplit: ${err && err.stack ? err.stack : err}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,90 @@
+/**
+ * A small strict argument parser for the `backsplit` CLI.
+ *
+ * Every subcommand declares its flags; anything undeclared, a missing value or a
+ * missing required flag is a UsageError, which the dispatcher turns into the
+ * usage text and exit code 2.
+ */
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface FlagSpec {
+  /** 'boolean' flags take no value; 'string' and 'number' take one. */
+  type: 'boolean' | 'string' | 'number';
+  required?: boolean;
+  description?: string;
+}
+
+export type FlagSpecs = Record<string, FlagSpec>;
+
+export interface ParsedArgs {
+  flags: Record<string, string | number | boolean | undefined>;
+  positionals: string[];
+}
+
+/**
+ * Parse `argv` (without the subcommand) against `specs`.
+ * Accepts `--name value`, `--name=value` and boolean `--name`.
+ */
+export function parseArgs(argv: string[], specs: FlagSpecs, maxPositionals = Infinity): ParsedArgs {
+  const flags: ParsedArgs['flags'] = {};
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+      const spec = specs[name];
+      if (!spec) throw new UsageError(`unknown flag --${name}`);
+      if (spec.type === 'boolean') {
+        if (eq >= 0) throw new UsageError(`flag --${name} takes no value`);
+        flags[name] = true;
+        continue;
+      }
+      let value: string | undefined;
+      if (eq >= 0) value = arg.slice(eq + 1);
+      else {
+        value = argv[i + 1];
+        i++;
+      }
+      if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new UsageError(`flag --${name} needs a value`);
+      if (spec.type === 'number') {
+        const num = Number(value);
+        if (!Number.isFinite(num)) throw new UsageError(`flag --${name} needs a number, got '${value}'`);
+        flags[name] = num;
+      } else {
+        flags[name] = value;
+      }
+    } else if (arg.startsWith('-') && arg.length > 1 && !/^-\d/.test(arg)) {
+      throw new UsageError(`unknown flag ${arg}`);
+    } else {
+      positionals.push(arg);
+    }
+  }
+  for (const [name, spec] of Object.entries(specs)) {
+    if (spec.required && flags[name] === undefined) throw new UsageError(`missing required flag --${name}`);
+  }
+  if (positionals.length > maxPositionals) {
+    throw new UsageError(`unexpected argument '${positionals[maxPositionals]}'`);
+  }
+  return { flags, positionals };
+}
+
+/** One `backsplit <name>` subcommand. */
+export interface Command {
+  name: string;
+  summary: string;
+  /** Usage lines shown on error and by `backsplit help <name>`. */
+  usage: string;
+  /** Returns the process exit code. Throw UsageError for bad arguments. */
+  run(argv: string[]): Promise<number>;
+}
