@@ -1,0 +1,89 @@
+/**
+ * `npm run notebooks:run [-- <files>] [--timeout S] [--out DIR]`: execute
+ * notebooks headless (no Python, no Jupyter) and end with "N passed, N failed".
+ * With no files, every notebooks/*.ipynb runs, in name order.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseArgs, UsageError } from '../cli/args';
+import { runNotebook } from './runner';
+
+const USAGE = `usage: npm run notebooks:run -- [notebook.ipynb ...] [--timeout <seconds per cell>] [--out <dir>] [--smoke]
+  Runs each notebook in a fresh project-local tslab kernel; executed copies go to build/notebooks/.
+  --smoke sets BACKSPLIT_SMOKE=1 (small mode), as npm run notebooks:smoke does.`;
+
+export async function notebooksMain(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs(argv, {
+      timeout: { type: 'number' },
+      out: { type: 'string' },
+      smoke: { type: 'boolean' },
+      help: { type: 'boolean' },
+    });
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`${e.message}\n${USAGE}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (args.flags.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const root = path.resolve(__dirname, '..', '..');
+  let files = args.positionals;
+  if (files.length === 0) {
+    const dir = path.join(root, 'notebooks');
+    files = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.ipynb'))
+      .sort()
+      .map((f) => path.join(dir, f));
+  }
+  const missing = files.filter((f) => !fs.existsSync(f));
+  if (missing.length) {
+    process.stderr.write(`notebook not found: ${missing.join(', ')}\n`);
+    return 2;
+  }
+  const env: NodeJS.ProcessEnv = {};
+  if (args.flags.smoke) env.BACKSPLIT_SMOKE = '1';
+  const smoke = args.flags.smoke || process.env.BACKSPLIT_SMOKE === '1';
+  process.stdout.write(`running ${files.length} notebook(s)${smoke ? ' in small mode (BACKSPLIT_SMOKE=1)' : ''}\n`);
+  let passed = 0;
+  let failed = 0;
+  const tty = process.stdout.isTTY;
+  for (const file of files) {
+    const name = path.relative(process.cwd(), file);
+    const res = await runNotebook(file, {
+      cellTimeoutS: (args.flags.timeout as number | undefined) ?? 600,
+      outDir: args.flags.out ? path.resolve(args.flags.out as string) : undefined,
+      env,
+      onCell: tty ? (m) => process.stdout.write(`\r  ${name}: ${m}   `) : undefined,
+    });
+    if (tty) process.stdout.write('\r\x1b[K');
+    if (res.ok) {
+      passed++;
+      process.stdout.write(`PASS ${name} (${res.executedCells} cells, ${res.seconds.toFixed(1)} s)\n`);
+    } else {
+      failed++;
+      const f = res.failure!;
+      const excerpt = f.source.split('\n').slice(0, 8).map((l) => `  | ${l}`).join('\n');
+      process.stdout.write(`FAIL ${name} at cell ${f.cellIndex} (${res.seconds.toFixed(1)} s)\n${excerpt}\n  error:\n${f.error.split('\n').map((l) => `    ${l}`).join('\n')}\n`);
+    }
+    if (res.outputPath) process.stdout.write(`  executed copy: ${path.relative(process.cwd(), res.outputPath)}\n`);
+  }
+  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+  return failed > 0 ? 1 : 0;
+}
+
+if (require.main === module) {
+  notebooksMain(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`${err && err.stack ? err.stack : err}\n`);
+      process.exit(1);
+    },
+  );
+}

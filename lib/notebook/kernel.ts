@@ -1,0 +1,325 @@
+/**
+ * A minimal Jupyter kernel client for the project-local tslab kernel: starts
+ * the kernel as a child process, executes code over ZeroMQ and collects the
+ * outputs in nbformat 4 shape. No Python, no Jupyter.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import * as zmq from 'zeromq';
+import { ConnectionInfo, JupyterMessage, decodeMessage, encodeMessage, newMessage } from './protocol';
+
+/** One nbformat-4 output. */
+export type CellOutput =
+  | { output_type: 'stream'; name: 'stdout' | 'stderr'; text: string }
+  | { output_type: 'display_data'; data: Record<string, unknown>; metadata: Record<string, unknown> }
+  | { output_type: 'execute_result'; data: Record<string, unknown>; metadata: Record<string, unknown>; execution_count: number | null }
+  | { output_type: 'error'; ename: string; evalue: string; traceback: string[] };
+
+export interface ExecuteResult {
+  status: 'ok' | 'error' | 'timeout';
+  executionCount: number | null;
+  outputs: CellOutput[];
+  /** Error text when status is not ok. */
+  error?: string;
+  seconds: number;
+}
+
+export const KERNEL_DIR = path.resolve(__dirname, '..', '..', 'jupyter', 'kernels', 'backsplit-tslab');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export interface KernelOptions {
+  /** Extra environment for the kernel process. */
+  env?: NodeJS.ProcessEnv;
+  /** Seconds to wait for the kernel to answer kernel_info. */
+  startTimeoutS?: number;
+}
+
+export class KernelClient {
+  private child?: ChildProcess;
+  private shell?: zmq.Dealer;
+  private iopub?: zmq.Subscriber;
+  private conn?: ConnectionInfo;
+  private connFile?: string;
+  private session = randomBytes(8).toString('hex');
+  private iopubQueue: JupyterMessage[] = [];
+  private iopubWaiters: (() => void)[] = [];
+  private shellReplies = new Map<string, JupyterMessage>();
+  private shellWaiters: (() => void)[] = [];
+  private closed = false;
+  private childExit?: string;
+  private stderrTail = '';
+
+  async start(opts: KernelOptions = {}): Promise<void> {
+    const ports = [] as number[];
+    for (let i = 0; i < 5; i++) ports.push(await freePort());
+    this.conn = {
+      transport: 'tcp',
+      ip: '127.0.0.1',
+      shell_port: ports[0],
+      iopub_port: ports[1],
+      stdin_port: ports[2],
+      control_port: ports[3],
+      hb_port: ports[4],
+      key: randomBytes(16).toString('hex'),
+      signature_scheme: 'hmac-sha256',
+      kernel_name: 'backsplit-tslab',
+    };
+    this.connFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'backsplit-kernel-')), 'connection.json');
+    fs.writeFileSync(this.connFile, JSON.stringify(this.conn), { mode: 0o600 });
+    this.child = spawn(process.execPath, [path.join(KERNEL_DIR, 'launch.js'), this.connFile], {
+      env: { ...process.env, ...(opts.env || {}) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout?.on('data', () => undefined);
+    this.child.stderr?.on('data', (d: Buffer) => {
+      this.stderrTail = (this.stderrTail + d.toString()).slice(-4000);
+    });
+    this.child.on('exit', (code, signal) => {
+      this.childExit = `kernel process exited (code ${code}, signal ${signal})`;
+      this.wakeAll();
+    });
+
+    this.shell = new zmq.Dealer({ linger: 0 });
+    this.shell.connect(`tcp://127.0.0.1:${this.conn.shell_port}`);
+    this.iopub = new zmq.Subscriber({ linger: 0 });
+    this.iopub.connect(`tcp://127.0.0.1:${this.conn.iopub_port}`);
+    this.iopub.subscribe();
+    void this.pump(this.shell, (m) => {
+      const id = m.parent_header.msg_id;
+      if (id) this.shellReplies.set(id, m);
+      this.shellWaiters.splice(0).forEach((w) => w());
+    });
+    void this.pump(this.iopub, (m) => {
+      this.iopubQueue.push(m);
+      this.iopubWaiters.splice(0).forEach((w) => w());
+    });
+
+    // Ask for kernel_info until it answers and iopub delivers (ZeroMQ's slow joiner).
+    const deadline = Date.now() + (opts.startTimeoutS ?? 60) * 1000;
+    for (;;) {
+      if (this.childExit) throw new Error(`${this.childExit} during start-up:\n${this.stderrTail}`);
+      if (Date.now() > deadline) throw new Error(`kernel did not start within ${opts.startTimeoutS ?? 60} s:\n${this.stderrTail}`);
+      const req = newMessage(this.session, 'kernel_info_request', {});
+      await this.shell.send(encodeMessage(this.conn.key, req));
+      const reply = await this.waitShell(req.header.msg_id, 2000);
+      if (reply && this.iopubQueue.some((m) => m.parent_header.msg_id === req.header.msg_id)) {
+        this.iopubQueue = [];
+        return;
+      }
+      await sleep(100);
+    }
+  }
+
+  private async pump(sock: zmq.Dealer | zmq.Subscriber, onMessage: (m: JupyterMessage) => void): Promise<void> {
+    try {
+      for await (const frames of sock) {
+        try {
+          onMessage(decodeMessage(this.conn!.key, frames as Buffer[]));
+        } catch {
+          // A malformed message cannot belong to our requests; ignore it.
+        }
+      }
+    } catch {
+      // Socket closed.
+    }
+  }
+
+  private wakeAll(): void {
+    this.shellWaiters.splice(0).forEach((w) => w());
+    this.iopubWaiters.splice(0).forEach((w) => w());
+  }
+
+  private async waitShell(msgId: string, timeoutMs: number): Promise<JupyterMessage | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.shellReplies.has(msgId)) {
+      const left = deadline - Date.now();
+      if (left <= 0 || this.childExit) return undefined;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.shellWaiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    const reply = this.shellReplies.get(msgId);
+    this.shellReplies.delete(msgId);
+    return reply;
+  }
+
+  private async nextIopub(timeoutMs: number): Promise<JupyterMessage | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.iopubQueue.length === 0) {
+      const left = deadline - Date.now();
+      if (left <= 0 || this.childExit) return undefined;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.iopubWaiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    return this.iopubQueue.shift();
+  }
+
+  /**
+   * Execute `code` and collect its outputs until the kernel is idle again.
+   * On timeout the kernel is interrupted (SIGINT) and the result is 'timeout'.
+   */
+  async execute(code: string, timeoutS: number, opts: { silent?: boolean } = {}): Promise<ExecuteResult> {
+    if (!this.shell || !this.conn) throw new Error('kernel not started');
+    const t0 = Date.now();
+    const req = newMessage(this.session, 'execute_request', {
+      code,
+      silent: !!opts.silent,
+      store_history: !opts.silent,
+      user_expressions: {},
+      allow_stdin: false,
+      stop_on_error: true,
+    });
+    const id = req.header.msg_id;
+    await this.shell.send(encodeMessage(this.conn.key, req));
+    const outputs: CellOutput[] = [];
+    let executionCount: number | null = null;
+    let idle = false;
+    let errorText: string | undefined;
+    const deadline = t0 + timeoutS * 1000;
+    while (!idle) {
+      const msg = await this.nextIopub(Math.max(0, deadline - Date.now()));
+      if (!msg) {
+        if (this.childExit) {
+          return { status: 'error', executionCount, outputs, error: `${this.childExit}\n${this.stderrTail}`, seconds: (Date.now() - t0) / 1000 };
+        }
+        this.child?.kill('SIGINT');
+        // Give the kernel a moment to report the interruption, then give up on this cell.
+        const settle = Date.now() + 5000;
+        while (Date.now() < settle) {
+          const m = await this.nextIopub(settle - Date.now());
+          if (!m) break;
+          if (m.parent_header.msg_id === id && m.header.msg_type === 'status' && m.content.execution_state === 'idle') break;
+        }
+        return { status: 'timeout', executionCount, outputs, error: `cell timed out after ${timeoutS} s`, seconds: (Date.now() - t0) / 1000 };
+      }
+      if (msg.parent_header.msg_id !== id) continue;
+      const c = msg.content;
+      switch (msg.header.msg_type) {
+        case 'stream': {
+          const last = outputs[outputs.length - 1];
+          if (last && last.output_type === 'stream' && last.name === c.name) last.text += c.text;
+          else outputs.push({ output_type: 'stream', name: c.name, text: c.text });
+          break;
+        }
+        case 'display_data':
+          outputs.push({ output_type: 'display_data', data: c.data, metadata: c.metadata || {} });
+          break;
+        case 'execute_result':
+          executionCount = c.execution_count ?? executionCount;
+          outputs.push({ output_type: 'execute_result', data: c.data, metadata: c.metadata || {}, execution_count: c.execution_count ?? null });
+          break;
+        case 'error':
+          outputs.push({ output_type: 'error', ename: c.ename, evalue: c.evalue, traceback: c.traceback || [] });
+          errorText = [`${c.ename}: ${c.evalue}`, ...(c.traceback || [])].join('\n');
+          break;
+        case 'execute_input':
+          executionCount = c.execution_count ?? executionCount;
+          break;
+        case 'status':
+          if (c.execution_state === 'idle') idle = true;
+          break;
+        default:
+          break;
+      }
+    }
+    const reply = await this.waitShell(id, 5000);
+    if (reply && reply.content.status === 'aborted') {
+      return { status: 'error', executionCount, outputs, error: 'the kernel aborted this request (an earlier cell failed)', seconds: (Date.now() - t0) / 1000 };
+    }
+    if (reply) {
+      executionCount = reply.content.execution_count ?? executionCount;
+      if (reply.content.status === 'error' && !errorText && reply.content.ename) {
+        errorText = `${reply.content.ename}: ${reply.content.evalue}`;
+      }
+    }
+    // tslab reports compile errors and some exceptions only as stderr text, with
+    // an execute_reply that has no ename/evalue: use that text as the error.
+    if (reply && reply.content.status === 'error' && (!errorText || !reply.content.ename)) {
+      const stderr = outputs
+        .filter((o) => o.output_type === 'stream' && o.name === 'stderr')
+        .map((o) => (o as { text: string }).text)
+        .join('');
+      errorText = stderr.trim() || errorText || 'the cell failed without an error message';
+    }
+    return {
+      status: errorText || (reply && reply.content.status === 'error') ? 'error' : 'ok',
+      executionCount,
+      outputs,
+      error: errorText,
+      seconds: (Date.now() - t0) / 1000,
+    };
+  }
+
+  /** Errors recorded by the launcher outside any cell since the last call. */
+  async takeAsyncErrors(): Promise<string[]> {
+    const marker = '__BACKSPLIT_ASYNC_ERRORS__';
+    const res = await this.execute(
+      `console.log('${marker}' + JSON.stringify(((globalThis as any).__backsplitAsyncErrors || []).splice(0)))`,
+      30,
+    );
+    for (const out of res.outputs) {
+      if (out.output_type !== 'stream') continue;
+      const line = out.text.split('\n').find((l) => l.startsWith(marker));
+      if (line) {
+        try {
+          return (JSON.parse(line.slice(marker.length)) as unknown[]).map(String);
+        } catch {
+          return [`could not read async errors from the kernel: ${line}`];
+        }
+      }
+    }
+    return [`could not query async errors (${res.status}): ${res.error ?? 'no answer'}`];
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      if (this.shell && this.conn && !this.childExit) {
+        const req = newMessage(this.session, 'shutdown_request', { restart: false });
+        await this.shell.send(encodeMessage(this.conn.key, req));
+        await this.waitShell(req.header.msg_id, 2000);
+      }
+    } catch {
+      // The kernel may already be gone.
+    }
+    this.shell?.close();
+    this.iopub?.close();
+    if (this.child && !this.childExit) {
+      this.child.kill('SIGTERM');
+      const t = setTimeout(() => this.child?.kill('SIGKILL'), 3000);
+      await new Promise<void>((r) => (this.childExit ? r() : this.child!.once('exit', () => r())));
+      clearTimeout(t);
+    }
+    if (this.connFile) fs.rmSync(path.dirname(this.connFile), { recursive: true, force: true });
+  }
+}
