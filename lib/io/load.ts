@@ -1,0 +1,64 @@
+/**
+ * Loading an image together with its label map: both read, the label map made an
+ * integer volume, and the two grids checked against each other with the file names in
+ * the error. This is the entry point dataset loaders use for one case.
+ */
+import { NiftiError } from './errors';
+import { readNifti, ReadNiftiOptions } from './nifti';
+import { assertSameGrid, GridTolerance } from './ops';
+import { LabelVolume, Vec3, Volume } from './volume';
+
+/**
+ * Return `v` as an integer label volume. Integer-typed volumes are returned as they are;
+ * float volumes (masks are often stored as float32 0/1) are converted when every voxel
+ * is a finite whole number: to Uint8Array when all fit in 0..255, Int16Array when they
+ * fit in int16, Int32Array otherwise.
+ * @param name file or volume name for the error message
+ * @throws NiftiError 'bad-volume' naming the first voxel that is not a whole number
+ */
+export function asLabelVolume(v: Volume, name: string): LabelVolume {
+  const d = v.data;
+  if (!(d instanceof Float32Array || d instanceof Float64Array)) return v as LabelVolume;
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < d.length; i++) {
+    const x = d[i];
+    if (!(Math.round(x) === x) || Math.abs(x) > 2 ** 31 - 1) {
+      const [nx, ny] = v.dims;
+      throw new NiftiError(
+        name,
+        'bad-volume',
+        `a label map must hold whole numbers, voxel (${i % nx}, ${Math.floor(i / nx) % ny}, ${Math.floor(i / (nx * ny))}) is ${x}`,
+      );
+    }
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  const data = lo >= 0 && hi <= 255 ? Uint8Array.from(d) : lo >= -32768 && hi <= 32767 ? Int16Array.from(d) : Int32Array.from(d);
+  return { data, dims: [...v.dims] as Vec3, spacing: [...v.spacing] as Vec3, affine: v.affine.map((r) => [...r]) };
+}
+
+/** Options of readImageWithLabel. */
+export interface ReadImageWithLabelOptions extends ReadNiftiOptions {
+  /** Grid tolerances (see assertSameGrid). */
+  gridTolerance?: GridTolerance;
+}
+
+/**
+ * Read an image and its label map and check they share a grid.
+ * @example const { image, label } = readImageWithLabel('FLAIR.nii.gz', 'gt.nii.gz');
+ * @param imagePath image file (.nii / .nii.gz)
+ * @param labelPath label file on the same grid
+ * @param options reader options for the image (volumeIndex, allowNonFinite), grid tolerance
+ * @throws NiftiError for unreadable files or non-integer labels; GridMismatchError naming both files
+ */
+export function readImageWithLabel(
+  imagePath: string,
+  labelPath: string,
+  options: ReadImageWithLabelOptions = {},
+): { image: Volume; label: LabelVolume } {
+  const image = readNifti(imagePath, options).volume;
+  const label = asLabelVolume(readNifti(labelPath).volume, labelPath);
+  assertSameGrid(image, label, [imagePath, labelPath], options.gridTolerance);
+  return { image, label };
+}

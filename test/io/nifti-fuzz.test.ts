@@ -1,0 +1,179 @@
+/**
+ * Fuzz test of the reader: seeded random mutations (byte flips, truncations, garbage in
+ * header fields, garbage extensions) of valid small files, as .nii and as .nii.gz
+ * (mutating the decompressed bytes and re-compressing, or the compressed stream itself).
+ * The reader must return a consistent volume or throw NiftiError with an anticipated
+ * reason (never 'unexpected', never a raw RangeError/TypeError), and never hang.
+ */
+import * as fs from 'fs';
+import * as zlib from 'zlib';
+import { describe, expect, it } from 'vitest';
+import { parseNifti } from '../../lib/io/nifti';
+import { NiftiError } from '../../lib/io/errors';
+import { seededRandom } from '../../data-scripts/fixtures/ts-written-cases';
+import { fixturePath, reference } from './helpers';
+
+const ITERATIONS = 6000;
+const SEED = 20261127;
+
+type Field = { off: number; kind: 'i16' | 'i32' | 'i64' | 'f32' | 'f64' | 'u8' };
+
+const N1_FIELDS: Field[] = [
+  { off: 0, kind: 'i32' },
+  ...Array.from({ length: 8 }, (_, i) => ({ off: 40 + 2 * i, kind: 'i16' as const })),
+  { off: 70, kind: 'i16' },
+  { off: 72, kind: 'i16' },
+  ...Array.from({ length: 8 }, (_, i) => ({ off: 76 + 4 * i, kind: 'f32' as const })),
+  { off: 108, kind: 'f32' },
+  { off: 112, kind: 'f32' },
+  { off: 116, kind: 'f32' },
+  { off: 252, kind: 'i16' },
+  { off: 254, kind: 'i16' },
+  ...Array.from({ length: 18 }, (_, i) => ({ off: 256 + 4 * i, kind: 'f32' as const })),
+  ...Array.from({ length: 4 }, (_, i) => ({ off: 344 + i, kind: 'u8' as const })),
+  ...Array.from({ length: 4 }, (_, i) => ({ off: 348 + i, kind: 'u8' as const })),
+];
+
+const N2_FIELDS: Field[] = [
+  { off: 0, kind: 'i32' },
+  ...Array.from({ length: 8 }, (_, i) => ({ off: 4 + i, kind: 'u8' as const })),
+  { off: 12, kind: 'i16' },
+  { off: 14, kind: 'i16' },
+  ...Array.from({ length: 8 }, (_, i) => ({ off: 16 + 8 * i, kind: 'i64' as const })),
+  ...Array.from({ length: 8 }, (_, i) => ({ off: 104 + 8 * i, kind: 'f64' as const })),
+  { off: 168, kind: 'i64' },
+  { off: 176, kind: 'f64' },
+  { off: 184, kind: 'f64' },
+  { off: 344, kind: 'i32' },
+  { off: 348, kind: 'i32' },
+  ...Array.from({ length: 18 }, (_, i) => ({ off: 352 + 8 * i, kind: 'f64' as const })),
+];
+
+function pick<T>(rnd: () => number, xs: readonly T[]): T {
+  return xs[Math.floor(rnd() * xs.length)];
+}
+
+function garbage(rnd: () => number, b: Uint8Array, f: Field, le: boolean): void {
+  if (f.off + 8 > b.length) return;
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const special = [0, 1, -1, 2, 3, 4, 7, 8, 16, 255, 348, 352, 540, 32767, -32768, 65535, 2 ** 31 - 1, -(2 ** 31)];
+  const intVal = () => (rnd() < 0.6 ? pick(rnd, special) : Math.floor((rnd() - 0.5) * 2 ** 16));
+  const floatVal = () => pick(rnd, [NaN, Infinity, -Infinity, 0, -0, 1, -1, 0.5, 1e30, -1e30, 1e-30, 352, 352.5, (rnd() - 0.5) * 1e4]);
+  switch (f.kind) {
+    case 'u8': b[f.off] = Math.floor(rnd() * 256); break;
+    case 'i16': v.setInt16(f.off, intVal(), le); break;
+    case 'i32': v.setInt32(f.off, intVal(), le); break;
+    case 'i64': v.setBigInt64(f.off, BigInt(rnd() < 0.2 ? pick(rnd, [2 ** 40, -(2 ** 40), 2 ** 53 + 2]) : intVal()), le); break;
+    case 'f32': v.setFloat32(f.off, floatVal(), le); break;
+    case 'f64': v.setFloat64(f.off, floatVal(), le); break;
+  }
+}
+
+/** One random mutation of uncompressed NIfTI bytes; returns a short description. */
+function mutateRaw(rnd: () => number, src: Uint8Array, version: 1 | 2, le: boolean): { bytes: Uint8Array; what: string } {
+  const r = rnd();
+  if (r < 0.3) {
+    const b = Uint8Array.from(src);
+    const k = 1 + Math.floor(rnd() * 8);
+    const pos: number[] = [];
+    for (let i = 0; i < k; i++) {
+      const p = rnd() < 0.7 ? Math.floor(rnd() * Math.min(b.length, version === 1 ? 352 : 544)) : Math.floor(rnd() * b.length);
+      b[p] ^= 1 + Math.floor(rnd() * 255);
+      pos.push(p);
+    }
+    return { bytes: b, what: `flip bytes ${pos.join(',')}` };
+  }
+  if (r < 0.45) {
+    const n = Math.floor(rnd() * src.length);
+    return { bytes: src.slice(0, n), what: `truncate to ${n}` };
+  }
+  if (r < 0.9) {
+    const b = Uint8Array.from(src);
+    const fields = version === 1 ? N1_FIELDS : N2_FIELDS;
+    const k = 1 + Math.floor(rnd() * 3);
+    const offs: number[] = [];
+    for (let i = 0; i < k; i++) {
+      const f = pick(rnd, fields);
+      garbage(rnd, b, f, le);
+      offs.push(f.off);
+    }
+    return { bytes: b, what: `garbage at ${offs.join(',')}` };
+  }
+  // an extension flag with a random (possibly negative) extension size
+  const b = Uint8Array.from(src);
+  const hdr = version === 1 ? 348 : 540;
+  if (b.length >= hdr + 12) {
+    b[hdr] = 1;
+    new DataView(b.buffer).setInt32(hdr + 4, pick(rnd, [-16, -32, 0, 16, 32, 1 << 30, -(1 << 30)]), le);
+  }
+  return { bytes: b, what: 'extension garbage' };
+}
+
+interface Seed {
+  name: string;
+  raw: Uint8Array;
+  version: 1 | 2;
+  le: boolean;
+}
+
+function loadSeeds(): Seed[] {
+  const keys = Object.keys(reference.files).filter((k) => !k.startsWith('shared/'));
+  return keys.map((k) => {
+    const file = fs.readFileSync(fixturePath(k));
+    const raw = k.endsWith('.gz') ? new Uint8Array(zlib.gunzipSync(file)) : new Uint8Array(file);
+    const ref = reference.files[k];
+    return { name: k, raw, version: ref.version, le: ref.endianness === 'little' };
+  });
+}
+
+describe('reader fuzz', () => {
+  it(`${ITERATIONS} seeded mutations: returns or throws NiftiError only`, () => {
+    const seeds = loadSeeds();
+    expect(seeds.length).toBeGreaterThanOrEqual(20);
+    const rnd = seededRandom(SEED);
+    const outcomes: Record<string, number> = {};
+    const failures: string[] = [];
+    const t0 = Date.now();
+    let slowest = 0;
+    for (let it = 0; it < ITERATIONS; it++) {
+      const seed = seeds[it % seeds.length];
+      const gz = rnd() < 0.5;
+      let bytes: Uint8Array;
+      let what: string;
+      if (gz && rnd() < 0.5) {
+        // mutate the compressed stream itself
+        const comp = Uint8Array.from(zlib.gzipSync(seed.raw, { level: 1 }));
+        const m = mutateRaw(rnd, comp, seed.version, seed.le);
+        bytes = m.bytes;
+        what = 'gz-stream ' + m.what;
+      } else {
+        const m = mutateRaw(rnd, seed.raw, seed.version, seed.le);
+        bytes = gz ? zlib.gzipSync(m.bytes, { level: 1 }) : m.bytes;
+        what = m.what;
+      }
+      const name = `${seed.name}#${it}${gz ? '.nii.gz' : '.nii'}`;
+      const t = Date.now();
+      try {
+        const { volume, header } = parseNifti(bytes, name);
+        const ok = volume.data.length === volume.dims[0] * volume.dims[1] * volume.dims[2] && header.dims.slice(0, 3).every((d, i) => d === volume.dims[i]);
+        if (!ok) failures.push(`${name} (${what}): inconsistent volume`);
+        outcomes.ok = (outcomes.ok ?? 0) + 1;
+      } catch (e) {
+        if (!(e instanceof NiftiError)) failures.push(`${name} (${what}): raw ${(e as Error).name}: ${(e as Error).message}`);
+        else if (e.reason === 'unexpected') failures.push(`${name} (${what}): ${e.message}`);
+        else outcomes[e.reason] = (outcomes[e.reason] ?? 0) + 1;
+      }
+      slowest = Math.max(slowest, Date.now() - t);
+    }
+    const elapsed = Date.now() - t0;
+    console.log(`fuzz: ${ITERATIONS} mutations in ${elapsed} ms (slowest ${slowest} ms):`, JSON.stringify(outcomes));
+    expect(failures.slice(0, 10)).toEqual([]);
+    expect(elapsed).toBeLessThan(20_000);
+    expect(slowest).toBeLessThan(2_000);
+    // the mutations exercise both paths and several kinds of error
+    expect(outcomes.ok ?? 0).toBeGreaterThan(ITERATIONS * 0.05);
+    for (const reason of ['magic', 'truncated-data', 'gzip', 'bad-dims', 'unsupported-datatype', 'bad-header']) {
+      expect(outcomes[reason] ?? 0, `outcome ${reason}`).toBeGreaterThan(0);
+    }
+  });
+});
