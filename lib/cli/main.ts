@@ -3,9 +3,10 @@
  * Unknown subcommands and bad flags print usage and exit with code 2.
  */
 import { Command, UsageError } from './args';
+import { evalCommand } from './commands/eval';
 import { infoCommand } from './commands/info';
 
-export const commands: Command[] = [infoCommand];
+export const commands: Command[] = [infoCommand, evalCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

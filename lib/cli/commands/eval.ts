@@ -1,0 +1,118 @@
+/**
+ * `backsplit eval`: every lesion metric of one predicted mask against one
+ * reference mask, read from NIfTI files (any non-zero voxel is lesion).
+ * `--json` prints exactly one JSON object (see EvalJson in lib/eval/evaluate);
+ * without it a readable summary is printed.
+ */
+import { Command, UsageError, parseArgs } from '../args';
+import { readNifti } from '../../io/nifti';
+import { CaseEvaluation, EvaluationOptions, evaluateSegmentation, toEvalJson } from '../../eval/evaluate';
+import { DEFAULT_BIN_EDGES_ML, validateBinEdges } from '../../eval/bins';
+import type { Connectivity } from '../../eval/components';
+
+const USAGE = [
+  'usage: backsplit eval --pred <nii> --ref <nii> [--tolerance-mm 1] [--connectivity 26] [--json]',
+  '                      [--bins-ml 0.1,1,10] [--dilation-voxels 0]',
+  '',
+  'Compares a predicted lesion mask with a reference mask on the same grid',
+  '(any non-zero voxel is lesion) and prints Dice, IoU, precision, recall,',
+  'HD95, NSD at the tolerance, ASSD, lesion detection (TP/FP/FN, F1),',
+  'per-lesion Dice and volume, and per-volume-bin detection.',
+  '',
+  'options:',
+  '  --pred <nii>            predicted mask (.nii or .nii.gz)',
+  '  --ref <nii>             reference mask on the same grid',
+  '  --tolerance-mm <mm>     NSD tolerance (default 1)',
+  '  --connectivity <n>      lesion connectivity: 6, 18 or 26 (default 26)',
+  '  --bins-ml <edges>       inner lesion-volume bin edges in mL (default 0.1,1,10)',
+  '  --dilation-voxels <k>   BraTS-2023-style matching: merge reference lesions whose',
+  '                          k-step 18-neighbour dilations touch (default 0 = off)',
+  '  --json                  print one JSON object instead of the summary',
+  '',
+  'Conventions: docs/metrics.md.',
+].join('\n');
+
+function parseBinEdges(text: string): number[] {
+  const parts = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const edges = parts.map(Number);
+  if (edges.length === 0 || edges.some((e) => !Number.isFinite(e))) {
+    throw new UsageError(`--bins-ml needs comma-separated numbers in mL, got '${text}'`);
+  }
+  try {
+    validateBinEdges(edges);
+  } catch (err) {
+    throw new UsageError(`--bins-ml: ${(err as Error).message}`);
+  }
+  return edges;
+}
+
+function fmt(x: number | null, digits = 4): string {
+  return x === null ? 'n/a' : x.toFixed(digits);
+}
+
+/** Human-readable summary of one evaluation. */
+export function formatEvaluation(e: CaseEvaluation, predPath: string, refPath: string): string {
+  const o = e.overlap, s = e.surface, l = e.lesions;
+  const lines = [
+    `prediction  ${predPath}`,
+    `reference   ${refPath}`,
+    `voxels      predicted ${o.predVoxels}, reference ${o.refVoxels}, overlap ${o.tpVoxels}`,
+    `overlap     Dice ${fmt(o.dice)}  IoU ${fmt(o.iou)}  precision ${fmt(o.precision)}  recall ${fmt(o.recall)}`,
+    `surface     HD95 ${fmt(s.hd95Mm, 2)} mm  NSD@${s.toleranceMm} mm ${fmt(s.nsd)}  ASSD ${fmt(s.assdMm, 2)} mm`,
+    `lesions     TP ${l.tp}  FP ${l.fp}  FN ${l.fn}  F1 ${fmt(l.f1)}  (${l.connectivity}-connectivity` +
+      `${l.dilationVoxels > 0 ? `, dilation matching ${l.dilationVoxels}` : ''})`,
+    '',
+    'reference lesion volume   n  detected  mean Dice',
+  ];
+  for (const b of e.bins) {
+    const range = Number.isFinite(b.hiMl) ? `[${b.loMl}, ${b.hiMl}) mL` : `>= ${b.loMl} mL`;
+    lines.push(`${range.padEnd(22)} ${String(b.n).padStart(4)}  ${String(b.detected).padStart(8)}  ${fmt(b.meanDice).padStart(9)}`);
+  }
+  return lines.join('\n');
+}
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'lesion metrics of a predicted mask against a reference (Dice, HD95, NSD, lesion F1, size bins)',
+  usage: USAGE,
+  async run(argv: string[]): Promise<number> {
+    const { flags } = parseArgs(
+      argv,
+      {
+        pred: { type: 'string', required: true, description: 'predicted mask' },
+        ref: { type: 'string', required: true, description: 'reference mask' },
+        'tolerance-mm': { type: 'number' },
+        connectivity: { type: 'number' },
+        'bins-ml': { type: 'string' },
+        'dilation-voxels': { type: 'number' },
+        json: { type: 'boolean' },
+      },
+      0,
+    );
+    const predPath = flags.pred as string;
+    const refPath = flags.ref as string;
+    const connectivity = (flags.connectivity as number | undefined) ?? 26;
+    if (connectivity !== 6 && connectivity !== 18 && connectivity !== 26) {
+      throw new UsageError(`--connectivity must be 6, 18 or 26, got ${connectivity}`);
+    }
+    const toleranceMm = (flags['tolerance-mm'] as number | undefined) ?? 1;
+    if (toleranceMm < 0) throw new UsageError(`--tolerance-mm must be >= 0, got ${toleranceMm}`);
+    const dilationVoxels = (flags['dilation-voxels'] as number | undefined) ?? 0;
+    if (!Number.isInteger(dilationVoxels) || dilationVoxels < 0) {
+      throw new UsageError(`--dilation-voxels must be an integer >= 0, got ${dilationVoxels}`);
+    }
+    const options: EvaluationOptions = {
+      toleranceMm,
+      connectivity: connectivity as Connectivity,
+      dilationVoxels,
+      binEdgesMl: flags['bins-ml'] !== undefined ? parseBinEdges(flags['bins-ml'] as string) : [...DEFAULT_BIN_EDGES_ML],
+    };
+
+    const pred = readNifti(predPath).volume;
+    const ref = readNifti(refPath).volume;
+    const evaluation = evaluateSegmentation(pred, ref, options, { pred: predPath, ref: refPath });
+    if (flags.json) process.stdout.write(JSON.stringify(toEvalJson(evaluation)) + '\n');
+    else process.stdout.write(formatEvaluation(evaluation, predPath, refPath) + '\n');
+    return 0;
+  },
+};

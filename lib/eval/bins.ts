@@ -1,0 +1,83 @@
+/**
+ * Small-lesion stratification: reference lesions grouped by volume (mL), with
+ * per-bin detection rate and mean per-lesion Dice. This is where BackSplit's
+ * claimed gain (small lesions) shows up, so it is reported separately from
+ * the case-level numbers.
+ *
+ * Bins are half-open [lo, hi): with the default edges 0.1, 1, 10 mL they are
+ * [0, 0.1), [0.1, 1), [1, 10) and [10, ∞). The mean Dice of a bin averages the
+ * per-lesion Dice of all its reference lesions, missed ones counting 0; it is
+ * null for an empty bin, as is the detection rate.
+ */
+
+/** Default inner bin edges in mL: < 0.1, 0.1–1, 1–10, > 10. */
+export const DEFAULT_BIN_EDGES_ML: readonly number[] = [0.1, 1, 10];
+
+/** What a bin needs from a reference lesion. */
+export interface BinnableLesion {
+  volumeMl: number;
+  detected: boolean;
+  dice: number;
+}
+
+/** Results for one volume bin. */
+export interface LesionBin {
+  /** lower edge, mL (inclusive) */
+  loMl: number;
+  /** upper edge, mL (exclusive); Infinity for the last bin */
+  hiMl: number;
+  /** reference lesions in the bin */
+  n: number;
+  /** of which detected */
+  detected: number;
+  /** detected / n; null when n = 0 */
+  detectionRate: number | null;
+  /** mean per-lesion Dice (missed lesions count 0); null when n = 0 */
+  meanDice: number | null;
+}
+
+/**
+ * Check bin edges: finite, > 0, strictly increasing.
+ * @throws RangeError naming the offending edge
+ */
+export function validateBinEdges(edgesMl: readonly number[]): void {
+  for (let e = 0; e < edgesMl.length; e++) {
+    const x = edgesMl[e];
+    if (!Number.isFinite(x) || x <= 0) throw new RangeError(`bin edges: edge ${e} must be a finite volume > 0 mL, got ${x}`);
+    if (e > 0 && x <= edgesMl[e - 1]) {
+      throw new RangeError(`bin edges must increase strictly: edge ${e} (${x} mL) <= edge ${e - 1} (${edgesMl[e - 1]} mL)`);
+    }
+  }
+}
+
+/**
+ * Per-bin lesion counts, detection rate and mean Dice.
+ * @param lesions reference lesions (from one case, or pooled across cases)
+ * @param edgesMl inner bin edges in mL (default [0.1, 1, 10]); k edges give k + 1 bins
+ * @example
+ * smallLesionBins([{ volumeMl: 0.05, detected: false, dice: 0 }])[0] // { loMl: 0, hiMl: 0.1, n: 1, detected: 0, ... }
+ */
+export function smallLesionBins(lesions: readonly BinnableLesion[], edgesMl: readonly number[] = DEFAULT_BIN_EDGES_ML): LesionBin[] {
+  validateBinEdges(edgesMl);
+  const bounds = [0, ...edgesMl, Infinity];
+  const bins: LesionBin[] = [];
+  for (let b = 0; b + 1 < bounds.length; b++) {
+    bins.push({ loMl: bounds[b], hiMl: bounds[b + 1], n: 0, detected: 0, detectionRate: null, meanDice: null });
+  }
+  const diceSum = new Float64Array(bins.length);
+  for (const lesion of lesions) {
+    let b = 0;
+    while (b + 1 < bins.length && lesion.volumeMl >= bins[b].hiMl) b++;
+    bins[b].n++;
+    if (lesion.detected) bins[b].detected++;
+    diceSum[b] += lesion.dice;
+  }
+  for (let b = 0; b < bins.length; b++) {
+    const bin = bins[b];
+    if (bin.n > 0) {
+      bin.detectionRate = bin.detected / bin.n;
+      bin.meanDice = diceSum[b] / bin.n;
+    }
+  }
+  return bins;
+}

@@ -1,0 +1,101 @@
+/**
+ * FROC-style detection curve: lesion sensitivity against false-positive
+ * lesions per case as the probability threshold of a lesion map varies. At a
+ * threshold t the prediction is `probability >= t`; lesions, matching, TP, FP
+ * and FN follow the lesion-wise conventions of ./lesions (any overlap detects
+ * a reference lesion; a predicted component overlapping none is a FP).
+ * Counts are pooled over cases: sensitivity = ΣTP / Σ(TP + FN), FP per case =
+ * ΣFP / cases.
+ *
+ * A size subset (`minVolumeMl`, `maxVolumeMl`) restricts which reference
+ * lesions enter the sensitivity (e.g. lesions < 1 mL); false positives are
+ * always all false-positive components, whatever their size.
+ */
+import type { Connectivity } from './components';
+import { lesionWiseMetrics } from './lesions';
+import type { MaskVolume } from './evaluate';
+import { assertSameGrid, checkGrid } from './mask';
+
+/** One case: the model's lesion probability map and the reference mask. */
+export interface DetectionCase {
+  caseId: string;
+  /** lesion probability (or score) per voxel */
+  probability: MaskVolume;
+  /** reference mask (non-zero = lesion) */
+  ref: MaskVolume;
+}
+
+/** One operating point. */
+export interface DetectionPoint {
+  threshold: number;
+  /** ΣFP / number of cases */
+  fpPerCase: number;
+  /** ΣTP / Σ(TP + FN) over the reference lesions in the size subset; null when there is none */
+  sensitivity: number | null;
+  tp: number;
+  fp: number;
+  fn: number;
+  cases: number;
+}
+
+/** Options for {@link detectionCurve}. */
+export interface DetectionCurveOptions {
+  /** lesion connectivity (default 26) */
+  connectivity?: Connectivity;
+  /** BraTS-style dilation matching iterations (default 0 = off) */
+  dilationVoxels?: number;
+  /** only reference lesions with volume >= this many mL count in the sensitivity (default 0) */
+  minVolumeMl?: number;
+  /** only reference lesions with volume < this many mL count (default Infinity) */
+  maxVolumeMl?: number;
+}
+
+/**
+ * Detection curve over thresholds, pooled over cases.
+ * @param cases probability maps with their reference masks (same grid per case)
+ * @param thresholds probability thresholds (any order; points are returned in this order)
+ * @param options connectivity, dilation matching, lesion size subset
+ * @example
+ * const points = detectionCurve(cases, [0.1, 0.3, 0.5, 0.7, 0.9], { maxVolumeMl: 1 });
+ */
+export function detectionCurve(
+  cases: readonly DetectionCase[],
+  thresholds: readonly number[],
+  options: DetectionCurveOptions = {},
+): DetectionPoint[] {
+  if (cases.length === 0) throw new RangeError('detectionCurve: no cases given');
+  if (thresholds.length === 0 || thresholds.some((t) => !Number.isFinite(t))) {
+    throw new RangeError(`detectionCurve: thresholds must be finite numbers, got [${thresholds.join(', ')}]`);
+  }
+  const minMl = options.minVolumeMl ?? 0;
+  const maxMl = options.maxVolumeMl ?? Infinity;
+  if (!(minMl < maxMl)) throw new RangeError(`detectionCurve: minVolumeMl (${minMl}) must be below maxVolumeMl (${maxMl})`);
+  const totals = thresholds.map((threshold) => ({ threshold, tp: 0, fp: 0, fn: 0 }));
+  for (const c of cases) {
+    assertSameGrid(c.probability, c.ref, `case ${c.caseId} probability map`, `case ${c.caseId} reference`);
+    checkGrid(c.ref, c.ref.data.length, `case ${c.caseId} reference`);
+    checkGrid(c.probability, c.probability.data.length, `case ${c.caseId} probability map`);
+    const grid = { dims: c.ref.dims, spacing: c.ref.spacing };
+    const prob = c.probability.data;
+    const pred = new Uint8Array(prob.length);
+    thresholds.forEach((t, ti) => {
+      for (let v = 0; v < prob.length; v++) pred[v] = prob[v] >= t ? 1 : 0;
+      const m = lesionWiseMetrics(pred, c.ref.data, grid, { connectivity: options.connectivity, dilationVoxels: options.dilationVoxels });
+      for (const l of m.reference) {
+        if (l.volumeMl < minMl || l.volumeMl >= maxMl) continue;
+        if (l.detected) totals[ti].tp++;
+        else totals[ti].fn++;
+      }
+      totals[ti].fp += m.fp;
+    });
+  }
+  return totals.map((t) => ({
+    threshold: t.threshold,
+    fpPerCase: t.fp / cases.length,
+    sensitivity: t.tp + t.fn > 0 ? t.tp / (t.tp + t.fn) : null,
+    tp: t.tp,
+    fp: t.fp,
+    fn: t.fn,
+    cases: cases.length,
+  }));
+}

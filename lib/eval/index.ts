@@ -1,0 +1,37 @@
+/**
+ * lib/eval — every metric a lesion paper reports, with the project's
+ * conventions (docs/metrics.md): overlap (Dice, IoU, precision, recall),
+ * surface distances (exact EDT in mm; HD95, NSD, ASSD), lesion-wise detection
+ * and per-lesion Dice (connected components), small-lesion bins, per-class
+ * Dice of auxiliary classes (kept separate), and paired BackSplit-vs-binary
+ * comparisons (bootstrap CIs, Wilcoxon signed-rank) over tidy result rows,
+ * pooled size-bin statistics with case-bootstrap CIs, and FROC-style detection curves.
+ */
+export type { Grid, VoxelValues, SameGridTolerance, BoundingBox } from './mask';
+export { toBinaryMask, gridSize, voxelVolumeMl, checkGrid, assertSameGrid, boundingBoxOfMasks, cropMask } from './mask';
+export type { OverlapMetrics } from './overlap';
+export { overlapMetrics, overlapFromCounts, diceFromCounts } from './overlap';
+export { squaredDistanceTransform, distanceTransform } from './distance';
+export type { SurfaceDistances, SurfaceMetrics, SurfaceOptions } from './surface';
+export { surfaceMask, percentileOfSorted, surfaceDistances, surfaceMetrics, metricsFromDistances } from './surface';
+export type { Connectivity, ComponentLabels } from './components';
+export { labelComponents } from './components';
+export type { LesionOptions, ReferenceLesion, PredictedLesion, LesionMetrics } from './lesions';
+export { lesionWiseMetrics, dilate18 } from './lesions';
+export type { BinnableLesion, LesionBin } from './bins';
+export { DEFAULT_BIN_EDGES_ML, smallLesionBins, validateBinEdges } from './bins';
+export type { ClassDice, AuxiliaryClassReport, ClassSpec } from './multiclass';
+export { perClassDice } from './multiclass';
+export type {
+  EvaluationOptions, ResolvedEvaluationOptions, CaseEvaluation, MaskVolume, EvalJson, EvalCaseInput, CaseResult,
+} from './evaluate';
+export { resolveEvaluationOptions, evaluateSegmentation, toEvalJson, evaluateCases } from './evaluate';
+export type { MetricScope, TidyRow, LesionRow } from './tidy';
+export { LESION_METRICS, tidyRows, lesionRows, pooledBins, toCsv, tidyRowsToCsv, writeTidyCsv, writeTidyJson } from './tidy';
+export type { PairedComparisonOptions, PairedValue, PairedComparison } from './compare';
+export { bootstrapCi, wilcoxonSignedRank, pairedComparison, compareModels, comparisonsToCsv } from './compare';
+export { seededUniform } from './random';
+export type { BinStatistics, BinStatisticsOptions } from './stratified';
+export { binStatistics, binLabel } from './stratified';
+export type { DetectionCase, DetectionPoint, DetectionCurveOptions } from './detection-curve';
+export { detectionCurve } from './detection-curve';

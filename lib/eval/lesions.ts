@@ -1,0 +1,267 @@
+/**
+ * Lesion-wise evaluation: connected components of the reference and the
+ * prediction, detection counts (TP/FP/FN), lesion F1, and per-lesion Dice and
+ * volume.
+ *
+ * Conventions (BACKSPLIT.md; docs/metrics.md):
+ * - lesions are connected components (26-connectivity by default, 6 or 18 on request);
+ * - a reference lesion is detected (TP) when any predicted voxel overlaps it,
+ *   otherwise it is a false negative (FN); TP and FN count reference lesions;
+ * - a predicted component overlapping no reference lesion is a false positive (FP);
+ * - lesion F1 = 2TP / (2TP + FP + FN), and 1 when there is no lesion on either side;
+ * - per-lesion Dice of a reference lesion = Dice between the lesion and the union
+ *   of the predicted components matched to it (0 when undetected);
+ * - lesion volume in mL = voxel count × voxel volume (mm³) / 1000.
+ *
+ * Optional BraTS-2023-style matching (`dilationVoxels` = k > 0), after the
+ * BraTS 2023 lesion-wise metrics code: the reference mask is dilated k times
+ * with the 18-neighbourhood structuring element (scipy's
+ * `generate_binary_structure(3, 2)`); reference lesions that fall in one
+ * connected component of the dilated mask are merged into one lesion (their
+ * dilations touch or overlap); a predicted component is matched to a merged
+ * lesion when it intersects that lesion's dilated region. BraTS used k = 3 for
+ * glioma and k = 1 for metastases and meningioma. The BraTS lesion-volume
+ * threshold and the HD95 penalty of 374 mm for misses are not applied here.
+ */
+import type { Vec3 } from '../io/volume';
+import { Connectivity, labelComponents } from './components';
+import { Grid, checkGrid, voxelVolumeMl } from './mask';
+import { diceFromCounts } from './overlap';
+
+/** Options for {@link lesionWiseMetrics}. */
+export interface LesionOptions {
+  /** neighbourhood defining a lesion: 6, 18 or 26 (default 26) */
+  connectivity?: Connectivity;
+  /** BraTS-2023-style dilation matching with this many dilation iterations; 0 = plain overlap (default 0) */
+  dilationVoxels?: number;
+}
+
+/** One reference lesion (a merged group of components under dilation matching). */
+export interface ReferenceLesion {
+  /** 1-based id, in x-fastest raster order of the lesion's first voxel (of its dilated region when dilation matching) */
+  id: number;
+  voxels: number;
+  volumeMl: number;
+  detected: boolean;
+  /** Dice with the union of matched predicted components; 0 when undetected */
+  dice: number;
+  /** ids of the predicted components matched to this lesion */
+  matchedPredictions: number[];
+  /** reference components merged into this lesion (1 without dilation matching) */
+  mergedComponents: number;
+}
+
+/** One predicted component. */
+export interface PredictedLesion {
+  id: number;
+  voxels: number;
+  volumeMl: number;
+  /** false when it overlaps no reference lesion: a false positive */
+  matched: boolean;
+}
+
+/** Lesion-wise detection and segmentation results for one case. */
+export interface LesionMetrics {
+  /** detected reference lesions */
+  tp: number;
+  /** predicted components matching no reference lesion (false-positive lesions) */
+  fp: number;
+  /** missed reference lesions */
+  fn: number;
+  /** 2TP / (2TP + FP + FN); 1 when TP + FP + FN = 0 */
+  f1: number;
+  /** mean per-lesion Dice over reference lesions (undetected count as 0); null when there is none */
+  meanLesionDice: number | null;
+  /**
+   * BraTS-style lesion-wise Dice: sum of per-lesion Dice / (reference lesions + FP lesions),
+   * so every false positive counts as a lesion with Dice 0; 1 when both are zero.
+   */
+  lesionWiseDice: number;
+  reference: ReferenceLesion[];
+  predicted: PredictedLesion[];
+  connectivity: Connectivity;
+  dilationVoxels: number;
+}
+
+/**
+ * Lesion-wise metrics of a predicted mask against a reference mask.
+ * @param pred predicted mask (non-zero = lesion), x fastest
+ * @param ref reference mask, same grid
+ * @param grid dims and spacing in mm (spacing gives volumes)
+ * @param options connectivity (default 26), dilationVoxels (default 0)
+ * @example
+ * const m = lesionWiseMetrics(pred, ref, { dims: [64, 64, 64], spacing: [1, 1, 1] });
+ * m.tp, m.fp, m.fn, m.f1
+ */
+export function lesionWiseMetrics(
+  pred: ArrayLike<number>,
+  ref: ArrayLike<number>,
+  grid: Grid,
+  options: LesionOptions = {},
+): LesionMetrics {
+  const connectivity = options.connectivity ?? 26;
+  const dilationVoxels = options.dilationVoxels ?? 0;
+  if (!Number.isInteger(dilationVoxels) || dilationVoxels < 0) {
+    throw new RangeError(`lesionWiseMetrics: dilationVoxels must be an integer >= 0, got ${dilationVoxels}`);
+  }
+  checkGrid(grid, pred.length, 'lesionWiseMetrics (prediction)');
+  checkGrid(grid, ref.length, 'lesionWiseMetrics (reference)');
+  const n = pred.length;
+  const voxelMl = voxelVolumeMl(grid.spacing);
+
+  const predCC = labelComponents(pred, grid.dims, connectivity);
+  const refCC = labelComponents(ref, grid.dims, connectivity);
+
+  // matchLabel: the region a reference lesion claims for matching;
+  // groups: number of reference lesions after optional merging.
+  let matchLabel: Int32Array;
+  let groups: number;
+  let mergedComponents: Int32Array;
+  if (dilationVoxels > 0) {
+    const dilated = dilate18(ref, grid.dims, dilationVoxels);
+    const dilatedCC = labelComponents(dilated, grid.dims, connectivity);
+    matchLabel = dilatedCC.labels;
+    groups = dilatedCC.count;
+    mergedComponents = new Int32Array(groups + 1);
+    const seen = new Uint8Array(refCC.count + 1);
+    for (let v = 0; v < n; v++) {
+      const r = refCC.labels[v];
+      if (r !== 0 && !seen[r]) {
+        seen[r] = 1;
+        mergedComponents[matchLabel[v]]++;
+      }
+    }
+  } else {
+    matchLabel = refCC.labels;
+    groups = refCC.count;
+    mergedComponents = new Int32Array(groups + 1).fill(1);
+  }
+
+  const refVoxels = new Float64Array(groups + 1);
+  const intersection = new Float64Array(groups + 1);
+  const pairs = new Set<number>();
+  const stride = predCC.count + 1;
+  const predLabels = predCC.labels;
+  const refLabels = refCC.labels;
+  for (let v = 0; v < n; v++) {
+    const g = matchLabel[v];
+    if (g === 0) continue;
+    const p = predLabels[v];
+    if (p !== 0) pairs.add(g * stride + p);
+    if (refLabels[v] !== 0) {
+      refVoxels[g]++;
+      if (p !== 0) intersection[g]++;
+    }
+  }
+
+  const matchedTo: number[][] = Array.from({ length: groups + 1 }, () => []);
+  const predMatched = new Uint8Array(predCC.count + 1);
+  for (const key of Array.from(pairs).sort((a, b) => a - b)) {
+    const g = Math.floor(key / stride);
+    const p = key - g * stride;
+    matchedTo[g].push(p);
+    predMatched[p] = 1;
+  }
+
+  const reference: ReferenceLesion[] = [];
+  let tp = 0;
+  let diceSum = 0;
+  for (let g = 1; g <= groups; g++) {
+    const matched = matchedTo[g];
+    let predSize = 0;
+    for (const p of matched) predSize += predCC.sizes[p];
+    const detected = matched.length > 0;
+    const dice = detected ? diceFromCounts(intersection[g], refVoxels[g], predSize) : 0;
+    if (detected) tp++;
+    diceSum += dice;
+    reference.push({
+      id: g,
+      voxels: refVoxels[g],
+      volumeMl: refVoxels[g] * voxelMl,
+      detected,
+      dice,
+      matchedPredictions: matched,
+      mergedComponents: mergedComponents[g],
+    });
+  }
+  const predicted: PredictedLesion[] = [];
+  let fp = 0;
+  for (let p = 1; p <= predCC.count; p++) {
+    const matched = predMatched[p] === 1;
+    if (!matched) fp++;
+    predicted.push({ id: p, voxels: predCC.sizes[p], volumeMl: predCC.sizes[p] * voxelMl, matched });
+  }
+  const fn = groups - tp;
+  const denom = 2 * tp + fp + fn;
+  return {
+    tp,
+    fp,
+    fn,
+    f1: denom === 0 ? 1 : (2 * tp) / denom,
+    meanLesionDice: groups === 0 ? null : diceSum / groups,
+    lesionWiseDice: groups + fp === 0 ? 1 : diceSum / (groups + fp),
+    reference,
+    predicted,
+    connectivity,
+    dilationVoxels,
+  };
+}
+
+/**
+ * Binary dilation by the 18-neighbourhood (face and edge neighbours), applied
+ * `iterations` times; voxels outside the grid are background. Matches
+ * `scipy.ndimage.binary_dilation(mask, generate_binary_structure(3, 2), iterations)`.
+ * Works on the growing front only, so the cost scales with the dilated volume,
+ * not the grid.
+ * @param mask non-zero = foreground, x fastest
+ * @param dims [nx, ny, nz]
+ * @param iterations number of dilation steps (>= 0)
+ */
+export function dilate18(mask: ArrayLike<number>, dims: Vec3, iterations: number): Uint8Array {
+  const [nx, ny, nz] = dims;
+  const n = nx * ny * nz;
+  const out = new Uint8Array(n);
+  let front: number[] = [];
+  for (let v = 0; v < n; v++) {
+    if (mask[v]) {
+      out[v] = 1;
+      front.push(v);
+    }
+  }
+  // The 18 offsets and, per offset, the grid-boundary conditions it needs (bit set).
+  const offset: number[] = [];
+  const need: number[] = [];
+  for (let dk = -1; dk <= 1; dk++) {
+    for (let dj = -1; dj <= 1; dj++) {
+      for (let di = -1; di <= 1; di++) {
+        const order = Math.abs(di) + Math.abs(dj) + Math.abs(dk);
+        if (order < 1 || order > 2) continue;
+        offset.push(di + nx * (dj + ny * dk));
+        need.push((di < 0 ? 1 : 0) | (di > 0 ? 2 : 0) | (dj < 0 ? 4 : 0) | (dj > 0 ? 8 : 0) | (dk < 0 ? 16 : 0) | (dk > 0 ? 32 : 0));
+      }
+    }
+  }
+  const sxy = nx * ny;
+  for (let it = 0; it < iterations && front.length > 0; it++) {
+    const nextFront: number[] = [];
+    for (let f = 0; f < front.length; f++) {
+      const v = front[f];
+      const k = Math.floor(v / sxy);
+      const rem = v - k * sxy;
+      const j = Math.floor(rem / nx);
+      const i = rem - j * nx;
+      const avail =
+        (i > 0 ? 1 : 0) | (i < nx - 1 ? 2 : 0) | (j > 0 ? 4 : 0) | (j < ny - 1 ? 8 : 0) | (k > 0 ? 16 : 0) | (k < nz - 1 ? 32 : 0);
+      for (let t = 0; t < 18; t++) {
+        if ((need[t] & avail) !== need[t]) continue;
+        const w = v + offset[t];
+        if (!out[w]) {
+          out[w] = 1;
+          nextFront.push(w);
+        }
+      }
+    }
+    front = nextFront;
+  }
+  return out;
+}
