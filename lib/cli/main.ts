@@ -5,8 +5,9 @@
 import { Command, UsageError } from './args';
 import { evalCommand } from './commands/eval';
 import { infoCommand } from './commands/info';
+import { labelsCommand } from './commands/labels';
 
-export const commands: Command[] = [infoCommand, evalCommand];
+export const commands: Command[] = [infoCommand, labelsCommand, evalCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

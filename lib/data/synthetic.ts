@@ -1,0 +1,464 @@
+/**
+ * The embedded default dataset: a seeded procedural generator of small 3D
+ * "abdomen-like" volumes with several anatomical structures, lesions of many
+ * sizes (most under 1 mL) and lesion mimics, plus ground-truth auxiliary labels.
+ *
+ * Everything the study trains on by default comes from here, so the parameters
+ * are fixed in SYNTHETIC_DEFAULTS and documented in docs/dataset.md. They were
+ * chosen for realism of the *task* (overlapping intensities, mimics, partial
+ * volume, noise, bias field, many tiny lesions), not to favour either the binary
+ * or the BackSplit arm; nothing in the generator looks at a model.
+ *
+ * Same options + same seed → identical bytes (all randomness goes through
+ * lib/data/random.ts; only deterministic float arithmetic is used).
+ */
+import { createHash } from 'crypto';
+import { affineFromSpacing, makeVolume, Vec3, Volume } from '../io/volume';
+import { gaussianBlur3d, smoothNoiseField } from './fields';
+import { Random } from './random';
+import { writeMsdDataset } from './msd-write';
+import type { SegmentationCase } from './types';
+
+/** Auxiliary class names of the synthetic anatomy, in id order (class 1 first). */
+export const SYNTHETIC_AUX_NAMES = ['body_wall', 'organ', 'kidney', 'vessel', 'cyst', 'bone'] as const;
+/** Auxiliary ids (0 = outside the body, unlabelled). */
+export const SYNTH = { outside: 0, body_wall: 1, organ: 2, kidney: 3, vessel: 4, cyst: 5, bone: 6 } as const;
+
+/** Mean intensity and texture amplitude (relative sd of a fine smooth field) per tissue. */
+export interface TissueAppearance {
+  mean: number;
+  texture: number;
+}
+
+/** Parameters of the generator. Defaults are fixed and documented in docs/dataset.md. */
+export interface SyntheticOptions {
+  /** Grid size [nx, ny, nz]. */
+  size: Vec3;
+  /** Voxel size in mm. */
+  spacingMm: Vec3;
+  /** Appearance of each tissue (keys of SYNTH except lesion). */
+  appearance: Record<'outside' | 'body_wall' | 'organ' | 'kidney' | 'vessel' | 'cyst' | 'bone', TissueAppearance>;
+  /** Lesion count per case = minLesions + Poisson(extraLesionsMean). */
+  minLesions: number;
+  extraLesionsMean: number;
+  /** Lesion volume mixture: [probability, minMl, maxMl] components, log-uniform within each. */
+  lesionVolumeMixture: Array<[number, number, number]>;
+  /** Where lesions grow: probability per host tissue. */
+  lesionHostWeights: { organ: number; kidney: number; body_wall: number };
+  /** Lesion contrast relative to the host tissue mean: hyper-intense range, hypo-intense range and hypo probability. */
+  lesionHyperDelta: [number, number];
+  lesionHypoDelta: [number, number];
+  lesionHypoProbability: number;
+  /** Relative texture (heterogeneity) of lesions. */
+  lesionTexture: number;
+  /** Width of the lesion's soft edge in voxels (partial volume of the lesion itself). */
+  lesionEdgeVoxels: number;
+  /** Vessels inside the organ (count range, radius range in voxels) and the big vessel radius range. */
+  organVessels: [number, number];
+  organVesselRadius: [number, number];
+  bigVesselRadius: [number, number];
+  /** Cysts (count range, radius range in voxels). */
+  cysts: [number, number];
+  cystRadius: [number, number];
+  /** Partial-volume blur sigma in voxels. */
+  blurSigmaVoxels: number;
+  /** Multiplicative bias field: exp(amplitude * smooth field). */
+  biasAmplitude: number;
+  /** Gaussian noise sd range (per case), in intensity units. */
+  noiseSd: [number, number];
+  /** Global per-case gain range. */
+  gain: [number, number];
+}
+
+/**
+ * The fixed default parameters of the embedded dataset. Do not tune these after
+ * looking at binary-vs-BackSplit results; if they change, record why in
+ * docs/dataset.md.
+ */
+export const SYNTHETIC_DEFAULTS: Readonly<SyntheticOptions> = Object.freeze<SyntheticOptions>({
+  size: [64, 64, 32] as Vec3,
+  spacingMm: [1.5, 1.5, 1.5] as Vec3,
+  appearance: {
+    outside: { mean: 0.04, texture: 0 },
+    body_wall: { mean: 0.36, texture: 0.12 },
+    organ: { mean: 0.5, texture: 0.06 },
+    kidney: { mean: 0.61, texture: 0.07 },
+    vessel: { mean: 0.78, texture: 0.05 },
+    cyst: { mean: 0.8, texture: 0.02 },
+    bone: { mean: 0.7, texture: 0.16 },
+  },
+  minLesions: 1,
+  extraLesionsMean: 5,
+  lesionVolumeMixture: [
+    [0.7, 0.02, 0.5],
+    [0.22, 0.5, 3],
+    [0.08, 3, 15],
+  ],
+  lesionHostWeights: { organ: 0.6, kidney: 0.2, body_wall: 0.2 },
+  lesionHyperDelta: [0.16, 0.32],
+  lesionHypoDelta: [-0.22, -0.12],
+  lesionHypoProbability: 0.15,
+  lesionTexture: 0.08,
+  lesionEdgeVoxels: 0.6,
+  organVessels: [3, 7],
+  organVesselRadius: [0.7, 1.6],
+  bigVesselRadius: [2.2, 3.2],
+  cysts: [1, 5],
+  cystRadius: [1.2, 3.2],
+  blurSigmaVoxels: 0.6,
+  biasAmplitude: 0.12,
+  noiseSd: [0.03, 0.05],
+  gain: [0.9, 1.1],
+});
+
+/** One generated lesion, for statistics and tests. */
+export interface SyntheticLesionInfo {
+  host: 'organ' | 'kidney' | 'body_wall';
+  centre: Vec3;
+  targetMl: number;
+  hyper: boolean;
+}
+
+/** A synthetic case: a SegmentationCase plus what the generator knows about it. */
+export interface SyntheticCase extends SegmentationCase {
+  lesionsPlanned: SyntheticLesionInfo[];
+  seed: number;
+}
+
+/** Options of generateSyntheticDataset. */
+export interface SyntheticDatasetOptions extends Partial<SyntheticOptions> {
+  /** Dataset seed (default 0). */
+  seed?: number;
+  /** Number of cases (default 24). */
+  cases?: number;
+  /** Case id prefix (default 'synth'). */
+  idPrefix?: string;
+}
+
+function mergeOptions(opts: Partial<SyntheticOptions>): SyntheticOptions {
+  const o: SyntheticOptions = {
+    ...(SYNTHETIC_DEFAULTS as SyntheticOptions),
+    ...opts,
+    appearance: { ...SYNTHETIC_DEFAULTS.appearance, ...(opts.appearance ?? {}) },
+    lesionHostWeights: { ...SYNTHETIC_DEFAULTS.lesionHostWeights, ...(opts.lesionHostWeights ?? {}) },
+  };
+  const [nx, ny, nz] = o.size;
+  if (![nx, ny, nz].every((n) => Number.isInteger(n) && n >= 8)) {
+    throw new RangeError(`synthetic: size must be integers ≥ 8, got ${o.size.join('x')}`);
+  }
+  if (!o.spacingMm.every((s) => s > 0)) throw new RangeError(`synthetic: spacingMm must be > 0, got ${o.spacingMm.join(',')}`);
+  const mix = o.lesionVolumeMixture.reduce((s, c) => s + c[0], 0);
+  if (!(mix > 0)) throw new RangeError('synthetic: lesionVolumeMixture probabilities sum to zero');
+  return o;
+}
+
+/** Paint a warped ellipsoid: voxels with Σ((x-c)/a)² + warp·field < 1 get `label` (where allowed). */
+function paintEllipsoid(
+  labels: Uint8Array,
+  dims: Vec3,
+  centre: Vec3,
+  semi: Vec3,
+  label: number,
+  field: Float32Array | null,
+  warp: number,
+  allowed?: (current: number) => boolean,
+): number {
+  const [nx, ny] = dims;
+  const lo = centre.map((c, a) => Math.max(0, Math.floor(c - semi[a] * 1.6 - 1)));
+  const hi = centre.map((c, a) => Math.min(dims[a] - 1, Math.ceil(c + semi[a] * 1.6 + 1)));
+  let painted = 0;
+  for (let k = lo[2]; k <= hi[2]; k++) {
+    const dz = (k - centre[2]) / semi[2];
+    for (let j = lo[1]; j <= hi[1]; j++) {
+      const dy = (j - centre[1]) / semi[1];
+      for (let i = lo[0]; i <= hi[0]; i++) {
+        const dx = (i - centre[0]) / semi[0];
+        const p = i + nx * (j + ny * k);
+        const f = dx * dx + dy * dy + dz * dz + (field ? warp * field[p] : 0);
+        if (f < 1 && (!allowed || allowed(labels[p]))) {
+          labels[p] = label;
+          painted++;
+        }
+      }
+    }
+  }
+  return painted;
+}
+
+/** Stamp balls of radius r along a smooth random curve (a vessel). */
+function paintTube(
+  labels: Uint8Array,
+  dims: Vec3,
+  start: Vec3,
+  direction: Vec3,
+  lengthVoxels: number,
+  radius: [number, number],
+  rng: Random,
+  label: number,
+  allowed: (current: number) => boolean,
+  curvature: number,
+): void {
+  const [nx, ny, nz] = dims;
+  let p: Vec3 = [...start] as Vec3;
+  let d: Vec3 = normalise(direction);
+  const steps = Math.ceil(lengthVoxels / 0.5);
+  for (let s = 0; s < steps; s++) {
+    const r = radius[0] + (radius[1] - radius[0]) * (1 - s / steps); // tapers
+    const rr = r * r;
+    const R = Math.ceil(r);
+    const ci = Math.round(p[0]);
+    const cj = Math.round(p[1]);
+    const ck = Math.round(p[2]);
+    for (let k = ck - R; k <= ck + R; k++) {
+      if (k < 0 || k >= nz) continue;
+      for (let j = cj - R; j <= cj + R; j++) {
+        if (j < 0 || j >= ny) continue;
+        for (let i = ci - R; i <= ci + R; i++) {
+          if (i < 0 || i >= nx) continue;
+          const dx = i - p[0];
+          const dy = j - p[1];
+          const dz = k - p[2];
+          if (dx * dx + dy * dy + dz * dz <= rr) {
+            const q = i + nx * (j + ny * k);
+            if (allowed(labels[q])) labels[q] = label;
+          }
+        }
+      }
+    }
+    d = normalise([d[0] + curvature * rng.normal(), d[1] + curvature * rng.normal(), d[2] + curvature * rng.normal()]);
+    p = [p[0] + 0.5 * d[0], p[1] + 0.5 * d[1], p[2] + 0.5 * d[2]];
+  }
+}
+
+function normalise(v: Vec3): Vec3 {
+  const n = Math.hypot(v[0], v[1], v[2]) || 1;
+  return [v[0] / n, v[1] / n, v[2] / n];
+}
+
+/** Pick a random voxel whose label is `label`, or null after many tries. */
+function randomVoxelWithLabel(labels: Uint8Array, dims: Vec3, label: number, rng: Random, margin = 2): Vec3 | null {
+  const [nx, ny, nz] = dims;
+  for (let t = 0; t < 5000; t++) {
+    const i = margin + rng.int(nx - 2 * margin);
+    const j = margin + rng.int(ny - 2 * margin);
+    const k = margin + rng.int(Math.max(1, nz - 2 * margin));
+    if (labels[i + nx * (j + ny * k)] === label) return [i, j, k];
+  }
+  return null;
+}
+
+function sampleLesionVolumeMl(o: SyntheticOptions, rng: Random): number {
+  const c = o.lesionVolumeMixture[rng.weightedIndex(o.lesionVolumeMixture.map((m) => m[0]))];
+  return rng.logUniform(c[1], c[2]);
+}
+
+/**
+ * Generate one synthetic case.
+ * @param seed case seed (a case is fully determined by seed and options)
+ * @param id case id
+ * @param options generator parameters (defaults: SYNTHETIC_DEFAULTS)
+ */
+export function generateSyntheticCase(seed: number, id: string, options: Partial<SyntheticOptions> = {}): SyntheticCase {
+  const o = mergeOptions(options);
+  const rng = new Random(seed);
+  const dims = o.size;
+  const [nx, ny, nz] = dims;
+  const n = nx * ny * nz;
+  const voxelMm3 = o.spacingMm[0] * o.spacingMm[1] * o.spacingMm[2];
+  const labels = new Uint8Array(n);
+  const shapeRng = rng.fork('shapes');
+  const warpBody = smoothNoiseField(dims, 14, shapeRng);
+  const warpOrgan = smoothNoiseField(dims, 9, shapeRng);
+  const warpFine = smoothNoiseField(dims, 3.5, shapeRng);
+
+  // body: a warped elliptic cylinder that fills most of the field of view
+  const cx = nx / 2 + shapeRng.range(-2, 2);
+  const cy = ny / 2 + shapeRng.range(-2, 2);
+  paintEllipsoid(labels, dims, [cx, cy, nz / 2], [nx * shapeRng.range(0.4, 0.46), ny * shapeRng.range(0.34, 0.42), nz * 3], SYNTH.body_wall, warpBody, 0.12);
+
+  // organ: a large warped ellipsoid on one side, inside the body
+  const inBody = (v: number) => v !== SYNTH.outside;
+  const organCentre: Vec3 = [nx * shapeRng.range(0.36, 0.46), ny * shapeRng.range(0.4, 0.5), nz * shapeRng.range(0.42, 0.58)];
+  paintEllipsoid(labels, dims, organCentre, [nx * shapeRng.range(0.24, 0.3), ny * shapeRng.range(0.19, 0.25), nz * shapeRng.range(0.38, 0.5)], SYNTH.organ, warpOrgan, 0.35, inBody);
+
+  // kidneys: two smaller ellipsoids, posterior, either side of the spine
+  const kidneyY = ny * shapeRng.range(0.62, 0.68);
+  for (const side of [-1, 1]) {
+    const kc: Vec3 = [nx / 2 + side * nx * shapeRng.range(0.22, 0.27), kidneyY + shapeRng.range(-2, 2), nz * shapeRng.range(0.4, 0.6)];
+    paintEllipsoid(labels, dims, kc, [nx * shapeRng.range(0.06, 0.08), ny * shapeRng.range(0.08, 0.1), nz * shapeRng.range(0.25, 0.33)], SYNTH.kidney, warpOrgan, 0.25, inBody);
+  }
+
+  // spine: vertebral bodies along z with discs (body wall) in between
+  const spineX = nx / 2 + shapeRng.range(-1, 1);
+  const spineY = ny * shapeRng.range(0.74, 0.78);
+  const period = shapeRng.range(7, 9);
+  const phase = shapeRng.range(0, period);
+  for (let k = 0; k < nz; k++) {
+    const disc = (k + phase) % period < 1.3;
+    if (disc) continue;
+    paintEllipsoid(labels, dims, [spineX, spineY, k], [nx * 0.085, ny * 0.07, 0.75], SYNTH.bone, warpFine, 0.15, inBody);
+  }
+
+  // big vessel (aorta-like) in front of the spine along z
+  const vRng = rng.fork('vessels');
+  const bigR = vRng.range(o.bigVesselRadius[0], o.bigVesselRadius[1]);
+  paintTube(labels, dims, [spineX + nx * 0.06, spineY - ny * 0.13, -2], [0, 0, 1], nz + 6, [bigR, bigR], vRng, SYNTH.vessel, (v) => v !== SYNTH.outside && v !== SYNTH.bone, 0.03);
+  // organ vessels: thin tortuous tubes that start inside the organ
+  const nVessels = o.organVessels[0] + vRng.int(o.organVessels[1] - o.organVessels[0] + 1);
+  for (let v = 0; v < nVessels; v++) {
+    const start = randomVoxelWithLabel(labels, dims, SYNTH.organ, vRng);
+    if (!start) break;
+    const dir: Vec3 = [vRng.normal(), vRng.normal(), vRng.normal()];
+    const r0 = vRng.range(o.organVesselRadius[0], o.organVesselRadius[1]);
+    paintTube(labels, dims, start, dir, vRng.range(14, 40), [Math.max(0.6, r0 * 0.6), r0], vRng, SYNTH.vessel, (c) => c === SYNTH.organ || c === SYNTH.vessel, 0.12);
+  }
+
+  // cysts: round, sharp, homogeneous, bright — the main lesion mimics
+  const cRng = rng.fork('cysts');
+  const nCysts = o.cysts[0] + cRng.int(o.cysts[1] - o.cysts[0] + 1);
+  for (let c = 0; c < nCysts; c++) {
+    const host = [SYNTH.organ, SYNTH.kidney, SYNTH.body_wall][cRng.weightedIndex([0.6, 0.25, 0.15])];
+    const centre = randomVoxelWithLabel(labels, dims, host, cRng, 4);
+    if (!centre) continue;
+    const r = cRng.range(o.cystRadius[0], o.cystRadius[1]);
+    paintEllipsoid(labels, dims, centre, [r, r * cRng.range(0.85, 1.15), r * cRng.range(0.85, 1.15)], SYNTH.cyst, null, 0, (v) => v === host || v === SYNTH.cyst);
+  }
+
+  // lesions: irregular blobs in tissue-dependent places, soft edges, heterogeneous
+  const lRng = rng.fork('lesions');
+  const lesionWeight = new Float32Array(n); // soft membership 0..1
+  const lesionValue = new Float32Array(n); // lesion mean intensity where weight > 0
+  const nLesions = o.minLesions + lRng.poisson(o.extraLesionsMean);
+  const hosts: Array<'organ' | 'kidney' | 'body_wall'> = ['organ', 'kidney', 'body_wall'];
+  const planned: SyntheticLesionInfo[] = [];
+  for (let l = 0; l < nLesions; l++) {
+    const host = hosts[lRng.weightedIndex(hosts.map((h) => o.lesionHostWeights[h]))];
+    const centre = randomVoxelWithLabel(labels, dims, SYNTH[host], lRng, 3);
+    if (!centre) continue;
+    const targetMl = sampleLesionVolumeMl(o, lRng);
+    const radiusVox = Math.cbrt((3 * targetMl * 1000) / (4 * Math.PI * voxelMm3));
+    const semi: Vec3 = [radiusVox * lRng.range(0.75, 1.3), radiusVox * lRng.range(0.75, 1.3), radiusVox * lRng.range(0.75, 1.3)];
+    const hyper = !lRng.bernoulli(o.lesionHypoProbability);
+    const delta = hyper ? lRng.range(o.lesionHyperDelta[0], o.lesionHyperDelta[1]) : lRng.range(o.lesionHypoDelta[0], o.lesionHypoDelta[1]);
+    const mean = o.appearance[host].mean + delta;
+    const warp = radiusVox > 2 ? 0.35 : 0.15;
+    const edge = o.lesionEdgeVoxels;
+    const lo = centre.map((c, a) => Math.max(0, Math.floor(c - semi[a] * 1.8 - 2)));
+    const hi = centre.map((c, a) => Math.min(dims[a] - 1, Math.ceil(c + semi[a] * 1.8 + 2)));
+    const rMean = (semi[0] + semi[1] + semi[2]) / 3;
+    for (let k = lo[2]; k <= hi[2]; k++) {
+      for (let j = lo[1]; j <= hi[1]; j++) {
+        for (let i = lo[0]; i <= hi[0]; i++) {
+          const p = i + nx * (j + ny * k);
+          if (labels[p] === SYNTH.outside) continue;
+          const dx = (i - centre[0]) / semi[0];
+          const dy = (j - centre[1]) / semi[1];
+          const dz = (k - centre[2]) / semi[2];
+          const f = Math.sqrt(Math.max(0, dx * dx + dy * dy + dz * dz + warp * warpFine[p]));
+          // signed distance to the boundary in voxels (approximately)
+          const sd = (1 - f) * rMean;
+          const w = 1 / (1 + Math.exp(-sd / (edge / 2.2)));
+          if (w > lesionWeight[p]) {
+            lesionWeight[p] = w;
+            lesionValue[p] = mean;
+          }
+        }
+      }
+    }
+    planned.push({ host, centre, targetMl, hyper });
+  }
+  const lesion = new Uint8Array(n);
+  for (let p = 0; p < n; p++) lesion[p] = lesionWeight[p] > 0.5 ? 1 : 0;
+
+  // intensities: tissue means with texture, lesions blended in, blur, bias, noise
+  const iRng = rng.fork('intensity');
+  const texture = smoothNoiseField(dims, 2.5, iRng);
+  const texture2 = smoothNoiseField(dims, 1.5, iRng);
+  const bias = smoothNoiseField(dims, 40, iRng);
+  const appearanceById: TissueAppearance[] = [
+    o.appearance.outside,
+    o.appearance.body_wall,
+    o.appearance.organ,
+    o.appearance.kidney,
+    o.appearance.vessel,
+    o.appearance.cyst,
+    o.appearance.bone,
+  ];
+  const clean = new Float32Array(n);
+  for (let p = 0; p < n; p++) {
+    const a = appearanceById[labels[p]];
+    let v = a.mean * (1 + a.texture * texture[p]);
+    const w = lesionWeight[p];
+    if (w > 0.01) v = (1 - w) * v + w * lesionValue[p] * (1 + o.lesionTexture * texture2[p]);
+    clean[p] = v;
+  }
+  const s = o.blurSigmaVoxels;
+  const blurred = s > 0 ? gaussianBlur3d(clean, dims, [s, s, s]) : clean;
+  const noiseSd = iRng.range(o.noiseSd[0], o.noiseSd[1]);
+  const gain = iRng.range(o.gain[0], o.gain[1]);
+  const image = new Float32Array(n);
+  for (let p = 0; p < n; p++) {
+    image[p] = gain * (blurred[p] * Math.exp(o.biasAmplitude * bias[p]) + iRng.normal(0, noiseSd));
+  }
+
+  const affine = affineFromSpacing(o.spacingMm);
+  return {
+    id,
+    seed,
+    channels: [makeVolume(image, dims, o.spacingMm, affine)],
+    channelNames: ['synthetic'],
+    lesion: makeVolume(lesion, dims, o.spacingMm, affine),
+    aux: makeVolume(labels, dims, o.spacingMm, affine),
+    auxNames: [...SYNTHETIC_AUX_NAMES],
+    lesionsPlanned: planned,
+  };
+}
+
+/**
+ * Generate the embedded dataset.
+ *
+ * @example
+ * const cases = generateSyntheticDataset({ seed: 0, cases: 24 });
+ * cases[0].channels[0].dims; // [64, 64, 32]
+ * @param options seed (default 0), cases (default 24), idPrefix (default 'synth'),
+ *   plus any SyntheticOptions override (defaults SYNTHETIC_DEFAULTS)
+ */
+export function generateSyntheticDataset(options: SyntheticDatasetOptions = {}): SyntheticCase[] {
+  const { seed = 0, cases = 24, idPrefix = 'synth', ...rest } = options;
+  if (!Number.isInteger(cases) || cases < 1) throw new RangeError(`generateSyntheticDataset: cases must be a positive integer, got ${cases}`);
+  const root = new Random(seed);
+  const out: SyntheticCase[] = [];
+  for (let c = 0; c < cases; c++) {
+    const caseSeed = root.fork(`case-${c}`).nextUint32();
+    out.push(generateSyntheticCase(caseSeed, `${idPrefix}_${String(c).padStart(3, '0')}`, rest));
+  }
+  return out;
+}
+
+/** SHA-256 over every case's id, dims, spacing and voxel bytes (for reproducibility checks). */
+export function hashCases(cases: SegmentationCase[]): string {
+  const h = createHash('sha256');
+  const add = (v: Volume) => {
+    h.update(JSON.stringify([v.dims, v.spacing]));
+    h.update(Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength));
+  };
+  for (const c of cases) {
+    h.update(c.id);
+    c.channels.forEach(add);
+    add(c.lesion);
+    if (c.aux) add(c.aux);
+  }
+  return h.digest('hex');
+}
+
+/**
+ * Write the synthetic dataset as an MSD task folder (labels: 1..6 anatomy, 7 lesion).
+ * Load it back with `loadMsdDataset(dir, { lesionLabels: [7] })`.
+ */
+export function writeSyntheticMsd(dir: string, cases: SegmentationCase[]): Record<string, unknown> {
+  return writeMsdDataset(dir, cases, {
+    name: 'BackSplitSynthetic',
+    description: 'Embedded synthetic dataset of the BackSplit-in-TypeScript project (lib/data/synthetic.ts); see docs/dataset.md',
+    lesionName: 'lesion',
+  });
+}

@@ -1,0 +1,97 @@
+/**
+ * File-level label building: read a lesion mask, auxiliary label maps and/or an
+ * image for tissue clustering from NIfTI files, build the BackSplit map and
+ * (optionally) write it. The `backsplit labels` command and notebooks both call
+ * this, so there is no CLI-only logic.
+ */
+import * as path from 'path';
+import { readNifti } from '../io/nifti';
+import { writeNifti } from '../io/nifti-write';
+import { makeVolume, Volume, VoxelArray } from '../io/volume';
+import { AuxSource, BackSplitLabels, buildBackSplitLabels } from './build';
+import { GroupSpec, loadGroupSpec } from './spec';
+import { clusterTissues, TissueClusterResult } from './tissue';
+
+export interface LabelFilesOptions {
+  /** Lesion mask file; when absent, an empty lesion mask on the grid of the first aux/tissue image is used. */
+  lesion?: string;
+  /** Label values counted as lesion (default: any nonzero). */
+  lesionValues?: number[];
+  /** Auxiliary label files, highest precedence first. */
+  aux?: string[];
+  /** Grouping specs (built-in name or JSON path): one for all aux files, or one per aux file ('' = none). */
+  groups?: string[];
+  /** Image to cluster into tissue classes (added as the lowest-precedence aux source 'tissue-<method>'). */
+  tissueFrom?: string;
+  tissueClasses?: number;
+  tissueMask?: string;
+  tissueMethod?: 'kmeans' | 'gmm';
+  tissueNames?: string[];
+  seed?: number;
+  /** Output paths (optional): the class map and the binary map, written as uint8. */
+  out?: string;
+  binaryOut?: string;
+}
+
+export interface LabelFilesResult extends BackSplitLabels {
+  /** Provenance: which file produced which source, and the spec used. */
+  sources: Array<{ name: string; file: string; spec?: string }>;
+  tissue?: Omit<TissueClusterResult, 'labels'>;
+  /** True when no lesion file was given and an empty mask was used. */
+  emptyLesion: boolean;
+}
+
+function read(file: string): Volume<VoxelArray> {
+  return readNifti(file).volume;
+}
+
+/**
+ * Build (and optionally write) a BackSplit label map from NIfTI files.
+ * @example
+ * const r = buildLabelsFromFiles({ lesion: 'gt.nii.gz', tissueFrom: 'T1.nii.gz', tissueClasses: 3,
+ *   tissueNames: ['csf', 'grey_matter', 'white_matter'], out: '/tmp/labels.nii.gz' });
+ * r.classes; // class table
+ */
+export function buildLabelsFromFiles(opts: LabelFilesOptions): LabelFilesResult {
+  const auxFiles = opts.aux ?? [];
+  const groups = opts.groups ?? [];
+  if (groups.length > 1 && groups.length !== auxFiles.length) {
+    throw new Error(`--groups lists ${groups.length} specs for ${auxFiles.length} aux files: give one spec for all, or one per aux file`);
+  }
+  if (!opts.lesion && auxFiles.length === 0 && !opts.tissueFrom) throw new Error('nothing to build: give a lesion mask, aux label files or an image for tissue classes');
+  const sources: LabelFilesResult['sources'] = [];
+  const aux: AuxSource[] = [];
+  const usedNames = new Set<string>();
+  auxFiles.forEach((file, i) => {
+    const specName = groups.length === 1 ? groups[0] : groups[i];
+    const spec: GroupSpec | undefined = specName ? loadGroupSpec(specName) : undefined;
+    let name = path.basename(file).replace(/\.nii(\.gz)?$/i, '');
+    while (usedNames.has(name)) name += `_${i}`;
+    usedNames.add(name);
+    aux.push({ volume: read(file), name, groups: spec });
+    sources.push({ name, file, spec: specName || undefined });
+  });
+  let tissue: LabelFilesResult['tissue'];
+  if (opts.tissueFrom) {
+    const image = read(opts.tissueFrom);
+    const mask = opts.tissueMask ? read(opts.tissueMask) : undefined;
+    const method = opts.tissueMethod ?? 'kmeans';
+    const r = clusterTissues([image], { classes: opts.tissueClasses ?? 3, mask, method, seed: opts.seed ?? 0, names: opts.tissueNames });
+    const name = `tissue-${method}`;
+    aux.push({ volume: r.labels, name, classNames: r.names });
+    sources.push({ name, file: opts.tissueFrom });
+    const { labels: _unused, ...rest } = r;
+    tissue = rest;
+  }
+  let lesion: Volume<VoxelArray>;
+  const emptyLesion = !opts.lesion;
+  if (opts.lesion) lesion = read(opts.lesion);
+  else {
+    const ref = aux[0].volume;
+    lesion = makeVolume(new Uint8Array(ref.data.length), ref.dims, ref.spacing, ref.affine);
+  }
+  const built = buildBackSplitLabels({ lesion, lesionValues: opts.lesionValues, aux });
+  if (opts.out) writeNifti(opts.out, built.labels, { datatype: 'uint8', description: 'backsplit labels' });
+  if (opts.binaryOut) writeNifti(opts.binaryOut, built.binary, { datatype: 'uint8', description: 'backsplit binary lesion' });
+  return { ...built, sources, tissue, emptyLesion };
+}
