@@ -9,12 +9,12 @@ require('ts-node').register({
   compilerOptions: { module: 'commonjs' },
 });
 const { main } = require('../lib/cli/main');
+// Exit explicitly: a GPU adapter probed during backend selection (Dawn) or a
+// browser used for PNG export can keep the event loop alive after the work is done.
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => process.exit(code),
   (err) => {
     process.stderr.write(`backsplit: ${err && err.stack ? err.stack : err}\n`);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

@@ -6,8 +6,11 @@ import { Command, UsageError } from './args';
 import { evalCommand } from './commands/eval';
 import { infoCommand } from './commands/info';
 import { labelsCommand } from './commands/labels';
+import { predictCommand } from './commands/predict';
+import { reproduceCommand } from './commands/reproduce';
+import { trainCommand } from './commands/train';
 
-export const commands: Command[] = [infoCommand, labelsCommand, evalCommand];
+export const commands: Command[] = [infoCommand, labelsCommand, trainCommand, predictCommand, evalCommand, reproduceCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,0 +1,105 @@
+"""PyTorch CPU twin of bench/unet2d.ts: the same 2D U-Net (4 levels, 16/32/64/128
+channels, two 3x3 conv + bias + ReLU per level, 2x2 max-pool, 2x2 stride-2 transposed
+conv, skip concatenation, 1x1 head to 4 classes), softmax cross-entropy, Adam, one
+training step on a batch of 8x128x128x1. Prints progress to stderr and, last on stdout,
+one JSON line: {"median_ms", "threads", "torch", "flops"}.
+
+Launched by `npm run bench` with Debian's /usr/bin/python3 (python3-torch).
+"""
+import argparse
+import json
+import statistics
+import sys
+import time
+
+import torch
+from torch import nn
+
+CHANNELS = [16, 32, 64, 128]
+CLASSES = 4
+IN_CHANNELS = 1
+
+
+class UNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+        def block(cin, c):
+            return nn.Sequential(nn.Conv2d(cin, c, 3, padding=1), nn.ReLU(inplace=True),
+                                 nn.Conv2d(c, c, 3, padding=1), nn.ReLU(inplace=True))
+
+        self.enc = nn.ModuleList()
+        cin = IN_CHANNELS
+        for c in CHANNELS:
+            self.enc.append(block(cin, c))
+            cin = c
+        self.up = nn.ModuleList()
+        self.dec = nn.ModuleList()
+        for lvl in range(len(CHANNELS) - 2, -1, -1):
+            c = CHANNELS[lvl]
+            self.up.append(nn.ConvTranspose2d(CHANNELS[lvl + 1], c, 2, stride=2))
+            self.dec.append(block(2 * c, c))
+        self.head = nn.Conv2d(CHANNELS[0], CLASSES, 1)
+        self.pool = nn.MaxPool2d(2)
+
+    def forward(self, x):
+        skips = []
+        for i, blk in enumerate(self.enc):
+            x = blk(x)
+            if i < len(self.enc) - 1:
+                skips.append(x)
+                x = self.pool(x)
+        for up, dec in zip(self.up, self.dec):
+            x = dec(torch.cat([skips.pop(), up(x)], 1))
+        return self.head(x)
+
+
+def forward_macs(size):
+    macs = 0
+    cin = IN_CHANNELS
+    for lvl, c in enumerate(CHANNELS):
+        px = (size >> lvl) ** 2
+        macs += px * 9 * (cin * c + c * c)
+        cin = c
+    for lvl in range(len(CHANNELS) - 2, -1, -1):
+        px = (size >> lvl) ** 2
+        c = CHANNELS[lvl]
+        macs += (px // 4) * 4 * CHANNELS[lvl + 1] * c
+        macs += px * 9 * (2 * c * c + c * c)
+    macs += size * size * CHANNELS[0] * CLASSES
+    return macs
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--steps', type=int, default=5)
+    ap.add_argument('--warmup', type=int, default=2)
+    ap.add_argument('--batch', type=int, default=8)
+    ap.add_argument('--size', type=int, default=128)
+    ap.add_argument('--threads', type=int, default=1)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(1)
+    model = UNet()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x = torch.randn(a.batch, IN_CHANNELS, a.size, a.size)
+    y = torch.randint(0, CLASSES, (a.batch, a.size, a.size))
+    loss_fn = nn.CrossEntropyLoss()
+    times = []
+    for i in range(a.warmup + a.steps):
+        t0 = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        value = loss.item()
+        ms = (time.perf_counter() - t0) * 1000
+        if i >= a.warmup:
+            times.append(ms)
+        print(f'  torch step {i + 1}: {ms:.0f} ms, loss {value:.4f}', file=sys.stderr)
+    print(json.dumps({'median_ms': statistics.median(times), 'threads': torch.get_num_threads(),
+                      'torch': torch.__version__, 'flops': 3 * 2 * forward_macs(a.size) * a.batch}))
+
+
+if __name__ == '__main__':
+    main()

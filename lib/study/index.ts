@@ -1,0 +1,5 @@
+/** The reproduction study: configuration presets, the resumable pipeline, and its report. */
+export * from './config';
+export * from './pipeline';
+export * from './report';
+export { barFigureFisher } from './figures';

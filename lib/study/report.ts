@@ -1,0 +1,233 @@
+/**
+ * Turns study results into what a reader needs: paired comparisons of the two
+ * arms (bootstrap CIs, Wilcoxon), small-lesion statistics, Fisher traces, a
+ * plain-text summary table, and a report folder (report.html, results.csv,
+ * results.json, comparisons.csv, PNG figures when Chromium is available).
+ * The folder is assembled under a temporary name and renamed at the end, so a
+ * half-written report never looks complete.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { CaseResult } from '../eval/evaluate';
+import { pairedComparison, PairedComparison, comparisonsToCsv } from '../eval/compare';
+import { binStatistics, BinStatistics } from '../eval/stratified';
+import { lesionRows, tidyRows, tidyRowsToCsv, TidyRow } from '../eval/tidy';
+import { Figure } from '../plot/types';
+import { trainingCurvesFigure } from '../plot/curves';
+import { sizeBinFigure, pairedDifferencesFigure, BinStat } from '../plot/evaluation';
+import { pairedInputFromComparison } from '../plot/adapters';
+import { barFigureFisher } from './figures';
+import { reportHtml, ReportSection } from '../plot/html';
+import { renderAvailability, renderFigure, closeSharedRenderer } from '../plot/render';
+import { ARM_BACKSPLIT, ARM_BACKSPLIT_SUM, ARM_BINARY, StudyResults } from './pipeline';
+
+/** Reference lesions below this volume count as "small" in the per-case small-lesion metrics. */
+export const SMALL_LESION_ML = 1;
+
+/** Metrics compared between the arms, with the direction that is better. */
+export const COMPARED_METRICS: { metric: string; label: string; higherIsBetter: boolean }[] = [
+  { metric: 'dice', label: 'Dice (voxel-wise)', higherIsBetter: true },
+  { metric: 'nsd', label: 'NSD @ 1 mm', higherIsBetter: true },
+  { metric: 'hd95_mm', label: 'HD95 (mm)', higherIsBetter: false },
+  { metric: 'lesion_f1', label: 'lesion F1', higherIsBetter: true },
+  { metric: 'lesion_fp', label: 'false-positive lesions', higherIsBetter: false },
+  { metric: 'small_lesion_detection', label: `detection of lesions < ${SMALL_LESION_ML} mL`, higherIsBetter: true },
+  { metric: 'small_lesion_dice', label: `per-lesion Dice, lesions < ${SMALL_LESION_ML} mL`, higherIsBetter: true },
+];
+
+/** Tidy rows plus two per-case small-lesion metrics derived from the per-lesion results. */
+export function studyRows(cases: readonly CaseResult[]): TidyRow[] {
+  const rows = tidyRows(cases);
+  for (const c of cases) {
+    const small = c.evaluation.lesions.reference.filter((l) => l.volumeMl < SMALL_LESION_ML);
+    const base = { case: c.caseId, model: c.model, seed: c.seed, scope: 'lesion' as const };
+    rows.push({ ...base, metric: 'small_lesion_detection', value: small.length ? small.filter((l) => l.detected).length / small.length : null });
+    rows.push({ ...base, metric: 'small_lesion_dice', value: small.length ? small.reduce((s, l) => s + l.dice, 0) / small.length : null });
+  }
+  return rows;
+}
+
+export interface StudySummary {
+  comparisons: PairedComparison[];
+  bins: BinStatistics[];
+  rows: TidyRow[];
+}
+
+/** Paired comparisons (BackSplit and its sum-rule collapse vs binary), pairing per test case (seeds averaged). */
+export function summarizeStudy(results: StudyResults): StudySummary {
+  const rows = studyRows(results.cases);
+  const comparisons: PairedComparison[] = [];
+  for (const arm of [ARM_BACKSPLIT, ARM_BACKSPLIT_SUM]) {
+    for (const m of COMPARED_METRICS) {
+      comparisons.push(pairedComparison(rows, { metric: m.metric, modelA: arm, modelB: ARM_BINARY, pairBy: 'case', bootstrapSamples: 5000, seed: 0 }));
+    }
+  }
+  const lrows = lesionRows(results.cases);
+  const bins = [ARM_BINARY, ARM_BACKSPLIT, ARM_BACKSPLIT_SUM].flatMap((arm) => binStatistics(lrows, arm, { bootstrapSamples: 2000, seed: 0 }));
+  return { comparisons, bins, rows };
+}
+
+function fmt(x: number | null | undefined, digits = 3): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return 'n/a';
+  return x.toFixed(digits);
+}
+
+/** The verdict for one comparison, in words, whatever the outcome. */
+export function verdict(c: PairedComparison, higherIsBetter: boolean): string {
+  if (c.meanDifference === null || !c.meanDifferenceCi) return 'not enough pairs';
+  const p = c.wilcoxon ? c.wilcoxon.pValue : null;
+  const significant = p !== null && p < 0.05;
+  const better = higherIsBetter ? c.meanDifference > 0 : c.meanDifference < 0;
+  if (c.meanDifference === 0) return 'no difference';
+  return `${c.modelA} ${better ? 'better' : 'worse'}${significant ? ' (significant, p < 0.05)' : ' (not significant)'}`;
+}
+
+/** A fixed-width text table of the comparisons, for the terminal. */
+export function summaryTable(summary: StudySummary, arm = ARM_BACKSPLIT): string {
+  const header = ['metric', 'binary', arm, 'difference [95% CI]', 'Wilcoxon p', 'n', 'verdict'];
+  const lines: string[][] = [header];
+  for (const m of COMPARED_METRICS) {
+    const c = summary.comparisons.find((x) => x.metric === m.metric && x.modelA === arm);
+    if (!c) continue;
+    const ci = c.meanDifferenceCi ? `[${fmt(c.meanDifferenceCi[0])}, ${fmt(c.meanDifferenceCi[1])}]` : '';
+    lines.push([m.label, fmt(c.meanB), fmt(c.meanA), `${fmt(c.meanDifference)} ${ci}`, c.wilcoxon ? c.wilcoxon.pValue.toPrecision(2) : 'n/a', String(c.n), verdict(c, m.higherIsBetter)]);
+  }
+  const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  return lines.map((l, r) => l.map((v, i) => v.padEnd(widths[i])).join('  ') + (r === 0 ? '\n' + widths.map((w) => '-'.repeat(w)).join('  ') : '')).join('\n');
+}
+
+function binStats(bins: BinStatistics[], key: 'detection' | 'dice'): BinStat[] {
+  return bins
+    .filter((b) => b.model === ARM_BINARY || b.model === ARM_BACKSPLIT)
+    .map((b) => ({
+      bin: b.label,
+      mode: b.model === ARM_BINARY ? ('binary' as const) : ('backsplit' as const),
+      value: key === 'detection' ? b.detectionRate : b.meanDice,
+      low: key === 'detection' ? (b.detectionRateCi ? b.detectionRateCi[0] : null) : b.meanDiceCi ? b.meanDiceCi[0] : null,
+      high: key === 'detection' ? (b.detectionRateCi ? b.detectionRateCi[1] : null) : b.meanDiceCi ? b.meanDiceCi[1] : null,
+      n: b.n,
+    }));
+}
+
+/** The report's figures, by file stem. */
+export function studyFigures(results: StudyResults, summary: StudySummary): Record<string, Figure> {
+  const figs: Record<string, Figure> = {};
+  figs.small_lesion_detection = sizeBinFigure(binStats(summary.bins, 'detection'), { metric: 'detection rate', intervalLabel: '95% bootstrap CI over cases', yRange: [0, 1], title: 'Lesion detection by reference-lesion volume' });
+  figs.small_lesion_dice = sizeBinFigure(binStats(summary.bins, 'dice'), { metric: 'per-lesion Dice', intervalLabel: '95% bootstrap CI over cases', yRange: [0, 1], title: 'Per-lesion Dice by reference-lesion volume' });
+  const dice = summary.comparisons.find((c) => c.metric === 'dice' && c.modelA === ARM_BACKSPLIT);
+  if (dice && dice.pairs.length) {
+    const input = pairedInputFromComparison(dice);
+    figs.paired_dice = pairedDifferencesFigure(input.cases, { ...input.options, title: 'Per-case lesion Dice (mean over seeds): BackSplit − binary' });
+  }
+  figs.training_loss = trainingCurvesFigure(
+    results.runs.map((r) => ({ mode: r.mode, seed: r.seed, epochs: r.lossCurve.map((p) => p.step), values: r.lossCurve.map((p) => p.loss) })),
+    { metric: 'training loss (Dice + CE)', xTitle: 'step', logY: true, title: 'Training loss (not comparable in level across arms: different numbers of classes)' },
+  );
+  figs.fisher_traces = barFigureFisher(results);
+  return figs;
+}
+
+function settingsText(results: StudyResults): string {
+  const c = results.config;
+  const t = c.train;
+  return [
+    `preset ${c.preset}; seeds ${c.seeds.join(', ')}; dataset ${c.dataset.kind === 'synthetic' ? `embedded synthetic (${c.dataset.cases} cases, seed ${c.dataset.seed}, sha256 ${results.datasetHash.slice(0, 16)}…)` : c.dataset.path}`,
+    `split ${results.splits.train.length} train / ${results.splits.val.length} validation / ${results.splits.test.length} test (seed ${c.split.seed})`,
+    `model ${t.model ? `${t.model.family} ${t.model.channels.join('/')}` : 'default'}; patch ${(t.patchSize || []).join('×')}; batch ${t.batchSize}; ${t.steps} steps; identical for both arms except the label mode`,
+    `backend ${results.backend.summary}; tfjs ${results.backend.tfjsVersion}; node ${process.version}; wall time ${results.seconds.toFixed(0)} s`,
+  ].join('\n');
+}
+
+function fisherTable(results: StudyResults): ReportSection['table'] {
+  return {
+    columns: ['arm', 'seed', 'classes', 'trace F_Y (multiclass)', 'trace F_Z (lesion vs rest)', 'F_Y / F_Z', 'samples × patches'],
+    rows: results.runs.map((r) => [r.mode, r.seed, r.fisher.numClasses, r.fisher.y.trace, r.fisher.z.trace, r.fisher.traceRatio, `${r.fisher.samplesPerExample} × ${r.fisher.numExamples}`]),
+    caption: 'Monte-Carlo Fisher (labels sampled from each trained model), per image, summed over voxels. For a binary model Y and Z coincide.',
+  };
+}
+
+/**
+ * Write the report folder atomically: everything goes to `<dir>.partial` first,
+ * which replaces `dir` only once complete.
+ */
+export async function writeStudyReport(results: StudyResults, summary: StudySummary, dir: string, log: (l: string) => void): Promise<string[]> {
+  const tmp = `${dir}.partial`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { recursive: true });
+  const written: string[] = [];
+  const write = (name: string, data: string | Buffer) => {
+    fs.writeFileSync(path.join(tmp, name), data);
+    written.push(name);
+  };
+  write('results.csv', tidyRowsToCsv(summary.rows));
+  write('comparisons.csv', comparisonsToCsv(summary.comparisons));
+  write(
+    'results.json',
+    JSON.stringify(
+      {
+        settings: results.config,
+        backend: results.backend,
+        datasetHash: results.datasetHash,
+        splits: results.splits,
+        comparisons: summary.comparisons,
+        lesionSizeBins: summary.bins,
+        runs: results.runs.map((r) => ({ ...r, fisher: { ...r.fisher, y: { trace: r.fisher.y.trace, traceStdError: r.fisher.y.traceStdError, perLayer: r.fisher.y.perLayer }, z: r.fisher.z } })),
+        rows: summary.rows,
+        seconds: results.seconds,
+      },
+      null,
+      1,
+    ) + '\n',
+  );
+  const figs = studyFigures(results, summary);
+  const pngs: Record<string, Buffer> = {};
+  const avail = renderAvailability();
+  if (avail.ok) {
+    try {
+      for (const [name, fig] of Object.entries(figs)) {
+        pngs[name] = await renderFigure(fig, { format: 'png', width: 900, height: 480 });
+        write(`${name}.png`, pngs[name]);
+      }
+    } catch (e) {
+      log(`report: PNG export failed, continuing without PNGs: ${(e as Error).message}`);
+    } finally {
+      await closeSharedRenderer();
+    }
+  } else {
+    log(`report: no PNG figures (${avail.reason})`);
+  }
+  const cmpRows = (arm: string) =>
+    COMPARED_METRICS.map((m) => {
+      const c = summary.comparisons.find((x) => x.metric === m.metric && x.modelA === arm)!;
+      return [m.label, c.meanB, c.meanA, c.meanDifference, c.meanDifferenceCi ? `[${fmt(c.meanDifferenceCi[0])}, ${fmt(c.meanDifferenceCi[1])}]` : '', c.wilcoxon ? c.wilcoxon.pValue : null, c.n, verdict(c, m.higherIsBetter)];
+    });
+  const columns = ['metric', 'binary', 'BackSplit', 'mean difference', '95% bootstrap CI', 'Wilcoxon p', 'pairs', 'verdict'];
+  const auxRows = summary.rows.filter((r) => r.scope === 'auxiliary' && r.metric.startsWith('dice:'));
+  const auxByClass = new Map<string, number[]>();
+  for (const r of auxRows) if (r.value !== null) auxByClass.set(r.metric.slice(5), [...(auxByClass.get(r.metric.slice(5)) || []), r.value]);
+  const sections: ReportSection[] = [
+    {
+      heading: 'What was run',
+      text:
+        'Binary and BackSplit models were trained with identical settings (network, data, patches, augmentation, optimiser, seed); ' +
+        'only the label map differs: lesion vs rest, or lesion + the background split into auxiliary classes. ' +
+        'At test time only the lesion output is used. Pairs are test cases, each value averaged over seeds.\n\n' +
+        settingsText(results),
+    },
+    { heading: 'BackSplit (argmax rule) vs binary', table: { columns, rows: cmpRows(ARM_BACKSPLIT), caption: 'BackSplit lesion mask = voxels whose most probable class is the lesion.' } },
+    { heading: 'BackSplit (sum rule) vs binary', table: { columns, rows: cmpRows(ARM_BACKSPLIT_SUM), caption: 'BackSplit lesion mask = voxels where p(lesion) > Σ p(background classes).' } },
+    { heading: 'Small lesions: detection', figure: figs.small_lesion_detection, figurePng: pngs.small_lesion_detection },
+    { heading: 'Small lesions: per-lesion Dice', figure: figs.small_lesion_dice, figurePng: pngs.small_lesion_dice },
+    ...(figs.paired_dice ? [{ heading: 'Per-case differences', figure: figs.paired_dice, figurePng: pngs.paired_dice }] : []),
+    { heading: 'Training curves', figure: figs.training_loss, figurePng: pngs.training_loss },
+    { heading: 'Fisher information of the trained models', text: 'Monte-Carlo estimates: labels are sampled from each trained model and the squared norm of the log-likelihood gradient is averaged. F_Y uses the model\'s own (multiclass) likelihood, F_Z the same model coarsened to lesion vs rest at the same weights; by the chain rule F_Y ≥ F_Z in expectation. Comparing the two separately trained models is not the theorem\'s comparison.', figure: figs.fisher_traces, figurePng: pngs.fisher_traces, table: fisherTable(results) },
+    {
+      heading: 'Auxiliary classes (BackSplit only, kept apart from the lesion numbers)',
+      table: { columns: ['class', 'mean Dice', 'cases × seeds'], rows: [...auxByClass.entries()].map(([k, v]) => [k, v.reduce((a, b) => a + b, 0) / v.length, v.length]) },
+    },
+  ];
+  write('report.html', reportHtml({ title: 'BackSplit reproduction: binary vs split-background training', subtitle: `generated ${new Date().toISOString()}`, sections }));
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.renameSync(tmp, dir);
+  return written;
+}
