@@ -8,7 +8,7 @@
  */
 import type { Vec3 } from '../lib/io/volume';
 import { evaluateSegmentation, labelComponents, lesionWiseMetrics, overlapMetrics, surfaceMetrics, toBinaryMask, toEvalJson } from '../lib/eval';
-import { seededUniform } from '../lib/eval/random';
+import { Random } from '../lib/data/random';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -18,7 +18,8 @@ function arg(name: string, fallback: number): number {
 const dims: Vec3 = [182, 218, 182];
 const spacing: Vec3 = [1, 1, 1];
 const [nx, ny, nz] = dims;
-const rand = seededUniform(arg('seed', 1));
+const rng = new Random(arg('seed', 1));
+const rand = (): number => rng.uniform();
 
 function ellipsoid(mask: Uint8Array, c: Vec3, r: Vec3): void {
   for (let k = Math.max(0, Math.floor(c[2] - r[2])); k <= Math.min(nz - 1, Math.ceil(c[2] + r[2])); k++) {

@@ -77,8 +77,9 @@ export async function withWasmThreads<T>(threads: number, init: () => Promise<T>
   const nodeOs = require('os') as { cpus: typeof os.cpus };
   const realCpus = nodeOs.cpus;
   class RecordingBlob extends RealBlob {
-    constructor(parts?: BlobPart[], options?: BlobPropertyBag) {
-      super(parts, options);
+    // Plain types, not the DOM lib's BlobPart/BlobPropertyBag: tslab compiles without the DOM lib.
+    constructor(parts?: unknown[], options?: Record<string, unknown>) {
+      super(parts as never, options as never);
       if (parts && parts.every((p) => typeof p === 'string')) {
         const text = (parts as string[]).join('');
         texts.set(this, text);
@@ -92,7 +93,7 @@ export async function withWasmThreads<T>(threads: number, init: () => Promise<T>
     }
   }
   let workerCount = 0;
-  const mappedCreate = (obj: Blob | MediaSource): string => {
+  const mappedCreate = (obj: object): string => {
     const text = texts.get(obj as object);
     if (text === undefined) return realCreate.call(URL, obj as Blob);
     if (!text.includes(WORKER_IMPORT)) {

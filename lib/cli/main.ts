@@ -4,13 +4,14 @@
  */
 import { Command, UsageError } from './args';
 import { evalCommand } from './commands/eval';
+import { fisherCommand } from './commands/fisher';
 import { infoCommand } from './commands/info';
 import { labelsCommand } from './commands/labels';
 import { predictCommand } from './commands/predict';
 import { reproduceCommand } from './commands/reproduce';
 import { trainCommand } from './commands/train';
 
-export const commands: Command[] = [infoCommand, labelsCommand, trainCommand, predictCommand, evalCommand, reproduceCommand];
+export const commands: Command[] = [infoCommand, labelsCommand, trainCommand, predictCommand, evalCommand, fisherCommand, reproduceCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,7 +1,9 @@
 /**
  * Seeded pseudo-random numbers for everything in the project that must be
- * reproducible: the synthetic dataset, data splits, noisy-label simulation and
- * patch sampling during training.
+ * reproducible: the synthetic dataset, data splits, noisy-label simulation,
+ * patch sampling during training, Monte-Carlo Fisher estimates and the
+ * Cramér–Rao simulation (lib/fisher), and bootstrap confidence intervals
+ * (lib/eval). This is the project's single generator.
  *
  * The generator is sfc32 (Chris Doty-Humphrey's "small fast counting" generator,
  * 128-bit state, a 32-bit counter guarantees a period of at least 2^32), seeded
@@ -145,6 +147,45 @@ export class Random {
       if (r < 0) return i;
     }
     return weights.length - 1;
+  }
+
+  /**
+   * Draw a class index from a slice of a probability array: returns k in
+   * [0, count) with probability probs[offset + k] / Σ probs[offset .. offset + count).
+   * The slice need not be normalised (float32 softmax rows sum to 1 only up to
+   * rounding), so one flat array of V rows × K classes can be sampled row by
+   * row with `categorical(probs, v * K, K)` without copying.
+   *
+   * Uses exactly one uniform draw. Rounding can leave the draw just above the
+   * last partial sum; then the last index with non-zero mass is returned, so a
+   * zero-probability index is never chosen.
+   * @param probs non-negative weights
+   * @param offset first index of the slice (default 0)
+   * @param count slice length (default: to the end of `probs`)
+   */
+  categorical(probs: ArrayLike<number>, offset = 0, count = probs.length - offset): number {
+    if (!Number.isInteger(offset) || !Number.isInteger(count) || offset < 0 || count < 1 || offset + count > probs.length) {
+      throw new RangeError(
+        `Random.categorical: slice [${offset}, ${offset + count}) must be non-empty and inside the array of length ${probs.length}`,
+      );
+    }
+    let total = 0;
+    for (let k = 0; k < count; k++) {
+      const p = probs[offset + k];
+      if (!(p >= 0)) throw new RangeError(`Random.categorical: probability at index ${offset + k} is ${p}, expected ≥ 0`);
+      total += p;
+    }
+    if (!(total > 0 && Number.isFinite(total))) {
+      throw new RangeError(`Random.categorical: probabilities in [${offset}, ${offset + count}) sum to ${total}, expected a finite value > 0`);
+    }
+    const u = this.uniform() * total;
+    let acc = 0;
+    for (let k = 0; k < count; k++) {
+      acc += probs[offset + k];
+      if (u < acc) return k;
+    }
+    for (let k = count - 1; k >= 0; k--) if (probs[offset + k] > 0) return k;
+    return count - 1; // unreachable: total > 0 implies some positive entry
   }
 
   /** Pick one element uniformly. */

@@ -14,7 +14,7 @@
  */
 import wilcoxon from '@stdlib/stats-wilcoxon';
 import { percentileOfSorted } from './surface';
-import { seededUniform } from './random';
+import { Random } from '../data/random';
 import { MetricScope, TidyRow, toCsv } from './tidy';
 
 /** Options for {@link pairedComparison}. */
@@ -105,11 +105,11 @@ export function bootstrapCi(
   if (n < 2) throw new RangeError(`bootstrapCi: need at least 2 values, got ${n}`);
   if (!Number.isInteger(samples) || samples < 1) throw new RangeError(`bootstrapCi: samples must be a positive integer, got ${samples}`);
   if (!(confidence > 0 && confidence < 1)) throw new RangeError(`bootstrapCi: confidence must be in (0, 1), got ${confidence}`);
-  const uniform = seededUniform(options.seed ?? 0);
+  const rng = new Random(options.seed ?? 0);
   const resample = new Float64Array(n);
   const stats = new Float64Array(samples);
   for (let b = 0; b < samples; b++) {
-    for (let i = 0; i < n; i++) resample[i] = values[Math.floor(uniform() * n)];
+    for (let i = 0; i < n; i++) resample[i] = values[rng.int(n)];
     stats[b] = statistic(resample);
   }
   stats.sort();

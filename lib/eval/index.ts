@@ -30,7 +30,6 @@ export type { MetricScope, TidyRow, LesionRow } from './tidy';
 export { LESION_METRICS, tidyRows, lesionRows, pooledBins, toCsv, tidyRowsToCsv, writeTidyCsv, writeTidyJson } from './tidy';
 export type { PairedComparisonOptions, PairedValue, PairedComparison } from './compare';
 export { bootstrapCi, wilcoxonSignedRank, pairedComparison, compareModels, comparisonsToCsv } from './compare';
-export { seededUniform } from './random';
 export type { BinStatistics, BinStatisticsOptions } from './stratified';
 export { binStatistics, binLabel } from './stratified';
 export type { DetectionCase, DetectionPoint, DetectionCurveOptions } from './detection-curve';

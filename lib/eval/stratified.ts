@@ -9,7 +9,7 @@
  * The output feeds lib/plot's size-bin figure (one row per bin and model).
  */
 import { DEFAULT_BIN_EDGES_ML, smallLesionBins, validateBinEdges } from './bins';
-import { seededUniform } from './random';
+import { Random } from '../data/random';
 import { percentileOfSorted } from './surface';
 import type { LesionRow } from './tidy';
 
@@ -102,14 +102,14 @@ export function binStatistics(lesions: readonly LesionRow[], model: string, opti
   const rates: number[][] = bins.map(() => []);
   const dices: number[][] = bins.map(() => []);
   if (caseIds.length >= 2) {
-    const uniform = seededUniform(options.seed ?? 0);
+    const rng = new Random(options.seed ?? 0);
     const n = new Float64Array(nBins), det = new Float64Array(nBins), dice = new Float64Array(nBins);
     for (let s = 0; s < samples; s++) {
       n.fill(0);
       det.fill(0);
       dice.fill(0);
       for (let c = 0; c < caseIds.length; c++) {
-        const pick = perCase[Math.floor(uniform() * caseIds.length)];
+        const pick = perCase[rng.int(caseIds.length)];
         for (let b = 0; b < nBins; b++) {
           n[b] += pick.n[b];
           det[b] += pick.det[b];

@@ -32,7 +32,7 @@
  */
 import { fisherY, fisherZ, lesionVsRest } from './closed-form';
 import { bilinear, cholesky, choleskySolve, inverseSpd, symmetricEigen } from './linalg';
-import { SeededRandom } from './rng';
+import { Random } from '../data/random';
 
 /** Settings of the simulation; every field has a default. */
 export interface CramerRaoConfig {
@@ -196,7 +196,7 @@ interface Dataset {
   y: Int32Array;
 }
 
-function sampleDataset(prob: Problem, n: number, rng: SeededRandom): Dataset {
+function sampleDataset(prob: Problem, n: number, rng: Random): Dataset {
   const x = new Float64Array(n * DIM);
   const y = new Int32Array(n);
   for (let i = 0; i < n; i++) {
@@ -354,7 +354,7 @@ export function runCramerRao(config: CramerRaoConfig = {}): CramerRaoResult {
   const covZ = inverseSpd(info.z, P).map((v) => v / n);
   const gapEig = symmetricEigen(info.y.map((v, i) => v - info.z[i]), P).values[0];
 
-  const rng = new SeededRandom(seed);
+  const rng = new Random(seed);
   const estimates = {
     binary: { probs: testPoints.map(() => new Float64Array(R)), params: Array.from({ length: P }, () => new Float64Array(R)) },
     backsplit: { probs: testPoints.map(() => new Float64Array(R)), params: Array.from({ length: P }, () => new Float64Array(R)) },
@@ -381,7 +381,7 @@ export function runCramerRao(config: CramerRaoConfig = {}): CramerRaoResult {
   const trim = (a: Float64Array): Float64Array => a.subarray(0, kept);
 
   const bootIdx: Int32Array[] = [];
-  const brng = new SeededRandom(seed + 7919);
+  const brng = rng.fork('bootstrap'); // independent of how many draws the replicates used
   for (let b = 0; b < B; b++) bootIdx.push(Int32Array.from({ length: kept }, () => brng.int(kept)));
   const compare = (label: string, truth: number, zs: Float64Array, ys: Float64Array, predZ: number, predY: number): VarianceComparison => {
     const vz = variance(zs);

@@ -19,7 +19,6 @@ export {
 export type { ClassGroups, FisherTraceMaps, GapSurface } from './closed-form';
 export { bilinear, cholesky, choleskySolve, inverseSpd, symmetricEigen } from './linalg';
 export type { SymmetricEigen } from './linalg';
-export { SeededRandom } from './rng';
 export { empiricalFisher, exactFisher, layersModelVariables, measurePerExampleCost, monteCarloFisher, parameterLayout } from './network';
 export type {
   EstimatorOptions,
@@ -41,3 +40,4 @@ export { fisherReport } from './report';
 export type { FisherReport, FisherReportOptions, LikelihoodTraces, ReportKind, ReportModel } from './report';
 export { gaussHermite, runCramerRao } from './cramer-rao';
 export type { CramerRaoConfig, CramerRaoResult, VarianceComparison } from './cramer-rao';
+export * from './experiments';

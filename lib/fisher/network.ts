@@ -24,7 +24,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { performance } from 'perf_hooks';
 import { ClassGroups, classToGroup, fisherY, fisherZ } from './closed-form';
-import { SeededRandom } from './rng';
+import { Random } from '../data/random';
 
 /** Input batch [N, ...] → channels-last logits [N, ...spatial, K]. */
 export type LogitsFn = (x: tf.Tensor) => tf.Tensor;
@@ -405,7 +405,7 @@ export async function monteCarloFisher(
   const directions = opts.directions ?? [];
   checkDirections(directions, layout);
   const groupOf = classToGroup(model.groups);
-  const rng = new SeededRandom(opts.seed ?? 0);
+  const rng = new Random(opts.seed ?? 0);
   const accs = new Map<Likelihood, Accumulator>(likelihoods.map((l) => [l, new Accumulator(layout, directions.length, !!opts.diagonal)]));
   const total = countImages(batches);
   let done = 0;

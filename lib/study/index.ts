@@ -3,3 +3,4 @@ export * from './config';
 export * from './pipeline';
 export * from './report';
 export { barFigureFisher } from './figures';
+export * from './evaluate-run';

@@ -17,17 +17,17 @@ import { Random } from '../data/random';
 import { LabelMode, SegmentationCase } from '../data/types';
 import { CaseResult, evaluateSegmentation } from '../eval/evaluate';
 import { perClassDice } from '../eval/multiclass';
-import { collapseToBinary, CollapseRule } from '../labels/collapse';
+import { collapseToBinary } from '../labels/collapse';
 import { fisherReport, FisherReport } from '../fisher/report';
-import { resolveTrainConfig, TrainConfig } from '../train/config';
+import { TrainConfig } from '../train/config';
 import { classLayout, ClassLayout, prepareCase } from '../train/data';
 import { patch3, sampleBatch } from '../train/sampler';
-import { slidingWindowProbabilities } from '../train/inference';
 import { createProgressBar } from '../train/progress';
 import { loadRun, train } from '../train/trainer';
 import { writeFileAtomic } from '../train/checkpoint';
 import { SegmentationModel } from '../model/model';
 import { StudyConfig } from './config';
+import { predictCase, studyRunConfig } from './notebook';
 
 /** The arms of the comparison as they appear in result tables. */
 export const ARM_BINARY = 'binary';
@@ -86,38 +86,54 @@ export function studySplits(ids: string[], cfg: StudyConfig): DatasetSplits {
   return makeSplits(ids, { seed: cfg.split.seed, fractions: { train: nTrain / scale, val: nVal / scale, test: nTest / scale } });
 }
 
-function runConfig(cfg: StudyConfig, mode: LabelMode, seed: number, runDir: string): TrainConfig {
-  return resolveTrainConfig({ ...cfg.train, mode, seed, outputDir: runDir, dataset: cfg.dataset.kind === 'synthetic' ? { kind: 'synthetic', cases: cfg.dataset.cases, seed: cfg.dataset.seed } : { kind: 'manifest', path: cfg.dataset.path } }, `study ${mode} seed ${seed}`);
-}
-
 /** Lesion mask(s) of a model on one case: binary → argmax; BackSplit → both collapse rules. */
-async function predictLesion(
+export async function predictLesionMasks(
   model: SegmentationModel,
   layout: ClassLayout,
   caseData: SegmentationCase,
   patchSize: number[],
   overlap: number,
 ): Promise<{ masks: Record<string, Uint8Array>; aux?: Uint8Array }> {
-  const prepared = prepareCase(caseData, layout);
-  const probs = await slidingWindowProbabilities(model, prepared.channels, prepared.dims, { patchSize, overlap });
-  const k = layout.numClasses;
-  const n = prepared.target.length;
-  const perClass = Array.from({ length: k }, (_, c) => probs.subarray(c * n, (c + 1) * n));
-  const rules: [string, CollapseRule][] =
-    layout.mode === 'binary' ? [[ARM_BINARY, 'argmaxIsLesion']] : [[ARM_BACKSPLIT, 'argmaxIsLesion'], [ARM_BACKSPLIT_SUM, 'lesionBeatsBackgroundSum']];
-  const masks: Record<string, Uint8Array> = {};
-  for (const [arm, rule] of rules) masks[arm] = collapseToBinary(perClass, rule, { lesionClass: layout.lesionClass });
-  let aux: Uint8Array | undefined;
-  if (layout.mode === 'backsplit') {
-    // Predicted auxiliary map (argmax over all classes; lesion voxels shown as 0 here).
-    aux = new Uint8Array(n);
-    for (let v = 0; v < n; v++) {
-      let best = 0;
-      for (let c = 1; c < k; c++) if (perClass[c][v] > perClass[best][v]) best = c;
-      aux[v] = best === layout.lesionClass ? 0 : best;
+  const p = await predictCase(model, layout, caseData, { patchSize, overlap });
+  if (layout.mode === 'binary') return { masks: { [ARM_BINARY]: p.lesionMask.data } };
+  const n = p.lesionMask.data.length;
+  const perClass = Array.from({ length: layout.numClasses }, (_, c) => p.probabilities.subarray(c * n, (c + 1) * n));
+  return {
+    masks: {
+      [ARM_BACKSPLIT]: p.lesionMask.data,
+      [ARM_BACKSPLIT_SUM]: collapseToBinary(perClass, 'lesionBeatsBackgroundSum', { lesionClass: layout.lesionClass }),
+    },
+    aux: p.auxMap ? p.auxMap.data : undefined,
+  };
+}
+
+/**
+ * Evaluate a trained model on cases: one CaseResult per case and arm (binary;
+ * or BackSplit with both collapse rules, plus its auxiliary-class Dice).
+ */
+export async function evaluateModelOnCases(
+  model: SegmentationModel,
+  layout: ClassLayout,
+  cases: SegmentationCase[],
+  config: TrainConfig,
+  seed: number | null,
+  onCase?: (index: number, id: string) => void,
+): Promise<CaseResult[]> {
+  const out: CaseResult[] = [];
+  for (let i = 0; i < cases.length; i++) {
+    const c = cases[i];
+    onCase?.(i, c.id);
+    const { masks, aux } = await predictLesionMasks(model, layout, c, config.patchSize, config.inferenceOverlap);
+    for (const [arm, mask] of Object.entries(masks)) {
+      const evaluation = evaluateSegmentation({ data: mask, dims: c.lesion.dims, spacing: c.lesion.spacing }, c.lesion, {}, { pred: `${arm} ${c.id}`, ref: `${c.id} lesion` });
+      const entry: CaseResult = { caseId: c.id, model: arm, seed, evaluation };
+      if (aux && c.aux && arm === ARM_BACKSPLIT) {
+        entry.auxiliary = perClassDice(aux, c.aux.data, (c.auxNames || []).map((name, k) => ({ id: k + 1, name })));
+      }
+      out.push(entry);
     }
   }
-  return { masks, aux };
+  return out;
 }
 
 function lossCurveOf(runDir: string): { curve: { step: number; loss: number }[]; seconds: number | null; sps: number | null } {
@@ -171,7 +187,7 @@ export async function runStudy(cfg: StudyConfig, log: Log = (l) => process.stdou
     for (const mode of modes) {
       index++;
       const runDir = path.join(cfg.runsDir, `${mode}-seed${seed}`);
-      const config = runConfig(cfg, mode, seed, runDir);
+      const config = studyRunConfig(cfg, mode, seed);
       const tag = `[${index}/${total}] ${mode} seed ${seed}`;
       let model: SegmentationModel;
       if (fs.existsSync(path.join(runDir, 'checkpoints', 'final.ckpt'))) {
@@ -194,18 +210,7 @@ export async function runStudy(cfg: StudyConfig, log: Log = (l) => process.stdou
       const evalFile = path.join(runDir, 'test-evaluation.json');
       let caseResults = readJson<CaseResult[]>(evalFile);
       if (!caseResults) {
-        caseResults = [];
-        for (const c of testCases) {
-          const { masks, aux } = await predictLesion(model, layouts[mode], c, config.patchSize, config.inferenceOverlap);
-          for (const [arm, mask] of Object.entries(masks)) {
-            const evaluation = evaluateSegmentation({ data: mask, dims: c.lesion.dims, spacing: c.lesion.spacing }, c.lesion, {}, { pred: `${arm} seed ${seed} ${c.id}`, ref: `${c.id} lesion` });
-            const entry: CaseResult = { caseId: c.id, model: arm, seed, evaluation };
-            if (aux && c.aux && arm === ARM_BACKSPLIT) {
-              entry.auxiliary = perClassDice(aux, c.aux.data, (c.auxNames || []).map((name, i) => ({ id: i + 1, name })));
-            }
-            caseResults.push(entry);
-          }
-        }
+        caseResults = await evaluateModelOnCases(model, layouts[mode], testCases, config, seed);
         writeFileAtomic(evalFile, JSON.stringify(caseResults) + '\n');
       }
       results.push(...caseResults);

@@ -353,6 +353,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (ckDir) saveCheckpoint(ckDir, 'final.ckpt', await checkpointOf(model, optimizer, config.steps, config));
     logMetric({ type: 'end', step: config.steps, seconds: (Date.now() - t0) / 1000, trainStepsPerSecond: (end - startStep) / Math.max(trainSeconds, 1e-9) });
   }
+  // The optimizer's slots (Adam moments) live only in checkpoints after this; the caller owns the model.
+  optimizer.dispose();
   return {
     model,
     layout,

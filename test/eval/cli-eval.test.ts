@@ -121,7 +121,10 @@ describe('backsplit eval', () => {
     await expect(run([...base, '--bins-ml', 'a,b'])).rejects.toThrow(/comma-separated numbers/);
     await expect(run([...base, '--dilation-voxels', '1.5'])).rejects.toThrow(/integer/);
     await expect(run([...base, '--tolerance-mm', '-1'])).rejects.toThrow(/>= 0/);
-    await expect(run([...base, '--run', 'x'])).rejects.toThrow(/unknown flag --run/);
+    await expect(run([...base, '--run', 'x'])).rejects.toThrow(/either --run or --pred\/--ref/);
+    await expect(run([...base, '--split', 'test'])).rejects.toThrow(/--split needs --run/);
+    await expect(run(['--run', 'x', '--split', 'holdout'])).rejects.toThrow(/test, val or train/);
+    await expect(run(['--bogus'])).rejects.toThrow(/unknown flag --bogus/);
   });
 
   it('reports a missing file with its path', async () => {

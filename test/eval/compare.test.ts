@@ -20,7 +20,6 @@ import {
   lesionRows,
   pairedComparison,
   pooledBins,
-  seededUniform,
   tidyRows,
   tidyRowsToCsv,
   toCsv,
@@ -28,6 +27,13 @@ import {
   writeTidyCsv,
   writeTidyJson,
 } from '../../lib/eval';
+import { Random } from '../../lib/data/random';
+
+/** Uniform [0, 1) draws from the project's seeded generator. */
+function uniformSource(seed: number): () => number {
+  const rng = new Random(seed);
+  return () => rng.uniform();
+}
 
 const dims: Vec3 = [24, 24, 16];
 const spacing: Vec3 = [1, 1, 2];
@@ -41,7 +47,7 @@ function sphere(mask: Uint8Array, c: Vec3, r: number, value = 1): void {
 /** Reference with 3 lesions; 'backsplit' finds all (slightly shrunk), 'binary' misses the smallest and adds an FP. */
 function* syntheticCases(nCases: number, seeds: number[]): Generator<EvalCaseInput> {
   for (let c = 0; c < nCases; c++) {
-    const rand = seededUniform(1000 + c);
+    const rand = uniformSource(1000 + c);
     const centres: Vec3[] = [[5, 6, 4], [16, 16, 8], [7, 18, 12]];
     const radii = [2 + rand() * 2, 3 + rand() * 3, 1 + rand()];
     const ref = new Uint8Array(dims[0] * dims[1] * dims[2]);
@@ -49,7 +55,7 @@ function* syntheticCases(nCases: number, seeds: number[]): Generator<EvalCaseInp
     const aux = new Uint8Array(ref.length);
     sphere(aux, [12, 12, 8], 8, 1);
     for (const seed of seeds) {
-      const r2 = seededUniform(seed * 7919 + c);
+      const r2 = uniformSource(seed * 7919 + c);
       const good = new Uint8Array(ref.length);
       centres.forEach((ctr, l) => sphere(good, ctr, radii[l] - 0.3 * r2()));
       const bad = new Uint8Array(ref.length);
@@ -152,7 +158,7 @@ describe('bootstrapCi', () => {
 
   it('has about the normal-theory width for the mean of a normal sample', () => {
     // Box–Muller from the seeded uniform: n = 400, σ = 2 → 95% CI half-width ≈ 1.96·2/√400 = 0.196
-    const u = seededUniform(42);
+    const u = uniformSource(42);
     const x: number[] = [];
     for (let i = 0; i < 400; i++) x.push(2 * Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u()));
     const [lo, hi] = bootstrapCi(x, mean, { samples: 4000, seed: 3 });

@@ -13,16 +13,16 @@ import {
   softmaxRows,
 } from '../../lib/fisher/closed-form';
 import { symmetricEigen } from '../../lib/fisher/linalg';
-import { SeededRandom } from '../../lib/fisher/rng';
+import { Random } from '../../lib/data/random';
 
 /** Random logits with a random temperature, so p ranges from flat to nearly one-hot. */
-function randomLogits(rng: SeededRandom, K: number): Float64Array {
+function randomLogits(rng: Random, K: number): Float64Array {
   const scale = Math.exp(2.5 * rng.normal());
   return Float64Array.from({ length: K }, () => scale * rng.normal());
 }
 
 /** A random partition of 0..K-1 into 2..K groups (or lesion vs rest half of the time). */
-function randomGroups(rng: SeededRandom, K: number): ClassGroups {
+function randomGroups(rng: Random, K: number): ClassGroups {
   if (rng.uniform() < 0.5) return lesionVsRest(K, rng.int(K));
   const G = 2 + rng.int(K - 1);
   const perm = Array.from({ length: K }, (_, i) => i);
@@ -81,7 +81,7 @@ describe('closed-form Fisher at the logits', () => {
   });
 
   it('I_Y − I_Z is PSD and equals the gap on 4000 seeded random (p, split) pairs', () => {
-    const rng = new SeededRandom(2026);
+    const rng = new Random(2026);
     let worstEig = Infinity;
     let worstDiff = 0;
     for (let trial = 0; trial < 4000; trial++) {
@@ -114,7 +114,7 @@ describe('closed-form Fisher at the logits', () => {
   });
 
   it('matches E[score scoreᵀ] with finite-difference scores, and the gap is the chain-rule term E_Z[I_{Y|Z}]', () => {
-    const rng = new SeededRandom(7);
+    const rng = new Random(7);
     for (let trial = 0; trial < 200; trial++) {
       const K = 2 + rng.int(6);
       const groups = randomGroups(rng, K);
@@ -142,7 +142,7 @@ describe('closed-form Fisher at the logits', () => {
   });
 
   it('matches a Monte-Carlo estimate of E[score scoreᵀ] (200000 draws, within 5 standard errors per entry)', () => {
-    const rng = new SeededRandom(99);
+    const rng = new Random(99);
     const K = 5;
     const p = [0.15, 0.4, 0.25, 0.12, 0.08];
     const groups = lesionVsRest(K, 0);
@@ -181,7 +181,7 @@ describe('closed-form Fisher at the logits', () => {
   });
 
   it('per-voxel trace maps equal the traces of the matrices, voxel by voxel', () => {
-    const rng = new SeededRandom(5);
+    const rng = new Random(5);
     const K = 6;
     const V = 300;
     const logits = Float64Array.from({ length: V * K }, () => 2 * rng.normal());

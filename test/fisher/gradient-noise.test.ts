@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { softmaxRows } from '../../lib/fisher/closed-form';
 import { gradientNoise } from '../../lib/fisher/gradient-noise';
 import { FisherBatch } from '../../lib/fisher/network';
-import { SeededRandom } from '../../lib/fisher/rng';
+import { Random } from '../../lib/data/random';
 import { makeTinyNet, referenceJacobian, TinyNet } from './tiny-model';
 
 const B = 4;
@@ -17,7 +17,7 @@ let batches: FisherBatch[];
 beforeAll(async () => {
   await tf.setBackend('cpu');
   net = makeTinyNet(4);
-  const rng = new SeededRandom(8);
+  const rng = new Random(8);
   xs = Array.from({ length: B }, () => Float64Array.from({ length: N * V * net.C }, () => rng.normal()));
   ys = Array.from({ length: B }, () => Int32Array.from({ length: N * V }, () => rng.int(net.K)));
   batches = xs.map((x, b) => ({ x: tf.tensor3d(Float32Array.from(x), [N, V, net.C]), labels: ys[b] }));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { bilinear, cholesky, choleskySolve, inverseSpd, symmetricEigen } from '../../lib/fisher/linalg';
-import { SeededRandom } from '../../lib/fisher/rng';
+import { Random } from '../../lib/data/random';
 
-function randomSymmetric(rng: SeededRandom, n: number): Float64Array {
+function randomSymmetric(rng: Random, n: number): Float64Array {
   const a = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = i; j < n; j++) a[i * n + j] = a[j * n + i] = rng.normal();
   return a;
@@ -10,7 +10,7 @@ function randomSymmetric(rng: SeededRandom, n: number): Float64Array {
 
 describe('symmetricEigen (Jacobi)', () => {
   it('recovers known eigenvalues of Q diag(λ) Qᵀ', () => {
-    const rng = new SeededRandom(11);
+    const rng = new Random(11);
     const n = 6;
     // Q from the eigenvectors of a random symmetric matrix, λ chosen
     const q = symmetricEigen(randomSymmetric(rng, n), n).vectors;
@@ -22,7 +22,7 @@ describe('symmetricEigen (Jacobi)', () => {
   });
 
   it('reconstructs random symmetric matrices and returns orthonormal vectors', () => {
-    const rng = new SeededRandom(12);
+    const rng = new Random(12);
     for (const n of [1, 2, 5, 12]) {
       const a = randomSymmetric(rng, n);
       const { values, vectors } = symmetricEigen(a, n);
@@ -45,7 +45,7 @@ describe('symmetricEigen (Jacobi)', () => {
 
 describe('Cholesky', () => {
   it('solves and inverts an SPD matrix', () => {
-    const rng = new SeededRandom(13);
+    const rng = new Random(13);
     const n = 5;
     const b = randomSymmetric(rng, n);
     const a = new Float64Array(n * n);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fisherY, fisherZ, lesionVsRest, softmaxRows } from '../../lib/fisher/closed-form';
 import { empiricalFisher, exactFisher, ExactFisher, FisherBatch, measurePerExampleCost, monteCarloFisher } from '../../lib/fisher/network';
-import { SeededRandom } from '../../lib/fisher/rng';
+import { Random } from '../../lib/data/random';
 import { makeTinyNet, referenceJacobian, TinyNet } from './tiny-model';
 
 const N = 3;
@@ -32,7 +32,7 @@ function referenceFisher(theta: Float64Array, coarse: boolean): Float64Array {
 beforeAll(async () => {
   await tf.setBackend('cpu');
   net = makeTinyNet(1);
-  const rng = new SeededRandom(3);
+  const rng = new Random(3);
   xData = Float64Array.from({ length: N * V * net.C }, () => rng.normal());
   batches = [{ x: tf.tensor3d(Float32Array.from(xData), [N, V, net.C]) }];
   exact = await exactFisher(net.model, batches);
@@ -74,7 +74,7 @@ describe('exact Fisher of a tiny network', () => {
   it('2·KL(p_θ ‖ p_θ+dw) ≈ dwᵀ F dw for small dw (ratio within 5%), under Y and Z', async () => {
     const theta = net.theta();
     const P = theta.length;
-    const rng = new SeededRandom(17);
+    const rng = new Random(17);
     const dir = Float64Array.from({ length: P }, () => rng.normal());
     const norm = Math.sqrt(dir.reduce((s, d) => s + d * d, 0));
     const eps = 1e-2;
@@ -129,7 +129,7 @@ describe('exact Fisher of a tiny network', () => {
 
 describe('Monte-Carlo Fisher of a tiny network', () => {
   it('matches the exact Fisher within 4 standard errors (400 samples per image, seed 5), keeps tensor count flat, reports progress', async () => {
-    const rng = new SeededRandom(23);
+    const rng = new Random(23);
     const dirs = [net.model.variables.map((v) => tf.tensor(Array.from({ length: v.size }, () => rng.normal()), v.shape))];
     const exactDir = await exactFisher(net.model, batches, { directions: dirs });
     const before = tf.memory().numTensors;
@@ -177,7 +177,7 @@ describe('Monte-Carlo Fisher of a tiny network', () => {
 describe('empirical Fisher', () => {
   it('uses the observed labels, says it is not a Fisher estimate, and matches float64 gradients', async () => {
     const { C, H, K } = net;
-    const rng = new SeededRandom(31);
+    const rng = new Random(31);
     const labels = Int32Array.from({ length: N * V }, () => rng.int(K));
     const emp = await empiricalFisher(net.model, [{ x: batches[0].x, labels }], { diagonal: true });
     expect(emp.y!.kind).toBe('empirical');

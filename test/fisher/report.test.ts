@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lesionVsRest } from '../../lib/fisher/closed-form';
 import { exactFisher, FisherBatch, layersModelVariables, monteCarloFisher } from '../../lib/fisher/network';
 import { fisherReport } from '../../lib/fisher/report';
-import { SeededRandom } from '../../lib/fisher/rng';
+import { Random } from '../../lib/data/random';
 
 // A tf.LayersModel with spatial inputs [N, 3, 3, 2] → logits [N, 3, 3, 3] (two 1×1 convolutions),
 // to exercise the generic interface with a real Layers model and spatial output.
@@ -18,7 +18,7 @@ beforeAll(async () => {
       tf.layers.conv2d({ filters: 3, kernelSize: 1, kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }), biasInitializer: 'ones' }),
     ],
   });
-  const rng = new SeededRandom(4);
+  const rng = new Random(4);
   const x = tf.tensor4d(Float32Array.from({ length: 2 * 9 * 2 }, () => rng.normal()), [2, 3, 3, 2]);
   batches = [{ x, labels: Int32Array.from({ length: 18 }, () => rng.int(3)) }];
 });

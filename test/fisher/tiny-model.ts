@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { FisherModel, LogitsFn } from '../../lib/fisher/network';
 import { lesionVsRest } from '../../lib/fisher/closed-form';
-import { SeededRandom } from '../../lib/fisher/rng';
+import { Random } from '../../lib/data/random';
 
 export interface TinyNet {
   model: FisherModel;
@@ -20,7 +20,7 @@ export interface TinyNet {
 }
 
 export function makeTinyNet(seed: number, C = 3, H = 4, K = 4, lesionClass = K - 1): TinyNet {
-  const rng = new SeededRandom(seed);
+  const rng = new Random(seed);
   const init = (shape: number[], scale: number): tf.Variable =>
     tf.variable(tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => scale * rng.normal()), shape, 'float32'), true, `tiny_${seed}_${shape.join('x')}_${rng.nextUint32()}`);
   const W1 = init([C, H], 0.9);

@@ -66,6 +66,13 @@ describe('train', () => {
     expect(counts.get(100)).toBe(counts.get(10));
   });
 
+  it('leaves no tensors behind: after train() and model.dispose() the count is back to where it started', async () => {
+    const before = tf.memory().numTensors;
+    const r = await train({ config: tinyConfig({ steps: 6 }), trainCases, valCases, runDir: null });
+    r.model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('learns the tiny task: loss falls and validation lesion Dice is reported', async () => {
     const r = await train({ config: tinyConfig({ steps: 60, learningRate: 0.02 }), trainCases, valCases, runDir: null });
     const first = r.lossCurve.slice(0, 5).reduce((s, l) => s + l.loss, 0) / 5;

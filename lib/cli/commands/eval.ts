@@ -13,6 +13,7 @@ import type { Connectivity } from '../../eval/components';
 const USAGE = [
   'usage: backsplit eval --pred <nii> --ref <nii> [--tolerance-mm 1] [--connectivity 26] [--json]',
   '                      [--bins-ml 0.1,1,10] [--dilation-voxels 0]',
+  '       backsplit eval --run <dir> [--split test|val|train] [--json]',
   '',
   'Compares a predicted lesion mask with a reference mask on the same grid',
   '(any non-zero voxel is lesion) and prints Dice, IoU, precision, recall,',
@@ -27,6 +28,9 @@ const USAGE = [
   '  --bins-ml <edges>       inner lesion-volume bin edges in mL (default 0.1,1,10)',
   '  --dilation-voxels <k>   BraTS-2023-style matching: merge reference lesions whose',
   '                          k-step 18-neighbour dilations touch (default 0 = off)',
+  '  --run <dir>             evaluate a trained run folder on a split of its dataset (default',
+  '                          split: test); BackSplit runs are reported with both collapse rules',
+  '  --split <name>          test, val or train (with --run)',
   '  --json                  print one JSON object instead of the summary',
   '',
   'Conventions: docs/metrics.md.',
@@ -71,6 +75,47 @@ export function formatEvaluation(e: CaseEvaluation, predPath: string, refPath: s
   return lines.join('\n');
 }
 
+async function evaluateRunCommand(runDir: string, split: string, json: boolean): Promise<number> {
+  if (split !== 'test' && split !== 'val' && split !== 'train') throw new UsageError(`--split must be test, val or train, got '${split}'`);
+  // Loaded lazily: the --pred/--ref path needs no tfjs.
+  const { initBackend } = await import('../../backend/index');
+  const { evaluateRun } = await import('../../study/evaluate-run');
+  const backend = await initBackend();
+  if (!json) process.stdout.write(`backend: ${backend.summary}\n`);
+  const res = await evaluateRun(runDir, split, (i, n, id) => {
+    if (!json) process.stdout.write(`evaluating ${id} (${i + 1}/${n})\n`);
+  });
+  const rows = res.results.map((r) => ({ case: r.caseId, model: r.model, ...toEvalJson(r.evaluation) }));
+  const models = [...new Set(res.results.map((r) => r.model))];
+  const mean = (xs: (number | null)[]) => {
+    const v = xs.filter((x): x is number => x !== null && Number.isFinite(x));
+    return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
+  };
+  const summary = models.map((m) => {
+    const rs = res.results.filter((r) => r.model === m).map((r) => r.evaluation);
+    return {
+      model: m,
+      cases: rs.length,
+      dice: mean(rs.map((e) => e.overlap.dice)),
+      nsd: mean(rs.map((e) => e.surface.nsd)),
+      hd95_mm: mean(rs.map((e) => e.surface.hd95Mm)),
+      lesion_f1: mean(rs.map((e) => e.lesions.f1)),
+      fp_lesions_per_case: mean(rs.map((e) => e.lesions.fp)),
+    };
+  });
+  if (json) {
+    process.stdout.write(JSON.stringify({ run: runDir, split, split_source: res.splitSource, summary, cases: rows }) + '\n');
+  } else {
+    process.stdout.write(`run ${runDir}, split '${split}' (${res.caseIds.length} cases; from ${res.splitSource})\n`);
+    for (const s of summary) {
+      process.stdout.write(
+        `${s.model.padEnd(18)} Dice ${fmt(s.dice)}  NSD ${fmt(s.nsd)}  HD95 ${fmt(s.hd95_mm, 2)} mm  lesion F1 ${fmt(s.lesion_f1)}  FP lesions/case ${fmt(s.fp_lesions_per_case, 2)}\n`,
+      );
+    }
+  }
+  return 0;
+}
+
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'lesion metrics of a predicted mask against a reference (Dice, HD95, NSD, lesion F1, size bins)',
@@ -79,8 +124,10 @@ export const evalCommand: Command = {
     const { flags } = parseArgs(
       argv,
       {
-        pred: { type: 'string', required: true, description: 'predicted mask' },
-        ref: { type: 'string', required: true, description: 'reference mask' },
+        pred: { type: 'string', description: 'predicted mask' },
+        ref: { type: 'string', description: 'reference mask' },
+        run: { type: 'string' },
+        split: { type: 'string' },
         'tolerance-mm': { type: 'number' },
         connectivity: { type: 'number' },
         'bins-ml': { type: 'string' },
@@ -89,6 +136,12 @@ export const evalCommand: Command = {
       },
       0,
     );
+    if (flags.run !== undefined) {
+      if (flags.pred !== undefined || flags.ref !== undefined) throw new UsageError('use either --run or --pred/--ref');
+      return evaluateRunCommand(flags.run as string, (flags.split as string | undefined) ?? 'test', Boolean(flags.json));
+    }
+    if (flags.split !== undefined) throw new UsageError('--split needs --run');
+    if (flags.pred === undefined || flags.ref === undefined) throw new UsageError('missing required flags --pred and --ref (or --run)');
     const predPath = flags.pred as string;
     const refPath = flags.ref as string;
     const connectivity = (flags.connectivity as number | undefined) ?? 26;
