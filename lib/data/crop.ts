@@ -8,7 +8,7 @@
  * channel minimum. With `threshold`, foreground = value > threshold (for CT pass
  * e.g. -500 HU so air is excluded).
  */
-import { cropOrPad, VoxelBox } from '../io/ops';
+import { cropOrPad, nonzeroBoundingBox, VoxelBox } from '../io/ops';
 import { makeVolume, Vec3 } from '../io/volume';
 import type { SegmentationCase } from './types';
 
@@ -38,7 +38,6 @@ export function fillValue(data: ArrayLike<number>): number | null {
 export function foregroundBox(c: SegmentationCase, options: CropOptions = {}): VoxelBox | null {
   const margin = options.margin ?? 4;
   const ref = c.lesion;
-  const [nx, ny, nz] = ref.dims;
   const tests = c.channels.map((ch, i): ((v: number) => boolean) => {
     const t = options.threshold;
     if (Array.isArray(t)) return (v) => v > t[i];
@@ -49,27 +48,14 @@ export function foregroundBox(c: SegmentationCase, options: CropOptions = {}): V
     for (let p = 0; p < ch.data.length; p++) if (ch.data[p] < m) m = ch.data[p];
     return (v) => v > m;
   });
-  const lo = [Infinity, Infinity, Infinity];
-  const hi = [-1, -1, -1];
-  let p = 0;
-  for (let k = 0; k < nz; k++)
-    for (let j = 0; j < ny; j++)
-      for (let i = 0; i < nx; i++, p++) {
-        let fg = c.lesion.data[p] !== 0 || (c.aux ? c.aux.data[p] !== 0 : false);
-        for (let ch = 0; !fg && ch < c.channels.length; ch++) if (tests[ch](c.channels[ch].data[p])) fg = true;
-        if (!fg) continue;
-        if (i < lo[0]) lo[0] = i;
-        if (i > hi[0]) hi[0] = i;
-        if (j < lo[1]) lo[1] = j;
-        if (j > hi[1]) hi[1] = j;
-        if (k < lo[2]) lo[2] = k;
-        if (k > hi[2]) hi[2] = k;
-      }
-  if (hi[0] < 0) return null;
-  return {
-    start: [0, 1, 2].map((a) => Math.max(0, lo[a] - margin)) as Vec3,
-    end: [0, 1, 2].map((a) => Math.min(ref.dims[a], hi[a] + 1 + margin)) as Vec3,
-  };
+  const n = c.lesion.data.length;
+  const foreground = new Uint8Array(n);
+  for (let p = 0; p < n; p++) {
+    let fg = c.lesion.data[p] !== 0 || (c.aux ? c.aux.data[p] !== 0 : false);
+    for (let ch = 0; !fg && ch < c.channels.length; ch++) if (tests[ch](c.channels[ch].data[p])) fg = true;
+    foreground[p] = fg ? 1 : 0;
+  }
+  return nonzeroBoundingBox(makeVolume(foreground, ref.dims, ref.spacing, ref.affine), margin);
 }
 
 /**
