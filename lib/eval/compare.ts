@@ -132,7 +132,9 @@ export function wilcoxonSignedRank(
   if (d.length < 2) return { result: null, note: `needs at least 2 pairs, got ${d.length}` };
   if (d.every((x) => x === 0)) return { result: null, note: 'all differences are zero' };
   const out = wilcoxon(d, { alternative: 'two-sided', zeroMethod: 'wilcox', correction: true });
-  return { result: { statistic: out.statistic, pValue: out.pValue, method: out.method } };
+  // @stdlib 0.2.3 doubles the smaller exact tail without capping it, so a statistic at the
+  // centre of the null distribution gets p > 1 (e.g. 1.0547 for n = 8, T = 18); scipy caps at 1.
+  return { result: { statistic: out.statistic, pValue: Math.min(1, out.pValue), method: out.method } };
 }
 
 /**

@@ -135,7 +135,7 @@ function settingsText(results: StudyResults): string {
     `split ${results.splits.train.length} train / ${results.splits.val.length} validation / ${results.splits.test.length} test (seed ${c.split.seed})`,
     `model ${t.model ? `${t.model.family} ${t.model.channels.join('/')}` : 'default'}; patch ${(t.patchSize || []).join('×')}; batch ${t.batchSize}; ${t.steps} steps; identical for both arms except the label mode`,
     `backend ${results.backend.summary}; tfjs ${results.backend.tfjsVersion}; node ${process.version}; wall time ${results.seconds.toFixed(0)} s`,
-  ].join('\n');
+  ].join('\n\n');
 }
 
 function fisherTable(results: StudyResults): ReportSection['table'] {

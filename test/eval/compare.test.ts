@@ -140,6 +140,13 @@ describe('pairedComparison details', () => {
     expect(() => pairedComparison(rows, { metric: 'dice', modelA: 'A', modelB: 'A' })).toThrow(/both 'A'/);
   });
 
+  it('caps the two-sided exact p-value at 1 when the statistic sits at the centre (scipy: p = 1.0)', () => {
+    // scipy.stats.wilcoxon on these 8 differences: statistic 18, pvalue 1.0 (exact).
+    const r = wilcoxonSignedRank([-3.5665, 15.2199, -0.5377, -13.2626, 4.1253, 3.5887, -18.085, 2.8963]).result!;
+    expect(r.statistic).toBe(18);
+    expect(r.pValue).toBe(1);
+  });
+
   it('reports why Wilcoxon cannot run', () => {
     expect(wilcoxonSignedRank([0.1])).toEqual({ result: null, note: 'needs at least 2 pairs, got 1' });
     expect(wilcoxonSignedRank([0, 0, 0]).note).toBe('all differences are zero');
