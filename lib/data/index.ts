@@ -21,3 +21,4 @@ export * from './msd-write';
 export * from './folder';
 export * from './splits';
 export * from './crop';
+export * from './colin';

@@ -66,6 +66,7 @@ export const BUILTIN_SPECS: Record<string, string> = {
   synthseg: 'synthseg.json',
   freesurfer: 'synthseg.json',
   tissue: 'tissue.json',
+  aal: 'aal_groups.json',
 };
 
 /** Directory holding the shipped spec JSON files. */

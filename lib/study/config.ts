@@ -4,7 +4,7 @@
  * One typed object with presets; binary and BackSplit runs share every setting
  * except the label mode.
  */
-import { DEFAULT_TRAIN_CONFIG, TrainConfig } from '../train/config';
+import { DatasetConfig, DEFAULT_TRAIN_CONFIG, TrainConfig } from '../train/config';
 
 export type StudyPreset = 'quick' | 'default' | 'full';
 
@@ -12,8 +12,8 @@ export interface StudyConfig {
   preset: StudyPreset;
   /** Training seeds; each seed trains both arms. */
   seeds: number[];
-  /** Embedded synthetic dataset, or a user manifest (lib/data manifest JSON). */
-  dataset: { kind: 'synthetic'; cases: number; seed: number } | { kind: 'manifest'; path: string };
+  /** Embedded synthetic dataset, the Colin27 brain set (mricron-data), or a user manifest (lib/data manifest JSON). */
+  dataset: DatasetConfig;
   /** Split of case ids (seeded, saved with the study). */
   split: { seed: number; train: number; validation: number; test: number };
   /** Settings shared by both arms (mode, seed, dataset and output dir are set per run). */

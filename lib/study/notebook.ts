@@ -35,8 +35,7 @@ import type { StudyConfig } from './config';
  */
 export function studyRunConfig(cfg: StudyConfig, mode: LabelMode, seed: number): TrainConfig {
   const runDir = path.join(cfg.runsDir, `${mode}-seed${seed}`);
-  const dataset = cfg.dataset.kind === 'synthetic' ? { kind: 'synthetic' as const, cases: cfg.dataset.cases, seed: cfg.dataset.seed } : { kind: 'manifest' as const, path: cfg.dataset.path };
-  return resolveTrainConfig({ ...cfg.train, mode, seed, outputDir: runDir, dataset }, `study ${mode} seed ${seed}`);
+  return resolveTrainConfig({ ...cfg.train, mode, seed, outputDir: runDir, dataset: cfg.dataset }, `study ${mode} seed ${seed}`);
 }
 
 export interface TrainOrLoadOptions {

@@ -10,8 +10,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, BackendReport } from '../backend/index';
-import { generateSyntheticDataset, hashCases } from '../data/synthetic';
-import { loadManifest } from '../data/manifest';
+import { hashCases } from '../data/synthetic';
+import { loadDatasetCases } from '../train/dataset';
 import { makeSplits, DatasetSplits } from '../data/splits';
 import { Random } from '../data/random';
 import { LabelMode, SegmentationCase } from '../data/types';
@@ -69,10 +69,9 @@ function readJson<T>(file: string): T | undefined {
   }
 }
 
-/** Load the study's cases: the embedded synthetic set, or a user manifest. */
+/** Load the study's cases: the embedded synthetic set, the Colin27 brain set, or a user manifest. */
 export function loadStudyCases(cfg: StudyConfig): SegmentationCase[] {
-  if (cfg.dataset.kind === 'synthetic') return generateSyntheticDataset({ seed: cfg.dataset.seed, cases: cfg.dataset.cases });
-  return loadManifest(cfg.dataset.path).loadAll();
+  return loadDatasetCases(cfg.dataset).cases;
 }
 
 /** Deterministic split by the study's seed and counts. */

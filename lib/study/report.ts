@@ -131,7 +131,7 @@ function settingsText(results: StudyResults): string {
   const c = results.config;
   const t = c.train;
   return [
-    `preset ${c.preset}; seeds ${c.seeds.join(', ')}; dataset ${c.dataset.kind === 'synthetic' ? `embedded synthetic (${c.dataset.cases} cases, seed ${c.dataset.seed}, sha256 ${results.datasetHash.slice(0, 16)}…)` : c.dataset.path}`,
+    `preset ${c.preset}; seeds ${c.seeds.join(', ')}; dataset ${c.dataset.kind === 'manifest' ? c.dataset.path : `${c.dataset.kind === 'synthetic' ? 'embedded synthetic' : 'semi-synthetic Colin27 brain (mricron-data)'} (${c.dataset.cases} cases, seed ${c.dataset.seed})`}, sha256 ${results.datasetHash.slice(0, 16)}…`,
     `split ${results.splits.train.length} train / ${results.splits.val.length} validation / ${results.splits.test.length} test (seed ${c.split.seed})`,
     `model ${t.model ? `${t.model.family} ${t.model.channels.join('/')}` : 'default'}; patch ${(t.patchSize || []).join('×')}; batch ${t.batchSize}; ${t.steps} steps; identical for both arms except the label mode`,
     `backend ${results.backend.summary}; tfjs ${results.backend.tfjsVersion}; node ${process.version}; wall time ${results.seconds.toFixed(0)} s`,

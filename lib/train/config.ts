@@ -14,6 +14,7 @@ import { LossConfig, validateLossConfig } from '../model/loss';
 /** Where the cases come from. */
 export type DatasetConfig =
   | { kind: 'synthetic'; cases: number; seed: number }
+  | { kind: 'colin'; cases: number; seed: number }
   | { kind: 'manifest'; path: string };
 
 /** The architecture part of a training config (classes and input channels are derived). */
@@ -218,17 +219,19 @@ function resolveInner(input: unknown): TrainConfig {
   if (!range(a.gammaRange) || a.gammaRange[0] <= 0) fail('augment.gammaRange', '[lo, hi] with 0 < lo ≤ hi', a.gammaRange);
   if (!num(c.seed) || !Number.isInteger(c.seed)) fail('seed', 'an integer', c.seed);
   const ds = c.dataset as unknown;
-  if (!isObj(ds)) fail('dataset', "an object {kind: 'synthetic', cases, seed} or {kind: 'manifest', path}", ds);
+  if (!isObj(ds)) fail('dataset', "an object {kind: 'synthetic' | 'colin', cases, seed} or {kind: 'manifest', path}", ds);
   const dso = ds as Obj;
-  if (dso.kind === 'synthetic') {
-    c.dataset = { kind: 'synthetic', cases: (dso.cases as number) ?? 24, seed: (dso.seed as number) ?? 0 };
-    if (!posInt(c.dataset.cases)) fail('dataset.cases', 'a positive integer', dso.cases);
-    if (!nonNegInt(c.dataset.seed)) fail('dataset.seed', 'a non-negative integer', dso.seed);
-    for (const k of Object.keys(dso)) if (!['kind', 'cases', 'seed'].includes(k)) fail(`dataset`, 'only kind, cases, seed for a synthetic dataset', k);
+  if (dso.kind === 'synthetic' || dso.kind === 'colin') {
+    const kind: 'synthetic' | 'colin' = dso.kind;
+    const resolved = { kind, cases: (dso.cases as number) ?? (kind === 'colin' ? 16 : 24), seed: (dso.seed as number) ?? 0 };
+    if (!posInt(resolved.cases)) fail('dataset.cases', 'a positive integer', dso.cases);
+    if (!nonNegInt(resolved.seed)) fail('dataset.seed', 'a non-negative integer', dso.seed);
+    c.dataset = resolved;
+    for (const k of Object.keys(dso)) if (!['kind', 'cases', 'seed'].includes(k)) fail(`dataset`, `only kind, cases, seed for a ${kind} dataset`, k);
   } else if (dso.kind === 'manifest') {
     if (typeof dso.path !== 'string' || !dso.path) fail('dataset.path', 'a manifest file path', dso.path);
     for (const k of Object.keys(dso)) if (!['kind', 'path'].includes(k)) fail(`dataset`, 'only kind, path for a manifest dataset', k);
-  } else fail('dataset.kind', "'synthetic' or 'manifest'", dso.kind);
+  } else fail('dataset.kind', "'synthetic', 'colin' or 'manifest'", dso.kind);
   const v = c.validation;
   if (!nonNegInt(v.cases)) fail('validation.cases', 'a non-negative integer', v.cases);
   if (!nonNegInt(v.every)) fail('validation.every', 'a non-negative integer (0 = only at the end)', v.every);

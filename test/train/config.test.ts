@@ -26,6 +26,9 @@ describe('resolveTrainConfig', () => {
     expect(() => resolveTrainConfig({ learningRate: -1 })).toThrow(/'learningRate' must be a positive number/);
     expect(() => resolveTrainConfig({ augment: { gammaRange: [2, 1] } })).toThrow(/augment\.gammaRange/);
     expect(() => resolveTrainConfig({ dataset: { kind: 'manifest' } })).toThrow(/'dataset\.path' must be a manifest file path/);
+    expect(resolveTrainConfig({ dataset: { kind: 'colin' } }).dataset).toEqual({ kind: 'colin', cases: 16, seed: 0 });
+    expect(() => resolveTrainConfig({ dataset: { kind: 'brats' } })).toThrow(/'synthetic', 'colin' or 'manifest'/);
+    expect(() => resolveTrainConfig({ dataset: { kind: 'colin', path: 'x' } })).toThrow(/only kind, cases, seed for a colin dataset/);
     expect(() => resolveTrainConfig({ model: { family: 'vnet' } })).toThrow(/model: family must be one of/);
     expect(() => resolveTrainConfig([1])).toThrow(/must be a JSON object/);
   });
