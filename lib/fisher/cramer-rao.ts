@@ -29,6 +29,20 @@
  * the expectation over x computed by Gauss–Hermite quadrature (Golub–Welsch).
  * The delta method turns it into the predicted variance of the lesion
  * probability p_L(x*) at fixed test points.
+ *
+ * Asymptotics. (n I)⁻¹ is a first-order statement, and the binary fit reaches it late: it must
+ * recover K sub-classes from lesion-vs-rest labels, so I_Z has directions of very little
+ * information (its smallest eigenvalue falls from 4e-3 at K = 2 to 1e-4 at K = 6 and 8e-6 at
+ * K = 8). At n = 1000 the binary arm's variance ran ~20 % above (n I_Z)⁻¹ for K = 3, and for
+ * K ≥ 5 some training sets have no finite binary MLE at all (one sub-class's logit runs off to −∞
+ * while the coarsened likelihood keeps increasing; such fits are counted in `failedFits`). The
+ * default n is therefore sized from I_Z itself (`asymptoticLogitSd`); the calibration over seeds
+ * is in data-scripts/cramer-rao-calibration.ts.
+ *
+ * Monte-Carlo error. Each variance is a sample variance over R replicates; its log has the
+ * delta-method error √(Var_r[(v_r − v̄)²/s²] / R) (√(2/(R−1)) for normal estimates), and the log of
+ * a ratio of the two arms' variances the same with the difference of the two arms' influence
+ * values, which accounts for their correlation (both fits of a replicate share its training set).
  */
 import { fisherY, fisherZ, lesionVsRest } from './closed-form';
 import { bilinear, cholesky, choleskySolve, inverseSpd, symmetricEigen } from './linalg';
@@ -42,13 +56,34 @@ export interface CramerRaoConfig {
   separation?: number;
   /** Prior probability of the lesion class; the rest is shared equally (default 0.25). */
   lesionPrior?: number;
-  /** Training-set size n per replicate (default 1000). */
+  /**
+   * Training-set size n per replicate. Default: the smallest multiple of 500 at which the binary
+   * fit is in its asymptotic regime, n ≥ v_Z / τ², where v_Z / n is the predicted variance of the
+   * binary-trained logits averaged over sub-classes and data (see `asymptoticLogitSd`), capped at
+   * `maxTrainSize`. Cramér–Rao is an asymptotic statement: at a fixed n the binary fit needs more data
+   * the more sub-classes it must infer from lesion-vs-rest labels alone (automatic n: K = 2: 2500,
+   * K = 3: 4500, K = 4: 8500, K = 5: 18000, K = 6: 46000).
+   */
   trainSize?: number;
+  /**
+   * τ, the largest predicted standard deviation of the binary-trained logits (in logit units,
+   * averaged over data and sub-classes) at which the automatic n counts as asymptotic (default 0.45).
+   * Calibrated over seeds 1..40 with data-scripts/cramer-rao-calibration.ts: with R = 300 the
+   * remaining O(1/n) excess of the binary variance shifts the ratio z-scores by +0.25..+0.4 SE for
+   * K = 2..4 (at n = 1000, K = 3: +1.1 SE, i.e. ~10-20 % excess variance); at K = 6 the shift is
+   * still ~+1 SE (the excess grows faster with K than this criterion: roughly as v_Z^1.5 / n).
+   */
+  asymptoticLogitSd?: number;
+  /** Cap on the automatic n (default 50000); a capped n is flagged by `asymptotic: false`. */
+  maxTrainSize?: number;
   /** Number of resampled training sets R (default 300). */
   replicates?: number;
   /** Fixed test points x* (default: four points from the lesion centre to the boundary). */
   testPoints?: [number, number][];
-  /** Bootstrap resamples for the Monte-Carlo error of the variance ratios (default 1000). */
+  /**
+   * Paired-bootstrap resamples for a second, independent estimate of the Monte-Carlo error of the
+   * variance ratios, reported as `bootstrapLogRatioStdError` (default 1000; 0 skips it).
+   */
   bootstrap?: number;
   /** Gauss–Hermite nodes per dimension for the expected information (default 40). */
   quadratureNodes?: number;
@@ -66,14 +101,35 @@ export interface VarianceComparison {
   /** Var(binary) / Var(BackSplit). */
   empiricalRatio: number;
   predictedRatio: number;
-  /** Bootstrap standard error (over replicates) of log(empiricalRatio). */
+  /**
+   * Monte-Carlo standard error of log(empiricalRatio): the delta-method (influence-function) error
+   * over the R replicates, which estimates both arms' kurtosis and their correlation (the two fits
+   * of a replicate share its training set) from the replicates themselves:
+   * SE² = Var_r[(b_r − b̄)²/s_b² − (y_r − ȳ)²/s_y²] / R.
+   */
   logRatioStdError: number;
-  /** (log empirical − log predicted) / logRatioStdError. */
+  /** The same error by a paired bootstrap over replicates (NaN when `bootstrap` is 0). */
+  bootstrapLogRatioStdError: number;
+  /** (log empiricalRatio − log predictedRatio) / logRatioStdError. */
   zScore: number;
+  /**
+   * Monte-Carlo standard error of log(empirical variance) per arm, SE² = Var_r[(v_r − v̄)²/s²] / R
+   * (√(2/(R−1)) for normal estimates; larger when the estimates are heavy-tailed).
+   */
+  logVarianceStdError: { binary: number; backsplit: number };
+  /** Per arm, (log empirical − log predicted variance) / logVarianceStdError. */
+  armZScore: { binary: number; backsplit: number };
 }
 
 export interface CramerRaoResult {
   config: Required<Omit<CramerRaoConfig, 'testPoints'>> & { testPoints: [number, number][] };
+  /**
+   * Predicted standard deviation of the fitted logits at this n (averaged over data and
+   * sub-classes) under each training; the binary one is what `asymptoticLogitSd` bounds.
+   */
+  logitSd: { binary: number; backsplit: number };
+  /** Whether n meets the asymptotic criterion logitSd.binary ≤ asymptoticLogitSd. */
+  asymptotic: boolean;
   /** θ* = (c_1, d_1x, d_1y, c_2, ...). */
   trueParameters: number[];
   parameterNames: string[];
@@ -88,7 +144,11 @@ export interface CramerRaoResult {
   lesionProbability: VarianceComparison[];
   /** The decision parameters θ. */
   parameters: VarianceComparison[];
-  /** Fits that did not converge (excluded; expected 0). */
+  /**
+   * Fits that did not converge (their replicates are excluded from both arms; expected 0 in the
+   * asymptotic regime: far from it the binary fit can run off to where the coarsened likelihood is
+   * flat, e.g. K ≥ 5 at n = 1000).
+   */
   failedFits: { binary: number; backsplit: number };
   meanIterations: { binary: number; backsplit: number };
   seconds: number;
@@ -140,18 +200,38 @@ function probabilities(theta: ArrayLike<number>, K: number, x0: number, x1: numb
   for (let k = 0; k <= K; k++) out[k] /= sum;
 }
 
-/** H += w Jᵀ A J for the block Jacobian of η w.r.t. θ at feature φ = (1, x). A is (K+1)², row/col 0 unused. */
+/**
+ * H += w Jᵀ A J for the block Jacobian of η w.r.t. θ at feature φ = (1, x). A is (K+1)², row/col 0
+ * unused. Only the upper triangle of H is accumulated (H is symmetric); call `symmetrize` after.
+ */
 function addSandwich(h: Float64Array, P: number, K: number, a: ArrayLike<number>, w: number, x0: number, x1: number): void {
-  const phi = [1, x0, x1];
+  const p00 = 1, p01 = x0, p02 = x1, p11 = x0 * x0, p12 = x0 * x1, p22 = x1 * x1;
   for (let i = 1; i <= K; i++) {
-    for (let j = 1; j <= K; j++) {
+    const oi = (i - 1) * (DIM + 1);
+    for (let j = i; j <= K; j++) {
       const aij = w * a[i * (K + 1) + j];
       if (aij === 0) continue;
-      const oi = (i - 1) * (DIM + 1);
       const oj = (j - 1) * (DIM + 1);
-      for (let r = 0; r <= DIM; r++) for (let c = 0; c <= DIM; c++) h[(oi + r) * P + oj + c] += aij * phi[r] * phi[c];
+      const r0 = oi * P + oj;
+      const r1 = r0 + P;
+      const r2 = r1 + P;
+      if (i === j) {
+        h[r0] += aij * p00; h[r0 + 1] += aij * p01; h[r0 + 2] += aij * p02;
+        h[r1 + 1] += aij * p11; h[r1 + 2] += aij * p12;
+        h[r2 + 2] += aij * p22;
+      } else {
+        h[r0] += aij * p00; h[r0 + 1] += aij * p01; h[r0 + 2] += aij * p02;
+        h[r1] += aij * p01; h[r1 + 1] += aij * p11; h[r1 + 2] += aij * p12;
+        h[r2] += aij * p02; h[r2 + 1] += aij * p12; h[r2 + 2] += aij * p22;
+      }
     }
   }
+}
+
+/** Copy the upper triangle of a row-major P×P matrix into its lower triangle. */
+function symmetrize(h: Float64Array, P: number): Float64Array {
+  for (let r = 1; r < P; r++) for (let c = 0; c < r; c++) h[r * P + c] = h[c * P + r];
+  return h;
 }
 
 /** Gauss–Hermite rule for E over N(0, 1) by Golub–Welsch: nodes and weights (summing to 1). */
@@ -188,7 +268,52 @@ function expectedInformation(prob: Problem, nodes: number): { y: Float64Array; z
       }
     }
   }
-  return { y, z };
+  return { y: symmetrize(y, P), z: symmetrize(z, P) };
+}
+
+/**
+ * Average predicted sampling variance of the fitted logits, per observation:
+ * (1/K) Σ_k E_x[φ(x)ᵀ Σ_kk φ(x)] with Σ = I⁻¹ the per-observation inverse information and
+ * φ = (1, x); for a training set of n the variance is this divided by n. E_x[φφᵀ] is exact for the
+ * Gaussian mixture (E[x] = Σ π_c μ_c, E[xxᵀ] = Σ π_c (μ_c μ_cᵀ + I)).
+ */
+function logitVariancePerObservation(prob: Problem, information: Float64Array): number {
+  const { K } = prob;
+  const P = K * (DIM + 1);
+  const m = new Float64Array(9);
+  for (let c = 0; c <= K; c++) {
+    const [a, b] = prob.means[c];
+    const phi = [1, a, b];
+    for (let r = 0; r < 3; r++) for (let q = 0; q < 3; q++) m[r * 3 + q] += prob.priors[c] * (phi[r] * phi[q] + (r === q && r > 0 ? 1 : 0));
+  }
+  const inv = inverseSpd(information, P);
+  let total = 0;
+  for (let k = 0; k < K; k++) {
+    const o = k * (DIM + 1);
+    for (let r = 0; r < 3; r++) for (let q = 0; q < 3; q++) total += inv[(o + r) * P + o + q] * m[q * 3 + r];
+  }
+  return total / K;
+}
+
+/** Per-observation information of the simulation's model (exported for sizing studies and tests). */
+export function cramerRaoInformation(config: Pick<CramerRaoConfig, 'backgroundClasses' | 'separation' | 'lesionPrior' | 'quadratureNodes'> = {}): {
+  informationY: Float64Array;
+  informationZ: Float64Array;
+  eigenvaluesY: Float64Array;
+  eigenvaluesZ: Float64Array;
+  logitVariance: { binary: number; backsplit: number };
+} {
+  const K = config.backgroundClasses ?? 3;
+  const prob = buildProblem(K, config.separation ?? 2.5, config.lesionPrior ?? 0.25);
+  const info = expectedInformation(prob, config.quadratureNodes ?? 40);
+  const P = K * (DIM + 1);
+  return {
+    informationY: info.y,
+    informationZ: info.z,
+    eigenvaluesY: symmetricEigen(info.y, P).values,
+    eigenvaluesZ: symmetricEigen(info.z, P).values,
+    logitVariance: { binary: logitVariancePerObservation(prob, info.z), backsplit: logitVariancePerObservation(prob, info.y) },
+  };
 }
 
 interface Dataset {
@@ -251,7 +376,7 @@ function evaluate(theta: Float64Array, data: Dataset, K: number, coarse: boolean
     }
     addSandwich(info, P, K, a, 1, x0, x1);
   }
-  return { ll, grad, info };
+  return { ll, grad, info: symmetrize(info, P) };
 }
 
 function logLikelihood(theta: Float64Array, data: Dataset, K: number, coarse: boolean): number {
@@ -264,7 +389,23 @@ function logLikelihood(theta: Float64Array, data: Dataset, K: number, coarse: bo
   return ll;
 }
 
-/** Maximum-likelihood fit by damped Newton; null when it does not converge in 200 iterations. */
+/**
+ * Newton-decrement threshold for convergence. The decrement δ = gᵀ H⁻¹ g equals (θ − θ̂)ᵀ H (θ − θ̂)
+ * to second order, and H is the inverse of the MLE's covariance, so √δ is the distance to the
+ * optimum in standard deviations of the estimate: 1e-12 means within 1e-6 SD, whatever n is
+ * (an absolute log-likelihood threshold is not: at large n rounding of the log-likelihood, ~1e-16 n,
+ * stalls the line search before it is met).
+ */
+const NEWTON_DECREMENT_TOL = 1e-12;
+/** Below this decrement (1e-4 SD) the last step is a full Newton step without a line search. */
+const NEWTON_STALL_TOL = 1e-8;
+
+/**
+ * Maximum-likelihood fit by damped Newton; null when it does not converge in 200 iterations, when
+ * the information is not positive definite under both the observed and the expected form (the
+ * iterate ran off to where the likelihood is flat: the MLE is not determined by this training set),
+ * or when the iterate leaves any sensible range.
+ */
 function fit(start: Float64Array, data: Dataset, K: number, coarse: boolean): { theta: Float64Array; iterations: number } | null {
   const P = K * (DIM + 1);
   let theta = Float64Array.from(start);
@@ -275,23 +416,33 @@ function fit(start: Float64Array, data: Dataset, K: number, coarse: boolean): { 
       l = cholesky(ev.info, P);
     } catch {
       ev = evaluate(theta, data, K, coarse, true);
-      l = cholesky(ev.info, P);
+      try {
+        l = cholesky(ev.info, P);
+      } catch {
+        return null;
+      }
     }
     const step = choleskySolve(l, P, ev.grad);
-    // Newton decrement gᵀ H⁻¹ g / 2: the predicted log-likelihood gain
     let decrement = 0;
     for (let i = 0; i < P; i++) decrement += step[i] * ev.grad[i];
-    if (decrement / 2 < 1e-12) return { theta, iterations: it };
+    if (!Number.isFinite(decrement)) return null;
+    if (decrement < NEWTON_DECREMENT_TOL) return { theta, iterations: it };
+    // Within 1e-4 SD of the optimum the quadratic model is exact to rounding, and a line search
+    // would compare log-likelihoods that differ by less than their own rounding error: take the
+    // full Newton step (it lands within ~1e-8 SD) and stop.
+    if (decrement < NEWTON_STALL_TOL) return { theta: theta.map((v, i) => v + step[i]), iterations: it };
     let t = 1;
-    for (let half = 0; half < 40; half++) {
+    let moved = false;
+    for (let half = 0; half < 40 && !moved; half++) {
       const cand = theta.map((v, i) => v + t * step[i]);
       if (logLikelihood(cand, data, K, coarse) >= ev.ll) {
         theta = cand;
-        break;
+        moved = true;
       }
       t /= 2;
-      if (half === 39) return null;
     }
+    if (!moved) return null;
+    if (theta.some((v) => !(Math.abs(v) < 1e6))) return null;
   }
   return null;
 }
@@ -320,20 +471,35 @@ function variance(values: ArrayLike<number>, idx?: Int32Array): number {
   return s / (R - 1);
 }
 
+/** Influence values (v_r − v̄)² / s² of log(sample variance) over the replicates. */
+function logVarianceInfluence(values: Float64Array, s2: number): Float64Array {
+  let mean = 0;
+  for (const v of values) mean += v;
+  mean /= values.length;
+  return values.map((v) => (v - mean) ** 2 / s2);
+}
+
+/** Standard error of the mean of influence values: √(Var_r[u] / R). */
+function influenceStdError(u: Float64Array): number {
+  return Math.sqrt(variance(u) / u.length);
+}
+
 /**
  * Run the simulation: R resampled training sets, two fits each, empirical
  * variances against delta-method predictions from the closed-form Fisher.
- * Deterministic given the seed; a few seconds at the defaults.
- * The Monte-Carlo error of each variance ratio is a bootstrap over the
- * replicates (both fits of a replicate are resampled together, since they see
- * the same training set and so are correlated).
+ * Deterministic given the seed; a few seconds at the defaults (K = 3).
+ * The Monte-Carlo error of each log variance and log variance ratio is the delta-method
+ * (influence-function) error over the replicates, paired for the ratio since both fits of a
+ * replicate see the same training set; a paired bootstrap is reported beside it as a check.
+ * Validated over seeds by data-scripts/cramer-rao-calibration.ts.
  */
 export function runCramerRao(config: CramerRaoConfig = {}): CramerRaoResult {
   const t0 = Date.now();
   const K = config.backgroundClasses ?? 3;
   const separation = config.separation ?? 2.5;
   const lesionPrior = config.lesionPrior ?? 0.25;
-  const n = config.trainSize ?? 1000;
+  const tau = config.asymptoticLogitSd ?? 0.45;
+  const maxTrainSize = config.maxTrainSize ?? 50000;
   const R = config.replicates ?? 300;
   const B = config.bootstrap ?? 1000;
   const nodes = config.quadratureNodes ?? 40;
@@ -341,15 +507,23 @@ export function runCramerRao(config: CramerRaoConfig = {}): CramerRaoResult {
   if (!(K >= 2)) throw new Error(`runCramerRao: backgroundClasses must be >= 2 (with one the split carries no information), got ${K}`);
   if (!(lesionPrior > 0 && lesionPrior < 1)) throw new Error(`runCramerRao: lesionPrior must be in (0, 1), got ${lesionPrior}`);
   if (!(R >= 10)) throw new Error(`runCramerRao: replicates must be >= 10, got ${R}`);
+  if (!(tau > 0)) throw new Error(`runCramerRao: asymptoticLogitSd must be > 0, got ${tau}`);
+  if (config.trainSize !== undefined && !(Number.isInteger(config.trainSize) && config.trainSize >= 10)) {
+    throw new Error(`runCramerRao: trainSize must be an integer >= 10, got ${config.trainSize}`);
+  }
   const prob = buildProblem(K, separation, lesionPrior);
   const testPoints: [number, number][] = config.testPoints ?? [
     [0, 0],
     [0.5 * prob.means[1][0], 0.5 * prob.means[1][1]],
-    [0.6 * (prob.means[1][0] + prob.means[2][0]) / 2, 0.6 * (prob.means[1][1] + prob.means[2][1]) / 2],
+    // between two sub-classes (for K = 2 their midpoint is the lesion centre: go off-axis instead)
+    K === 2 ? [0, 0.3 * separation] : [0.6 * (prob.means[1][0] + prob.means[2][0]) / 2, 0.6 * (prob.means[1][1] + prob.means[2][1]) / 2],
     [0.7 * prob.means[2][0], 0.7 * prob.means[2][1]],
   ];
   const P = K * (DIM + 1);
   const info = expectedInformation(prob, nodes);
+  const logitVariance = { binary: logitVariancePerObservation(prob, info.z), backsplit: logitVariancePerObservation(prob, info.y) };
+  const n = config.trainSize ?? Math.min(maxTrainSize, Math.max(500, Math.ceil(logitVariance.binary / tau ** 2 / 500) * 500));
+  const logitSd = { binary: Math.sqrt(logitVariance.binary / n), backsplit: Math.sqrt(logitVariance.backsplit / n) };
   const covY = inverseSpd(info.y, P).map((v) => v / n);
   const covZ = inverseSpd(info.z, P).map((v) => v / n);
   const gapEig = symmetricEigen(info.y.map((v, i) => v - info.z[i]), P).values[0];
@@ -377,18 +551,31 @@ export function runCramerRao(config: CramerRaoConfig = {}): CramerRaoResult {
     }
     kept++;
   }
-  if (kept < 10) throw new Error(`runCramerRao: only ${kept} of ${R} replicates converged under both likelihoods`);
+  if (kept < 10) {
+    throw new Error(
+      `runCramerRao: only ${kept} of ${R} replicates converged under both likelihoods (K = ${K}, n = ${n}; ` +
+        `predicted binary logit SD ${logitSd.binary.toFixed(2)}, asymptotic below ${tau}): increase trainSize`,
+    );
+  }
   const trim = (a: Float64Array): Float64Array => a.subarray(0, kept);
 
   const bootIdx: Int32Array[] = [];
   const brng = rng.fork('bootstrap'); // independent of how many draws the replicates used
-  for (let b = 0; b < B; b++) bootIdx.push(Int32Array.from({ length: kept }, () => brng.int(kept)));
+  for (let b = 0; b < B && kept > 0; b++) bootIdx.push(Int32Array.from({ length: kept }, () => brng.int(kept)));
   const compare = (label: string, truth: number, zs: Float64Array, ys: Float64Array, predZ: number, predY: number): VarianceComparison => {
     const vz = variance(zs);
     const vy = variance(ys);
-    const logs = bootIdx.map((idx) => Math.log(variance(zs, idx) / variance(ys, idx)));
-    const mean = logs.reduce((s, v) => s + v, 0) / B;
-    const se = Math.sqrt(logs.reduce((s, v) => s + (v - mean) ** 2, 0) / (B - 1));
+    const uz = logVarianceInfluence(zs, vz);
+    const uy = logVarianceInfluence(ys, vy);
+    const seZ = influenceStdError(uz);
+    const seY = influenceStdError(uy);
+    const se = influenceStdError(uz.map((v, r) => v - uy[r]));
+    let bootSe = NaN;
+    if (B > 1) {
+      const logs = bootIdx.map((idx) => Math.log(variance(zs, idx) / variance(ys, idx)));
+      const mean = logs.reduce((s, v) => s + v, 0) / B;
+      bootSe = Math.sqrt(logs.reduce((s, v) => s + (v - mean) ** 2, 0) / (B - 1));
+    }
     const empiricalRatio = vz / vy;
     const predictedRatio = predZ / predY;
     return {
@@ -399,7 +586,10 @@ export function runCramerRao(config: CramerRaoConfig = {}): CramerRaoResult {
       empiricalRatio,
       predictedRatio,
       logRatioStdError: se,
+      bootstrapLogRatioStdError: bootSe,
       zScore: (Math.log(empiricalRatio) - Math.log(predictedRatio)) / se,
+      logVarianceStdError: { binary: seZ, backsplit: seY },
+      armZScore: { binary: Math.log(vz / predZ) / seZ, backsplit: Math.log(vy / predY) / seY },
     };
   };
   const lesionProbability = testPoints.map(([a, b], t) => {
@@ -418,7 +608,9 @@ export function runCramerRao(config: CramerRaoConfig = {}): CramerRaoResult {
     traceZ += info.z[i * P + i];
   }
   return {
-    config: { backgroundClasses: K, separation, lesionPrior, trainSize: n, replicates: R, bootstrap: B, quadratureNodes: nodes, seed, testPoints },
+    config: { backgroundClasses: K, separation, lesionPrior, trainSize: n, asymptoticLogitSd: tau, maxTrainSize, replicates: R, bootstrap: B, quadratureNodes: nodes, seed, testPoints },
+    logitSd,
+    asymptotic: logitSd.binary <= tau,
     trueParameters: Array.from(prob.theta),
     parameterNames,
     informationY: info.y,

@@ -38,6 +38,6 @@ export { gradientNoise } from './gradient-noise';
 export type { GradientNoiseEntry, GradientNoiseStats } from './gradient-noise';
 export { fisherReport } from './report';
 export type { FisherReport, FisherReportOptions, LikelihoodTraces, ReportKind, ReportModel } from './report';
-export { gaussHermite, runCramerRao } from './cramer-rao';
+export { cramerRaoInformation, gaussHermite, runCramerRao } from './cramer-rao';
 export type { CramerRaoConfig, CramerRaoResult, VarianceComparison } from './cramer-rao';
 export * from './experiments';
