@@ -88,3 +88,15 @@ export interface Command {
   /** Returns the process exit code. Throw UsageError for bad arguments. */
   run(argv: string[]): Promise<number>;
 }
+
+/** The `--backend` flag shared by every command that runs a network. */
+export const BACKEND_FLAG: FlagSpec = {
+  type: 'string',
+  description: 'tfjs backend: auto|webgpu|tfjs-node-gpu|tfjs-node|wasm|cpu (default TFJS_BACKEND or auto)',
+};
+
+/** One usage line per flag, descriptions aligned after the longest flag name. */
+export function flagHelp(specs: FlagSpecs): string[] {
+  const width = Math.max(...Object.keys(specs).map((k) => k.length));
+  return Object.entries(specs).map(([k, s]) => `  --${k.padEnd(width)}  ${s.description ?? ''}`);
+}

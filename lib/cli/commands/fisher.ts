@@ -8,7 +8,7 @@
  * description, backend, y/z traces, traceRatio, ...) plus `run` (folder, mode,
  * checkpoint step) and `patches` (how the inputs were chosen).
  */
-import { Command, parseArgs, UsageError } from '../args';
+import { Command, parseArgs, UsageError, BACKEND_FLAG, flagHelp } from '../args';
 import { initBackend } from '../../backend/select';
 import { loadArm, modelFisher, openRun, runPatches, tracesByLayer } from '../../fisher/experiments';
 import type { FisherReport, ReportKind } from '../../fisher/report';
@@ -20,7 +20,7 @@ const specs = {
   patches: { type: 'number' as const, description: 'number of evaluation patches (default 16)' },
   seed: { type: 'number' as const, description: 'seed of the patch positions and label samples (default 0)' },
   step: { type: 'number' as const, description: 'checkpoint step (default: the final / newest checkpoint; 0 = initial weights)' },
-  backend: { type: 'string' as const, description: 'tfjs backend: auto|webgpu|tfjs-node-gpu|tfjs-node|wasm|cpu (default TFJS_BACKEND or auto)' },
+  backend: BACKEND_FLAG,
   json: { type: 'boolean' as const, description: 'print one JSON object instead of a summary' },
 };
 
@@ -66,7 +66,7 @@ export const fisherCommand: Command = {
     'usage: backsplit fisher --run <dir> [--kind mc|exact|empirical] [--samples N] [--patches N]',
     '                        [--seed N] [--step N] [--backend <name>] [--json]',
     '',
-    ...Object.entries(specs).map(([k, s]) => `  --${k.padEnd(9)} ${s.description}`),
+    ...flagHelp(specs),
     '',
     'Traces are of the Fisher of one whole patch (all voxels), averaged over patches.',
     'For a binary run (2 classes) Y and Z coincide.',

@@ -3,7 +3,7 @@
  * inference of a trained run on a whole volume; writes the lesion mask (or the
  * full class map, or the lesion probability) as NIfTI on the input grid.
  */
-import { Command, parseArgs, UsageError } from '../args';
+import { Command, parseArgs, UsageError, BACKEND_FLAG, flagHelp } from '../args';
 import { initBackend } from '../../backend/select';
 import { readNifti } from '../../io/nifti';
 import { writeNifti } from '../../io/nifti-write';
@@ -19,7 +19,7 @@ const specs = {
   probabilities: { type: 'boolean' as const, description: 'write the lesion probability (float32) instead of labels' },
   labels: { type: 'string' as const, description: "'lesion' (default: 0/1 lesion mask) or 'all' (arg-max class map)" },
   overlap: { type: 'number' as const, description: 'sliding-window overlap in [0, 1) (default: the run config inferenceOverlap)' },
-  backend: { type: 'string' as const, description: 'tfjs backend (default TFJS_BACKEND or auto)' },
+  backend: BACKEND_FLAG,
 };
 
 export const predictCommand: Command = {
@@ -29,7 +29,7 @@ export const predictCommand: Command = {
     'usage: backsplit predict --run <dir> --image <nii>[,<nii>...] --out <nii> [--probabilities] [--labels lesion|all]',
     '                         [--overlap F] [--backend <name>]',
     '',
-    ...Object.entries(specs).map(([k, s]) => `  --${k.padEnd(13)} ${s.description}`),
+    ...flagHelp(specs),
   ].join('\n'),
   async run(argv: string[]): Promise<number> {
     const { flags } = parseArgs(argv, specs, 0);

@@ -4,7 +4,7 @@
  * summary table printed to the terminal.
  */
 import * as path from 'path';
-import { Command, parseArgs, UsageError } from '../args';
+import { BACKEND_FLAG, Command, parseArgs, UsageError } from '../args';
 import { studyPreset, StudyConfig, StudyPreset } from '../../study/config';
 import { runStudy } from '../../study/pipeline';
 import { summarizeStudy, summaryTable, writeStudyReport } from '../../study/report';
@@ -40,7 +40,7 @@ export function studyConfigFromArgs(argv: string[]): StudyConfig {
       steps: { type: 'number' },
       runs: { type: 'string' },
       out: { type: 'string' },
-      backend: { type: 'string' },
+      backend: BACKEND_FLAG,
     },
     0,
   );

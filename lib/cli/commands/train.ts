@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Command, parseArgs, UsageError } from '../args';
+import { Command, parseArgs, UsageError, BACKEND_FLAG, flagHelp } from '../args';
 import { initBackend } from '../../backend/select';
 import { resolveTrainConfig, TrainConfigError } from '../../train/config';
 import { loadTrainingData } from '../../train/dataset';
@@ -18,7 +18,7 @@ const specs = {
   seed: { type: 'number' as const, description: 'override config.seed' },
   steps: { type: 'number' as const, description: 'override config.steps' },
   out: { type: 'string' as const, description: 'override config.outputDir (the run folder)' },
-  backend: { type: 'string' as const, description: 'tfjs backend: auto|webgpu|tfjs-node-gpu|tfjs-node|wasm|cpu (default TFJS_BACKEND or auto)' },
+  backend: BACKEND_FLAG,
   fresh: { type: 'boolean' as const, description: 'ignore checkpoints in the run folder and start over' },
   quiet: { type: 'boolean' as const, description: 'no progress bar' },
 };
@@ -30,7 +30,7 @@ export const trainCommand: Command = {
     'usage: backsplit train [--config <json>] [--mode binary|backsplit] [--seed N] [--steps N] [--out <dir>]',
     '                       [--backend <name>] [--fresh] [--quiet]',
     '',
-    ...Object.entries(specs).map(([k, s]) => `  --${k.padEnd(8)} ${s.description}`),
+    ...flagHelp(specs),
     '',
     'The run folder gets config.json, meta.json, metrics.jsonl and checkpoints/.',
     'Re-running the same command after an interruption resumes from the newest checkpoint.',
