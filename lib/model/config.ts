@@ -6,11 +6,8 @@
  * study is `numClasses` (the width of the output head).
  */
 
-/** The paper's three architecture families. */
-export type ModelFamily = 'unet' | 'resenc-unet' | 'segresnet';
-
-/** Normalisation layer; batch norm is deliberately absent (per-example gradients). */
-export type NormKind = 'instance' | 'group' | 'none';
+import { ARCHITECTURES, ModelFamily, isModelFamily } from './architectures';
+import { NormKind } from './norm';
 
 export interface ModelConfig {
   family: ModelFamily;
@@ -75,8 +72,10 @@ export function resolveModelConfig(partial: Partial<ModelConfig> = {}): Required
     if (!known.has(k)) throw new ModelConfigError(`model config: unknown field '${k}' (known: ${[...known].join(', ')})`);
   }
   const c = { ...DEFAULT_MODEL_CONFIG, ...partial } as ModelConfig;
-  const families: ModelFamily[] = ['unet', 'resenc-unet', 'segresnet'];
-  if (!families.includes(c.family)) throw new ModelConfigError(`model config: family must be one of ${families.join('|')}, got '${c.family}'`);
+  if (!isModelFamily(c.family)) {
+    throw new ModelConfigError(`model config: family must be one of ${Object.keys(ARCHITECTURES).join('|')}, got '${c.family}'`);
+  }
+  const architecture = ARCHITECTURES[c.family];
   if (c.spatialDims !== 2 && c.spatialDims !== 3) throw new ModelConfigError(`model config: spatialDims must be 2 or 3, got ${c.spatialDims}`);
   if (!positiveInt(c.inChannels)) throw new ModelConfigError(`model config: inChannels must be a positive integer, got ${c.inChannels}`);
   if (!positiveInt(c.numClasses) || c.numClasses < 2) throw new ModelConfigError(`model config: numClasses must be an integer ≥ 2, got ${c.numClasses}`);
@@ -91,26 +90,14 @@ export function resolveModelConfig(partial: Partial<ModelConfig> = {}): Required
     throw new ModelConfigError(`model config: leakySlope must be in [0, 1), got ${c.leakySlope}`);
   }
   const stages = c.channels.length;
-  const defaultEncoder =
-    c.family === 'unet'
-      ? c.channels.map(() => 2)
-      : c.family === 'resenc-unet'
-        ? c.channels.map((_, i) => [1, 3, 4, 6, 6, 6][Math.min(i, 5)])
-        : c.channels.map((_, i) => [1, 2, 2, 4][Math.min(i, 3)]);
-  const encoderBlocks = c.encoderBlocks ?? defaultEncoder;
+  const encoderBlocks = c.encoderBlocks ?? architecture.defaultEncoderBlocks(stages);
   if (!Array.isArray(encoderBlocks) || encoderBlocks.length !== stages || !encoderBlocks.every(positiveInt)) {
     throw new ModelConfigError(
       `model config: encoderBlocks must list ${stages} positive integers (one per stage), got ${JSON.stringify(encoderBlocks)}`,
     );
   }
-  const decoderBlocks = c.decoderBlocks ?? (c.family === 'unet' ? 2 : 1);
+  const decoderBlocks = c.decoderBlocks ?? architecture.defaultDecoderBlocks;
   if (!positiveInt(decoderBlocks)) throw new ModelConfigError(`model config: decoderBlocks must be a positive integer, got ${decoderBlocks}`);
   return { ...c, channels: [...c.channels], encoderBlocks: [...encoderBlocks], decoderBlocks };
 }
 
-/** Group count actually used for `channels` channels: the largest divisor of channels ≤ groups. */
-export function effectiveGroups(channels: number, groups: number): number {
-  let g = Math.min(groups, channels);
-  while (channels % g !== 0) g--;
-  return g;
-}

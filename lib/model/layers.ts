@@ -18,7 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ParamStore } from './params';
-import { NormKind, effectiveGroups } from './config';
+import { NormKind, effectiveGroups } from './norm';
 import { conv3dSafe } from '../backend/ops';
 
 /** Spatial shape of a channels-last tensor (drops N and C). */

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ModelConfig, resolveModelConfig } from './config';
 import { ParamStore } from './params';
-import { forward } from './networks';
+import { ARCHITECTURES } from './architectures';
 
 export interface SegmentationModel {
   /**
@@ -53,13 +53,13 @@ export function createModel(config: Partial<ModelConfig>, seed: number): Segment
   };
   // Create every variable by running the network once on a minimal input.
   tf.tidy(() => {
-    forward(store, cfg, tf.zeros([1, ...new Array(cfg.spatialDims).fill(sizeDivisor), cfg.inChannels]), cfg.deepSupervision);
+    ARCHITECTURES[cfg.family].forward(store, cfg, tf.zeros([1, ...new Array(cfg.spatialDims).fill(sizeDivisor), cfg.inChannels]), cfg.deepSupervision);
   });
   return {
     apply(x: tf.Tensor, training = false): tf.Tensor | tf.Tensor[] {
       check(x);
       const deep = training && cfg.deepSupervision;
-      const outs = forward(store, cfg, x, deep);
+      const outs = ARCHITECTURES[cfg.family].forward(store, cfg, x, deep);
       return deep ? outs : outs[0];
     },
     variables: store.variables,

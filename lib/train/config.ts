@@ -8,7 +8,9 @@
  * classes follows from the mode and the dataset.
  */
 import { LabelMode } from '../data/types';
-import { ModelConfig, ModelFamily, NormKind, resolveModelConfig } from '../model/config';
+import { ModelConfig, resolveModelConfig } from '../model/config';
+import { ModelFamily } from '../model/architectures';
+import { NormKind } from '../model/norm';
 import { LossConfig, validateLossConfig } from '../model/loss';
 
 /** Where the cases come from. */

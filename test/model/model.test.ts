@@ -5,14 +5,15 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { createModel, resolveModelConfig, ModelFamily, snapshotVariables, restoreVariables } from '../../lib/model';
+import { ARCHITECTURES, createModel, resolveModelConfig, ModelFamily, snapshotVariables, restoreVariables } from '../../lib/model';
 import { initBackend } from '../../lib/backend';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
 });
 
-const families: ModelFamily[] = ['unet', 'resenc-unet', 'segresnet'];
+// Every registered architecture is built and checked, so a new one is tested on arrival.
+const families = Object.keys(ARCHITECTURES) as ModelFamily[];
 
 describe('createModel', () => {
   for (const family of families) {
@@ -88,7 +89,7 @@ describe('createModel', () => {
   });
 
   it('rejects bad configs and inputs with the field or shape in the message', () => {
-    expect(() => resolveModelConfig({ family: 'vnet' as ModelFamily })).toThrow(/family must be one of/);
+    expect(() => resolveModelConfig({ family: 'vnet' as ModelFamily })).toThrow(/family must be one of unet\|resenc-unet\|segresnet, got 'vnet'/);
     expect(() => resolveModelConfig({ numClasses: 1 })).toThrow(/numClasses must be an integer ≥ 2, got 1/);
     expect(() => resolveModelConfig({ channels: [4, 8], encoderBlocks: [1] })).toThrow(/encoderBlocks must list 2/);
     expect(() => resolveModelConfig({ norm: 'batch' as never })).toThrow(/norm must be one of/);
@@ -96,5 +97,15 @@ describe('createModel', () => {
     const m = createModel({ channels: [4, 8, 8] }, 0);
     expect(() => m.apply(tf.zeros([1, 6, 8, 1]))).toThrow(/multiples of 4/);
     expect(() => m.apply(tf.zeros([1, 8, 8, 8, 1]))).toThrow(/rank-4 input/);
+  });
+});
+
+describe('architecture registry', () => {
+  it('fills the default depths from the registry entry of each family', () => {
+    expect(families).toEqual(['unet', 'resenc-unet', 'segresnet']);
+    expect(resolveModelConfig({ family: 'unet', channels: [4, 8, 8] }).encoderBlocks).toEqual([2, 2, 2]);
+    expect(resolveModelConfig({ family: 'resenc-unet', channels: [4, 8, 8, 8, 8, 8, 8] }).encoderBlocks).toEqual([1, 3, 4, 6, 6, 6, 6]);
+    expect(resolveModelConfig({ family: 'segresnet', channels: [4, 8, 8, 8, 8] }).encoderBlocks).toEqual([1, 2, 2, 4, 4]);
+    expect(families.map((f) => resolveModelConfig({ family: f }).decoderBlocks)).toEqual([2, 1, 1]);
   });
 });
