@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { LesionBin, smallLesionBins } from './bins';
-import type { CaseResult } from './evaluate';
+import type { CaseEvaluation, CaseResult } from './evaluate';
 
 /** 'lesion' = metrics of the lesion mask; 'auxiliary' = Dice of BackSplit's auxiliary classes. */
 export type MetricScope = 'lesion' | 'auxiliary';
@@ -24,11 +24,30 @@ export interface TidyRow {
   value: number | null;
 }
 
+type MetricReader = (e: CaseEvaluation) => number | null;
+
+/**
+ * How each lesion-scope metric is read from a case's evaluation, in the column
+ * order of tidy tables. A metric derived from the evaluation is one line here.
+ */
+const LESION_METRIC_READERS = {
+  dice: (e) => e.overlap.dice,
+  iou: (e) => e.overlap.iou,
+  precision: (e) => e.overlap.precision,
+  recall: (e) => e.overlap.recall,
+  hd95_mm: (e) => e.surface.hd95Mm,
+  nsd: (e) => e.surface.nsd,
+  assd_mm: (e) => e.surface.assdMm,
+  lesion_tp: (e) => e.lesions.tp,
+  lesion_fp: (e) => e.lesions.fp,
+  lesion_fn: (e) => e.lesions.fn,
+  lesion_f1: (e) => e.lesions.f1,
+  lesion_mean_dice: (e) => e.lesions.meanLesionDice,
+  lesion_wise_dice: (e) => e.lesions.lesionWiseDice,
+} satisfies Record<string, MetricReader>;
+
 /** Lesion-scope metric names written by {@link tidyRows}, in column order. */
-export const LESION_METRICS = [
-  'dice', 'iou', 'precision', 'recall', 'hd95_mm', 'nsd', 'assd_mm',
-  'lesion_tp', 'lesion_fp', 'lesion_fn', 'lesion_f1', 'lesion_mean_dice', 'lesion_wise_dice',
-] as const;
+export const LESION_METRICS = Object.keys(LESION_METRIC_READERS) as (keyof typeof LESION_METRIC_READERS)[];
 
 /**
  * Flatten case results into tidy rows: the lesion metrics above, then (for
@@ -39,23 +58,8 @@ export function tidyRows(results: readonly CaseResult[]): TidyRow[] {
   const rows: TidyRow[] = [];
   for (const r of results) {
     const e = r.evaluation;
-    const values: Record<(typeof LESION_METRICS)[number], number | null> = {
-      dice: e.overlap.dice,
-      iou: e.overlap.iou,
-      precision: e.overlap.precision,
-      recall: e.overlap.recall,
-      hd95_mm: e.surface.hd95Mm,
-      nsd: e.surface.nsd,
-      assd_mm: e.surface.assdMm,
-      lesion_tp: e.lesions.tp,
-      lesion_fp: e.lesions.fp,
-      lesion_fn: e.lesions.fn,
-      lesion_f1: e.lesions.f1,
-      lesion_mean_dice: e.lesions.meanLesionDice,
-      lesion_wise_dice: e.lesions.lesionWiseDice,
-    };
     const base = { case: r.caseId, model: r.model, seed: r.seed };
-    for (const metric of LESION_METRICS) rows.push({ ...base, scope: 'lesion', metric, value: values[metric] });
+    for (const metric of LESION_METRICS) rows.push({ ...base, scope: 'lesion', metric, value: LESION_METRIC_READERS[metric](e) });
     if (r.auxiliary) {
       for (const c of r.auxiliary.classes) {
         rows.push({ ...base, scope: 'auxiliary', metric: `dice:${c.name}`, value: c.present ? c.dice : null });
