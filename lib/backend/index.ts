@@ -6,10 +6,10 @@
  */
 export { initBackend, parseBackendName, BACKEND_NAMES } from './select';
 export type { BackendReport, BackendAttempt, BackendName, InitBackendOptions } from './select';
-export { registerBackendKernels, makeConv2DBackpropFilter, resizeNearestNeighborGradJs } from './kernels';
+export { registerBackendKernels } from './kernels';
 export type { KernelPatchInfo } from './kernels';
-export { conv3dSafe, conv3dTransposeSafe, conv3dMethodFor, upsampleNearest2d, upsampleNearest3d } from './ops';
-export type { Conv3dMethod } from './ops';
+export { conv3dSafe, conv3dTransposeSafe, conv3dMethodFor, upsampleNearest2d, upsampleNearest3d } from './gradient-safe-ops';
+export type { Conv3dMethod } from './gradient-safe-ops';
 export { smokeTestGradients } from './smoke';
 export type { SmokeResult } from './smoke';
 export { installWebGpu, setWebGpuBackend } from './webgpu';

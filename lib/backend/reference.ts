@@ -1,8 +1,9 @@
 /**
- * Float64 reference implementations of the convolutions the networks use, written as
- * plain index loops so they share nothing with tfjs kernels. They give the forward value
- * and both gradients of `sum(y * dy)` for 2D/3D convolution and 2D transposed
- * convolution, with TensorFlow's 'same'/'valid' padding rules (same: pad total
+ * Float64 reference implementations of the convolutions and the other ops whose kernels
+ * lib/backend replaces, written as plain index loops so they share nothing with tfjs
+ * kernels. They give the forward value and the gradients of `sum(y * dy)` for 2D/3D
+ * convolution, 2D transposed convolution, max pooling, bilinear/nearest resizing and
+ * slicing, with TensorFlow's 'same'/'valid' padding rules (same: pad total
  * `max((out-1)*stride + k - in, 0)`, the smaller half before). Used by the backend smoke
  * test and by the gradient tests.
  */
@@ -187,6 +188,139 @@ export function conv2dTransposeReference(
     });
   }
   return { y, dx, dFilter };
+}
+
+/** Result of a reference pooling, resize or slice: value and input gradient of `sum(y * dy)`. */
+export interface OpReference {
+  y: RefTensor;
+  dx: RefTensor;
+}
+
+/** The multi-index of row-major offset `flat` in `shape`. */
+function unravel(flat: number, shape: number[]): number[] {
+  const idx = new Array<number>(shape.length);
+  let rem = flat;
+  for (let a = shape.length - 1; a >= 0; a--) {
+    idx[a] = rem % shape[a];
+    rem = Math.floor(rem / shape[a]);
+  }
+  return idx;
+}
+
+/**
+ * Channels-last N-d max pooling (2D: x [N,H,W,C]; 3D: x [N,D,H,W,C]) in float64 with TF
+ * 'same'/'valid' windows: padded positions never win, and on ties the first maximum in
+ * window order does (as tfjs cpu). The gradient sends each dy to its window's maximum.
+ * @param dy upstream gradient with the output's shape; omitted → only `y` is meaningful.
+ */
+export function maxPoolReference(x: RefTensor, kernel: number[], strides: number[], pad: PadMode, dy?: RefTensor): OpReference {
+  const rank = x.shape.length - 2;
+  const n = x.shape[0];
+  const c = x.shape[rank + 1];
+  const inSpatial = x.shape.slice(1, rank + 1);
+  const axes = inSpatial.map((s, a) => convAxis(s, kernel[a], strides[a], pad));
+  const outSpatial = axes.map((a) => a.out);
+  const y = refTensor([n, ...outSpatial, c]);
+  const dx = refTensor(x.shape);
+  const inPer = size(inSpatial);
+  const outPer = size(outSpatial);
+  for (let b = 0; b < n; b++) {
+    for (let o = 0; o < outPer; o++) {
+      const oi = unravel(o, outSpatial);
+      const window: number[] = [];
+      for (let k = 0; k < size(kernel); k++) {
+        const ki = unravel(k, kernel);
+        const pos = oi.map((v, a) => v * strides[a] + ki[a] - axes[a].before);
+        if (pos.every((q, a) => q >= 0 && q < inSpatial[a])) window.push(pos.reduce((off, q, a) => off * inSpatial[a] + q, 0));
+      }
+      for (let ch = 0; ch < c; ch++) {
+        let best = -1;
+        for (const off of window) {
+          const idx = (b * inPer + off) * c + ch;
+          if (best < 0 || x.data[idx] > x.data[best]) best = idx;
+        }
+        const yi = (b * outPer + o) * c + ch;
+        y.data[yi] = x.data[best];
+        if (dy) dx.data[best] += dy.data[yi];
+      }
+    }
+  }
+  return { y, dx };
+}
+
+/**
+ * Source taps [index, weight] of every output position along one resized axis, as tfjs
+ * maps them (alignCorners, halfPixelCenters): one tap for nearest, two for bilinear.
+ */
+function resizeTaps(inSize: number, outSize: number, mode: 'bilinear' | 'nearest', alignCorners: boolean, halfPixelCenters: boolean): Array<Array<[number, number]>> {
+  const scale = (alignCorners && outSize > 1 ? inSize - 1 : inSize) / (alignCorners && outSize > 1 ? outSize - 1 : outSize);
+  const taps: Array<Array<[number, number]>> = [];
+  for (let o = 0; o < outSize; o++) {
+    if (mode === 'nearest') {
+      const src = halfPixelCenters ? scale * (o + 0.5) : scale * o;
+      const idx = Math.min(inSize - 1, alignCorners ? Math.round(src) : Math.floor(src));
+      taps.push([[halfPixelCenters ? Math.max(0, idx) : idx, 1]]);
+    } else {
+      const src = halfPixelCenters ? scale * (o + 0.5) - 0.5 : scale * o;
+      const lo = Math.max(0, Math.floor(src));
+      const hi = Math.min(inSize - 1, Math.ceil(src));
+      taps.push([
+        [lo, 1 - (src - lo)],
+        [hi, src - lo],
+      ]);
+    }
+  }
+  return taps;
+}
+
+/**
+ * tf.image.resizeBilinear / resizeNearestNeighbor of x [N,H,W,C] to `outSize` in float64:
+ * every output is a weighted sum of input pixels, and the gradient of `sum(y * dy)` sends
+ * dy back along the same weights.
+ */
+export function resizeReference(
+  x: RefTensor,
+  outSize: [number, number],
+  mode: 'bilinear' | 'nearest',
+  alignCorners: boolean,
+  halfPixelCenters: boolean,
+  dy?: RefTensor,
+): OpReference {
+  const [n, h, w, c] = x.shape;
+  const [oh, ow] = outSize;
+  const rows = resizeTaps(h, oh, mode, alignCorners, halfPixelCenters);
+  const cols = resizeTaps(w, ow, mode, alignCorners, halfPixelCenters);
+  const y = refTensor([n, oh, ow, c]);
+  const dx = refTensor(x.shape);
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < oh; r++) {
+      for (let q = 0; q < ow; q++) {
+        for (const [i, wr] of rows[r]) {
+          for (const [j, wc] of cols[q]) {
+            for (let ch = 0; ch < c; ch++) {
+              const src = ((b * h + i) * w + j) * c + ch;
+              const dst = ((b * oh + r) * ow + q) * c + ch;
+              y.data[dst] += wr * wc * x.data[src];
+              if (dy) dx.data[src] += wr * wc * dy.data[dst];
+            }
+          }
+        }
+      }
+    }
+  }
+  return { y, dx };
+}
+
+/** tf.slice of x at `begin` with `sizes` (no -1) in float64, with the gradient of `sum(y * dy)`. */
+export function sliceReference(x: RefTensor, begin: number[], sizes: number[], dy?: RefTensor): OpReference {
+  const y = refTensor(sizes);
+  const dx = refTensor(x.shape);
+  for (let o = 0; o < y.data.length; o++) {
+    const src = unravel(o, sizes).reduce((off, v, a) => off * x.shape[a] + begin[a] + v, 0);
+    y.data[o] = x.data[src];
+    if (dy) dx.data[src] += dy.data[o];
+  }
+  return { y, dx };
 }
 
 /**

@@ -101,7 +101,7 @@ async function activateNode(gpu: boolean): Promise<Activation> {
       return fail(`${pkg} not installed`);
     }
     try {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       require(pkg);
     } catch (e) {
       return fail(`${pkg} failed to load: ${errMsg(e)}`);
@@ -130,7 +130,7 @@ async function activate(name: BackendName, opts: InitBackendOptions, explicit: b
           device: probe.description,
         };
       }
-      let ok = false;
+      let ok: boolean;
       try {
         ok = await setWebGpuBackend();
       } catch (e) {
@@ -146,7 +146,7 @@ async function activate(name: BackendName, opts: InitBackendOptions, explicit: b
     case 'wasm': {
       let wasmModule: typeof import('@tensorflow/tfjs-backend-wasm');
       try {
-        // eslint-disable-next-line @typescript-eslint/no-var-requires
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
         wasmModule = require('@tensorflow/tfjs-backend-wasm');
       } catch (e) {
         return { ok: false, detail: `@tensorflow/tfjs-backend-wasm not installed: ${errMsg(e)}`, tfjsName: 'wasm', threads: 0, device: '' };
@@ -168,7 +168,7 @@ async function activate(name: BackendName, opts: InitBackendOptions, explicit: b
         tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
         ok = await tf.setBackend('wasm');
       }
-      let threads = 1;
+      let threads: number;
       try {
         threads = wasmModule.getThreadsCount();
       } catch {

@@ -64,7 +64,7 @@ function unrefWasmWorkers(): void {
  * @param threads requested XNNPACK thread count (>= 2 to be useful).
  */
 export async function withWasmThreads<T>(threads: number, init: () => Promise<T>): Promise<T> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const wasmModule = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
   const dir = cacheDir();
   const mainFile = path.join(dir, 'wasm-threaded-main.js');
@@ -73,7 +73,7 @@ export async function withWasmThreads<T>(threads: number, init: () => Promise<T>
   const RealBlob = g.Blob;
   const realCreate = URL.createObjectURL;
   // The real module object (not a TS import namespace copy): Emscripten reads cpus() from it.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const nodeOs = require('os') as { cpus: typeof os.cpus };
   const realCpus = nodeOs.cpus;
   class RecordingBlob extends RealBlob {

@@ -80,7 +80,7 @@ export async function installWebGpu(allowCompat = true): Promise<WebGpuProbe> {
   if (installed) return installed;
   let dawn: { create(flags: string[]): DawnGpu; globals: Record<string, unknown> };
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     dawn = require('webgpu');
   } catch (e) {
     return { found: false, description: '', software: false, detail: `npm 'webgpu' not installed (${(e as Error).message.split('\n')[0]})` };
@@ -140,7 +140,7 @@ export async function installWebGpu(allowCompat = true): Promise<WebGpuProbe> {
  * @returns true when `tf.setBackend('webgpu')` succeeded.
  */
 export async function setWebGpuBackend(): Promise<boolean> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('@tensorflow/tfjs-backend-webgpu');
   if (!tf.findBackendFactory('webgpu')) return false;
   return tf.setBackend('webgpu');

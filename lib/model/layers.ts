@@ -19,7 +19,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ParamStore } from './params';
 import { NormKind, effectiveGroups } from './norm';
-import { conv3dSafe } from '../backend/ops';
+import { conv3dSafe } from '../backend/gradient-safe-ops';
 
 /** Spatial shape of a channels-last tensor (drops N and C). */
 export function spatialShape(x: tf.Tensor): number[] {

@@ -3,7 +3,7 @@
  * normalisation statistics, activations, softmax cross-entropy, concat/pad/slice, ...):
  * value and gradient of sum(f(x) * r) on wasm must equal the cpu backend's (two
  * independent kernel implementations) to 1e-5 relative. A mismatch here means a wasm
- * kernel needs a replacement in lib/backend/kernels.ts.
+ * kernel needs a replacement in lib/backend/kernels/.
  */
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';

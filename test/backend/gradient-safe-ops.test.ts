@@ -1,11 +1,10 @@
 /**
- * lib/backend/ops: conv3dSafe, conv3dTransposeSafe and nearest upsampling on cpu and
- * wasm against float64 references (forward value and gradients of sum(y * dy)), plus the
- * cpu ResizeNearestNeighborGrad replacement.
+ * lib/backend/gradient-safe-ops: conv3dSafe, conv3dTransposeSafe and nearest upsampling
+ * on cpu and wasm against float64 references (forward value and gradients of sum(y * dy)).
  */
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { conv3dMethodFor, conv3dSafe, conv3dTransposeSafe, upsampleNearest2d, upsampleNearest3d } from '../../lib/backend/ops';
+import { conv3dMethodFor, conv3dSafe, conv3dTransposeSafe, upsampleNearest2d, upsampleNearest3d } from '../../lib/backend/gradient-safe-ops';
 import { convAxis, convNdReference, PadMode, relativeError, seededValues } from '../../lib/backend/reference';
 import { CPU_BACKENDS, seededPair, useBackend } from './helpers';
 
@@ -175,37 +174,5 @@ describe('nearest upsampling with correct gradients', () => {
     const x = tf.zeros([1, 2, 2, 1]) as tf.Tensor4D;
     expect(() => upsampleNearest2d(x, 1.5)).toThrow(/upsampleNearest2d: factor must be a positive integer/);
     x.dispose();
-  });
-});
-
-describe('ResizeNearestNeighborGrad replacement (cpu and wasm)', () => {
-  // The gradient of a linear map is its adjoint: <resize(x), r> == <x, grad(r)> for any
-  // x, r, whatever the index mapping; and wasm's independent kernel must agree.
-  const settings: Array<[string, number[], [number, number], boolean, boolean]> = [
-    ['x2 batch 3', [3, 4, 5, 2], [8, 10], false, false],
-    ['5->8 halfPixelCenters', [2, 5, 3, 1], [8, 7], false, true],
-    ['alignCorners', [2, 4, 4, 2], [7, 9], true, false],
-    ['downsample', [2, 6, 6, 1], [4, 3], false, false],
-  ];
-  it.each(settings)('%s', async (_name, shape, size, alignCorners, halfPixel) => {
-    const grads: Float32Array[] = [];
-    for (const backend of ['cpu', 'wasm'] as const) {
-      await useBackend(backend);
-      const x = seededPair(shape, 31);
-      const r = seededPair([shape[0], size[0], size[1], shape[3]], 32);
-      const op = (a: tf.Tensor) => tf.image.resizeNearestNeighbor(a as tf.Tensor4D, size, alignCorners, halfPixel);
-      const y = op(x.t);
-      const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(op(a), r.t)))(x.t);
-      const yv = y.dataSync();
-      const gv = g.dataSync() as Float32Array;
-      let lhs = 0;
-      let rhs = 0;
-      for (let i = 0; i < yv.length; i++) lhs += yv[i] * r.ref.data[i];
-      for (let i = 0; i < gv.length; i++) rhs += x.ref.data[i] * gv[i];
-      expect(Math.abs(lhs - rhs), `${backend} adjoint identity`).toBeLessThan(1e-4 * Math.max(1, Math.abs(lhs)));
-      grads.push(gv);
-      tf.dispose([x.t, r.t, y, g]);
-    }
-    expect(relativeError(grads[0], grads[1]), 'cpu vs wasm gradient').toBeLessThan(TOL);
   });
 });
