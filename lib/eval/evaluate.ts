@@ -1,8 +1,11 @@
 /**
  * One entry point for all lesion metrics of a case (overlap, surface,
- * lesion-wise, size bins), the JSON shape printed by `backsplit eval`, and
- * `evaluateCases` for many cases (used by the CLI and, later, by
- * `backsplit eval --run <dir>` and the notebooks).
+ * lesion-wise, size bins) and the JSON shape printed by `backsplit eval`.
+ * evaluateSegmentation serves `backsplit eval --pred/--ref` and the study
+ * pipeline (`backsplit reproduce`, `backsplit eval --run <dir>`); evaluateCases
+ * runs it over a stream of cases, adding per-class Dice of auxiliary maps.
+ * Prediction and reference must share one grid (lib/core assertSameGrid with
+ * the absolute EVAL_GRID_TOLERANCE).
  */
 import { assertSameGrid, checkGrid } from '../core/grid';
 import type { Connectivity } from '../core/morphology';
