@@ -6,9 +6,10 @@
  *
  *   npx ts-node --transpile-only data-scripts/bench-eval.ts [--repeats 5] [--seed 1]
  */
-import type { Vec3 } from '../lib/io/volume';
-import { evaluateSegmentation, labelComponents, lesionWiseMetrics, overlapMetrics, surfaceMetrics, toBinaryMask, toEvalJson } from '../lib/eval';
-import { Random } from '../lib/data/random';
+import type { Vec3 } from '../lib/core/volume';
+import { evaluateSegmentation, lesionWiseMetrics, overlapMetrics, surfaceMetrics, toBinaryMask, toEvalJson } from '../lib/eval';
+import { labelComponents } from '../lib/core/morphology';
+import { Random } from '../lib/core/random';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from 'fs';
 import { generateSyntheticDataset, hashCases, SYNTH, SYNTHETIC_AUX_NAMES } from '../lib/data/synthetic';
-import { labelComponents } from '../lib/eval/components';
+import { labelComponents } from '../lib/core/morphology';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -25,15 +25,15 @@
 import { existsSync } from 'fs';
 import * as path from 'path';
 import { readNifti } from '../io/nifti';
-import { assertSameGrid, cropOrPad, nonzeroBoundingBox, resampleToSpacing, VoxelBox } from '../io/ops';
-import { makeVolume, Vec3, Volume } from '../io/volume';
+import { assertSameGrid } from '../core/grid';
+import { dilate, erode, labelComponents } from '../core/morphology';
+import { Random } from '../core/random';
+import type { SegmentationCase } from '../core/types';
+import { makeVolume, Vec3, Volume } from '../core/volume';
+import { cropOrPad, nonzeroBoundingBox, resampleToSpacing, VoxelBox } from '../io/ops';
 import { applyGroupSpec, loadGroupSpec, specsDirectory } from '../labels/spec';
 import { clusterTissues } from '../labels/tissue';
-import { dilate, erode } from '../labels/morphology';
-import { labelComponents } from '../eval/components';
 import { smoothNoiseField } from './fields';
-import { Random } from './random';
-import type { SegmentationCase } from './types';
 
 /** Where Debian's mricron-data installs its templates. */
 export const MRICRON_TEMPLATES_DIR = '/usr/share/mricron/templates';

@@ -9,8 +9,8 @@
  * e.g. -500 HU so air is excluded).
  */
 import { cropOrPad, nonzeroBoundingBox, VoxelBox } from '../io/ops';
-import { makeVolume, Vec3 } from '../io/volume';
-import type { SegmentationCase } from './types';
+import { makeVolume, Vec3 } from '../core/volume';
+import type { SegmentationCase } from '../core/types';
 
 export interface CropOptions {
   /** Voxels added on each side (default 4). */

@@ -13,12 +13,13 @@
  */
 import { existsSync } from 'fs';
 import { readNiftiAll } from '../io/nifti';
-import { assertSameGrid, toFloat32 } from '../io/ops';
-import { makeVolume, Volume, VoxelArray } from '../io/volume';
+import { assertSameGrid } from '../core/grid';
+import type { SegmentationCase } from '../core/types';
+import { makeVolume, Volume, VoxelArray } from '../core/volume';
+import { toFloat32 } from '../io/ops';
 import { AuxSource, buildBackSplitLabels } from '../labels/build';
 import { applyGroupSpec, GroupSpec, loadGroupSpec } from '../labels/spec';
 import { clusterTissues } from '../labels/tissue';
-import type { SegmentationCase } from './types';
 
 /** A dataset: ids plus lazy per-case access. */
 export interface SegmentationDataset {
@@ -202,13 +203,6 @@ export function fileDataset(name: string, cases: CaseFiles[], assembly: CaseAsse
   const spec = assembly.auxGroups ? loadGroupSpec(assembly.auxGroups) : undefined;
   const auxNames = assemblyAuxNames(assembly);
   return lazyDataset(name, ids, [...assembly.channelNames], auxNames, (id) => assembleCase(cases[ids.indexOf(id)], assembly, spec), cacheSize);
-}
-
-/** A dataset over in-memory cases (e.g. the synthetic set). */
-export function memoryDataset(name: string, cases: SegmentationCase[]): SegmentationDataset {
-  const ids = cases.map((c) => c.id);
-  const first = cases[0];
-  return lazyDataset(name, ids, first ? [...first.channelNames] : [], first?.auxNames ? [...first.auxNames] : [], (id) => cases[ids.indexOf(id)], 0);
 }
 
 /** Build a SegmentationDataset from a loader function with an LRU cache. */

@@ -3,8 +3,8 @@
  * dataset generator (shapes, texture, bias field, partial-volume blur). All
  * arrays are x-fastest like Volume data.
  */
-import type { Vec3 } from '../io/volume';
-import { Random } from './random';
+import type { Vec3 } from '../core/volume';
+import { Random } from '../core/random';
 
 /** C1-continuous interpolation weight (smoothstep). */
 function smooth(t: number): number {

@@ -1,8 +1,6 @@
 /**
  * lib/data — datasets for the BackSplit study.
  *
- * - types: SegmentationCase, ClassInfo, LabelMode
- * - random: the seeded PRNG (Random) used project-wide
  * - synthetic: the embedded default dataset (generateSyntheticDataset, SYNTHETIC_DEFAULTS, writeSyntheticMsd)
  * - dataset: SegmentationDataset (lazy, cached), case assembly from files
  * - manifest / msd / folder: loaders for a JSON manifest, the Medical Segmentation Decathlon layout, folder-per-case
@@ -10,8 +8,6 @@
  * - splits: deterministic train/val/test splits saved as JSON
  * - crop: crop a case to its foreground bounding box
  */
-export * from './types';
-export * from './random';
 export * from './fields';
 export * from './synthetic';
 export * from './dataset';

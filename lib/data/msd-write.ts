@@ -9,8 +9,8 @@ import { mkdirSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { gzipSync } from 'zlib';
 import { encodeNifti, writeNifti } from '../io/nifti-write';
-import { makeVolume, Volume } from '../io/volume';
-import type { SegmentationCase } from './types';
+import { makeVolume, Volume } from '../core/volume';
+import type { SegmentationCase } from '../core/types';
 
 /**
  * Encode channels as one 4D NIfTI-1 (float32): the 3D header of the first channel

@@ -3,7 +3,7 @@
  * a run so that every arm of a comparison uses the same cases.
  */
 import { readFileSync, writeFileSync } from 'fs';
-import { Random } from './random';
+import { Random } from '../core/random';
 
 export interface SplitFractions {
   train: number;

@@ -10,14 +10,14 @@
  * or the BackSplit arm; nothing in the generator looks at a model.
  *
  * Same options + same seed → identical bytes (all randomness goes through
- * lib/data/random.ts; only deterministic float arithmetic is used).
+ * lib/core/random.ts; only deterministic float arithmetic is used).
  */
 import { createHash } from 'crypto';
-import { affineFromSpacing, makeVolume, Vec3, Volume } from '../io/volume';
+import { affineFromSpacing, makeVolume, Vec3, Volume } from '../core/volume';
 import { gaussianBlur3d, smoothNoiseField } from './fields';
-import { Random } from './random';
+import { Random } from '../core/random';
 import { writeMsdDataset } from './msd-write';
-import type { SegmentationCase } from './types';
+import type { SegmentationCase } from '../core/types';
 
 /** Auxiliary class names of the synthetic anatomy, in id order (class 1 first). */
 export const SYNTHETIC_AUX_NAMES = ['body_wall', 'organ', 'kidney', 'vessel', 'cyst', 'bone'] as const;

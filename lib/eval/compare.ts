@@ -14,7 +14,7 @@
  */
 import wilcoxon from '@stdlib/stats-wilcoxon';
 import { percentileOfSorted } from './surface';
-import { Random } from '../data/random';
+import { Random } from '../core/random';
 import { MetricScope, TidyRow, toCsv } from './tidy';
 
 /** Options for {@link pairedComparison}. */

@@ -11,10 +11,11 @@
  * lesions enter the sensitivity (e.g. lesions < 1 mL); false positives are
  * always all false-positive components, whatever their size.
  */
-import type { Connectivity } from './components';
+import { assertSameGrid, checkGrid } from '../core/grid';
+import type { Connectivity } from '../core/morphology';
 import { lesionWiseMetrics } from './lesions';
 import type { MaskVolume } from './evaluate';
-import { assertSameGrid, checkGrid } from './mask';
+import { EVAL_GRID_TOLERANCE } from './mask';
 
 /** One case: the model's lesion probability map and the reference mask. */
 export interface DetectionCase {
@@ -72,7 +73,7 @@ export function detectionCurve(
   if (!(minMl < maxMl)) throw new RangeError(`detectionCurve: minVolumeMl (${minMl}) must be below maxVolumeMl (${maxMl})`);
   const totals = thresholds.map((threshold) => ({ threshold, tp: 0, fp: 0, fn: 0 }));
   for (const c of cases) {
-    assertSameGrid(c.probability, c.ref, `case ${c.caseId} probability map`, `case ${c.caseId} reference`);
+    assertSameGrid(c.probability, c.ref, [`case ${c.caseId} probability map`, `case ${c.caseId} reference`], EVAL_GRID_TOLERANCE);
     checkGrid(c.ref, c.ref.data.length, `case ${c.caseId} reference`);
     checkGrid(c.probability, c.probability.data.length, `case ${c.caseId} probability map`);
     const grid = { dims: c.ref.dims, spacing: c.ref.spacing };

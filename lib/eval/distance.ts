@@ -1,5 +1,5 @@
 /**
- * Exact Euclidean distance transform (EDT) in millimetres on anisotropic 3D grids.
+ * Exact squared Euclidean distance transform (EDT, in mm²) on anisotropic 3D grids.
  *
  * Algorithm: Felzenszwalb & Huttenlocher, "Distance Transforms of Sampled
  * Functions" (Theory of Computing 8, 2012). The squared EDT is separable: a 1D
@@ -10,8 +10,7 @@
  * axis, which keeps the result exact (not an approximation) for anisotropic
  * spacing.
  */
-import type { Vec3 } from '../io/volume';
-import { gridSize } from './mask';
+import { Vec3, voxelCount } from '../core/volume';
 
 /**
  * Squared Euclidean distance, in mm², from every voxel to the nearest feature
@@ -41,7 +40,7 @@ export function squaredDistanceTransform(
   needed?: ArrayLike<number>,
 ): Float64Array {
   const [nx, ny, nz] = dims;
-  const n = gridSize(dims);
+  const n = voxelCount(dims);
   if (features.length !== n) {
     throw new RangeError(`squaredDistanceTransform: features has ${features.length} voxels, dims ${dims.join('x')} need ${n}`);
   }
@@ -73,16 +72,6 @@ export function squaredDistanceTransform(
       }
     }
   }
-  return d;
-}
-
-/**
- * Euclidean distance in mm from every voxel to the nearest feature voxel
- * (square root of {@link squaredDistanceTransform}).
- */
-export function distanceTransform(features: ArrayLike<number>, dims: Vec3, spacing: Vec3 = [1, 1, 1]): Float64Array {
-  const d = squaredDistanceTransform(features, dims, spacing);
-  for (let v = 0; v < d.length; v++) d[v] = Math.sqrt(d[v]);
   return d;
 }
 

@@ -1,14 +1,18 @@
 /**
  * One entry point for all lesion metrics of a case (overlap, surface,
- * lesion-wise, size bins), the JSON shape printed by `backsplit eval`, and
- * `evaluateCases` for many cases (used by the CLI and, later, by
- * `backsplit eval --run <dir>` and the notebooks).
+ * lesion-wise, size bins) and the JSON shape printed by `backsplit eval`.
+ * evaluateSegmentation serves `backsplit eval --pred/--ref` and the study
+ * pipeline (`backsplit reproduce`, `backsplit eval --run <dir>`); evaluateCases
+ * runs it over a stream of cases, adding per-class Dice of auxiliary maps.
+ * Prediction and reference must share one grid (lib/core assertSameGrid with
+ * the absolute EVAL_GRID_TOLERANCE).
  */
-import type { Vec3, VoxelArray } from '../io/volume';
+import { assertSameGrid, checkGrid } from '../core/grid';
+import type { Connectivity } from '../core/morphology';
+import type { Vec3, VoxelArray } from '../core/volume';
 import { DEFAULT_BIN_EDGES_ML, LesionBin, smallLesionBins, validateBinEdges } from './bins';
-import type { Connectivity } from './components';
 import { LesionMetrics, lesionWiseMetrics } from './lesions';
-import { assertSameGrid, checkGrid, toBinaryMask } from './mask';
+import { EVAL_GRID_TOLERANCE, toBinaryMask } from './mask';
 import { AuxiliaryClassReport, ClassSpec, perClassDice } from './multiclass';
 import { OverlapMetrics, overlapMetrics } from './overlap';
 import { SurfaceMetrics, surfaceMetrics } from './surface';
@@ -90,7 +94,7 @@ export function evaluateSegmentation(
 ): CaseEvaluation {
   const predName = names.pred ?? 'prediction';
   const refName = names.ref ?? 'reference';
-  assertSameGrid(pred, ref, predName, refName);
+  assertSameGrid(pred, ref, [predName, refName], EVAL_GRID_TOLERANCE);
   checkGrid(pred, pred.data.length, predName);
   checkGrid(ref, ref.data.length, refName);
   const opts = resolveEvaluationOptions(options);
@@ -200,7 +204,7 @@ export async function evaluateCases(
     const evaluation = evaluateSegmentation(input.pred, input.ref, opts, { pred: `${label} prediction`, ref: `${label} reference` });
     const result: CaseResult = { caseId: input.caseId, model: input.model, seed: input.seed ?? null, evaluation };
     if (input.predAux && input.refAux) {
-      assertSameGrid(input.predAux, input.refAux, `${label} predicted aux map`, `${label} reference aux map`);
+      assertSameGrid(input.predAux, input.refAux, [`${label} predicted aux map`, `${label} reference aux map`], EVAL_GRID_TOLERANCE);
       result.auxiliary = perClassDice(input.predAux.data, input.refAux.data, input.auxClasses);
     }
     results.push(result);

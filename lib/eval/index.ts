@@ -2,22 +2,20 @@
  * lib/eval — every metric a lesion paper reports, with the project's
  * conventions (docs/metrics.md): overlap (Dice, IoU, precision, recall),
  * surface distances (exact EDT in mm; HD95, NSD, ASSD), lesion-wise detection
- * and per-lesion Dice (connected components), small-lesion bins, per-class
+ * and per-lesion Dice (connected components from lib/core), small-lesion bins, per-class
  * Dice of auxiliary classes (kept separate), and paired BackSplit-vs-binary
  * comparisons (bootstrap CIs, Wilcoxon signed-rank) over tidy result rows,
  * pooled size-bin statistics with case-bootstrap CIs, and FROC-style detection curves.
  */
-export type { Grid, VoxelValues, SameGridTolerance, BoundingBox } from './mask';
-export { toBinaryMask, gridSize, voxelVolumeMl, checkGrid, assertSameGrid, boundingBoxOfMasks, cropMask } from './mask';
+export type { VoxelValues, BoundingBox } from './mask';
+export { toBinaryMask, voxelVolumeMl, boundingBoxOfMasks, cropMask } from './mask';
 export type { OverlapMetrics } from './overlap';
 export { overlapMetrics, overlapFromCounts, diceFromCounts } from './overlap';
-export { squaredDistanceTransform, distanceTransform } from './distance';
+export { squaredDistanceTransform } from './distance';
 export type { SurfaceDistances, SurfaceMetrics, SurfaceOptions } from './surface';
 export { surfaceMask, percentileOfSorted, surfaceDistances, surfaceMetrics, metricsFromDistances } from './surface';
-export type { Connectivity, ComponentLabels } from './components';
-export { labelComponents } from './components';
 export type { LesionOptions, ReferenceLesion, PredictedLesion, LesionMetrics } from './lesions';
-export { lesionWiseMetrics, dilate18 } from './lesions';
+export { lesionWiseMetrics } from './lesions';
 export type { BinnableLesion, LesionBin } from './bins';
 export { DEFAULT_BIN_EDGES_ML, smallLesionBins, validateBinEdges } from './bins';
 export type { ClassDice, AuxiliaryClassReport, ClassSpec } from './multiclass';

@@ -23,9 +23,9 @@
  * glioma and k = 1 for metastases and meningioma. The BraTS lesion-volume
  * threshold and the HD95 penalty of 374 mm for misses are not applied here.
  */
-import type { Vec3 } from '../io/volume';
-import { Connectivity, labelComponents } from './components';
-import { Grid, checkGrid, voxelVolumeMl } from './mask';
+import { checkGrid, Grid } from '../core/grid';
+import { Connectivity, dilate, labelComponents } from '../core/morphology';
+import { toBinaryMask, voxelVolumeMl } from './mask';
 import { diceFromCounts } from './overlap';
 
 /** Options for {@link lesionWiseMetrics}. */
@@ -109,8 +109,9 @@ export function lesionWiseMetrics(
   const n = pred.length;
   const voxelMl = voxelVolumeMl(grid.spacing);
 
-  const predCC = labelComponents(pred, grid.dims, connectivity);
-  const refCC = labelComponents(ref, grid.dims, connectivity);
+  // any non-zero value is lesion: binarise so that touching voxels of different values join
+  const predCC = labelComponents(toBinaryMask(pred), grid.dims, connectivity);
+  const refCC = labelComponents(toBinaryMask(ref), grid.dims, connectivity);
 
   // matchLabel: the region a reference lesion claims for matching;
   // groups: number of reference lesions after optional merging.
@@ -118,7 +119,7 @@ export function lesionWiseMetrics(
   let groups: number;
   let mergedComponents: Int32Array;
   if (dilationVoxels > 0) {
-    const dilated = dilate18(ref, grid.dims, dilationVoxels);
+    const dilated = dilate(ref, grid.dims, dilationVoxels, 18);
     const dilatedCC = labelComponents(dilated, grid.dims, connectivity);
     matchLabel = dilatedCC.labels;
     groups = dilatedCC.count;
@@ -205,63 +206,4 @@ export function lesionWiseMetrics(
     connectivity,
     dilationVoxels,
   };
-}
-
-/**
- * Binary dilation by the 18-neighbourhood (face and edge neighbours), applied
- * `iterations` times; voxels outside the grid are background. Matches
- * `scipy.ndimage.binary_dilation(mask, generate_binary_structure(3, 2), iterations)`.
- * Works on the growing front only, so the cost scales with the dilated volume,
- * not the grid.
- * @param mask non-zero = foreground, x fastest
- * @param dims [nx, ny, nz]
- * @param iterations number of dilation steps (>= 0)
- */
-export function dilate18(mask: ArrayLike<number>, dims: Vec3, iterations: number): Uint8Array {
-  const [nx, ny, nz] = dims;
-  const n = nx * ny * nz;
-  const out = new Uint8Array(n);
-  let front: number[] = [];
-  for (let v = 0; v < n; v++) {
-    if (mask[v]) {
-      out[v] = 1;
-      front.push(v);
-    }
-  }
-  // The 18 offsets and, per offset, the grid-boundary conditions it needs (bit set).
-  const offset: number[] = [];
-  const need: number[] = [];
-  for (let dk = -1; dk <= 1; dk++) {
-    for (let dj = -1; dj <= 1; dj++) {
-      for (let di = -1; di <= 1; di++) {
-        const order = Math.abs(di) + Math.abs(dj) + Math.abs(dk);
-        if (order < 1 || order > 2) continue;
-        offset.push(di + nx * (dj + ny * dk));
-        need.push((di < 0 ? 1 : 0) | (di > 0 ? 2 : 0) | (dj < 0 ? 4 : 0) | (dj > 0 ? 8 : 0) | (dk < 0 ? 16 : 0) | (dk > 0 ? 32 : 0));
-      }
-    }
-  }
-  const sxy = nx * ny;
-  for (let it = 0; it < iterations && front.length > 0; it++) {
-    const nextFront: number[] = [];
-    for (let f = 0; f < front.length; f++) {
-      const v = front[f];
-      const k = Math.floor(v / sxy);
-      const rem = v - k * sxy;
-      const j = Math.floor(rem / nx);
-      const i = rem - j * nx;
-      const avail =
-        (i > 0 ? 1 : 0) | (i < nx - 1 ? 2 : 0) | (j > 0 ? 4 : 0) | (j < ny - 1 ? 8 : 0) | (k > 0 ? 16 : 0) | (k < nz - 1 ? 32 : 0);
-      for (let t = 0; t < 18; t++) {
-        if ((need[t] & avail) !== need[t]) continue;
-        const w = v + offset[t];
-        if (!out[w]) {
-          out[w] = 1;
-          nextFront.push(w);
-        }
-      }
-    }
-    front = nextFront;
-  }
-  return out;
 }

@@ -1,19 +1,13 @@
 /**
- * Binary masks and grids for evaluation: turning any label volume into a 0/1
- * lesion mask (any non-zero voxel is lesion), checking that a prediction and a
- * reference share one grid, and bounding boxes used to crop expensive work.
+ * Binary masks for evaluation: turning any label volume into a 0/1 lesion mask
+ * (any non-zero voxel is lesion), the voxel volume in mL, the grid tolerance
+ * evaluation checks predictions against references with (the check itself is
+ * lib/core's assertSameGrid), and bounding boxes used to crop expensive work.
  *
  * Voxel order is NIfTI's (x fastest): voxel (i, j, k) is at `i + nx * (j + ny * k)`.
  */
-import type { Vec3, Volume, VoxelArray } from '../io/volume';
-
-/** The geometry every metric needs: grid size and voxel size in mm. */
-export interface Grid {
-  /** [nx, ny, nz] */
-  dims: Vec3;
-  /** voxel size in mm along i, j, k */
-  spacing: Vec3;
-}
+import type { GridTolerance } from '../core/grid';
+import type { Vec3, VoxelArray } from '../core/volume';
 
 /** Anything indexable holding voxel values (typed arrays, plain arrays). */
 export type VoxelValues = VoxelArray | ArrayLike<number>;
@@ -35,81 +29,16 @@ export function toBinaryMask(values: VoxelValues): Uint8Array {
   return out;
 }
 
-/** Number of voxels of a grid. */
-export function gridSize(dims: Vec3): number {
-  return dims[0] * dims[1] * dims[2];
-}
-
 /** Volume of one voxel in mL (mm³ / 1000). */
 export function voxelVolumeMl(spacing: Vec3): number {
   return (spacing[0] * spacing[1] * spacing[2]) / 1000;
 }
 
 /**
- * Validate a grid and that `length` voxels fill it.
- * @param where name of the caller or file, used in the error message
+ * The grid tolerance of evaluation, passed to lib/core's assertSameGrid: voxel sizes
+ * agree within 1e-4 mm (absolute, not relative), affine entries within 1e-3 mm.
  */
-export function checkGrid(grid: Grid, length: number, where: string): void {
-  const { dims, spacing } = grid;
-  if (dims.length !== 3 || dims.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new RangeError(`${where}: dims must be 3 positive integers, got [${dims.join(', ')}]`);
-  }
-  if (spacing.length !== 3 || spacing.some((s) => !(s > 0) || !Number.isFinite(s))) {
-    throw new RangeError(`${where}: spacing must be 3 positive finite mm values, got [${spacing.join(', ')}]`);
-  }
-  const n = gridSize(dims);
-  if (length !== n) {
-    throw new RangeError(`${where}: ${length} voxels do not fill dims ${dims.join('x')} (expected ${n})`);
-  }
-}
-
-/** Tolerances used by {@link assertSameGrid}. */
-export interface SameGridTolerance {
-  /** absolute tolerance on voxel size, mm (default 1e-4) */
-  spacingMm?: number;
-  /** absolute tolerance on each affine entry, mm (default 1e-3); set to Infinity to ignore affines */
-  affineMm?: number;
-}
-
-/**
- * Throw unless two volumes share dims, spacing and (when both have one) affine.
- * @param pred first volume (e.g. the prediction)
- * @param ref second volume (e.g. the reference)
- * @param predName name used for `pred` in the error (file path or case id)
- * @param refName name used for `ref` in the error
- */
-export function assertSameGrid(
-  pred: Pick<Volume, 'dims' | 'spacing'> & { affine?: number[][] },
-  ref: Pick<Volume, 'dims' | 'spacing'> & { affine?: number[][] },
-  predName = 'prediction',
-  refName = 'reference',
-  tolerance: SameGridTolerance = {},
-): void {
-  const spacingTol = tolerance.spacingMm ?? 1e-4;
-  const affineTol = tolerance.affineMm ?? 1e-3;
-  const fmt = (v: number[]) => `[${v.map((x) => +x.toFixed(6)).join(', ')}]`;
-  if (pred.dims.some((d, a) => d !== ref.dims[a])) {
-    throw new Error(
-      `grid mismatch: ${predName} has dims ${pred.dims.join('x')} but ${refName} has dims ${ref.dims.join('x')}`,
-    );
-  }
-  if (pred.spacing.some((s, a) => Math.abs(s - ref.spacing[a]) > spacingTol)) {
-    throw new Error(
-      `grid mismatch: ${predName} has spacing ${fmt(pred.spacing)} mm but ${refName} has spacing ${fmt(ref.spacing)} mm`,
-    );
-  }
-  if (pred.affine && ref.affine && Number.isFinite(affineTol)) {
-    for (let r = 0; r < 3; r++) {
-      for (let c = 0; c < 4; c++) {
-        if (Math.abs(pred.affine[r][c] - ref.affine[r][c]) > affineTol) {
-          throw new Error(
-            `grid mismatch: ${predName} and ${refName} have different affines (row ${r}: ${fmt(pred.affine[r])} vs ${fmt(ref.affine[r])})`,
-          );
-        }
-      }
-    }
-  }
-}
+export const EVAL_GRID_TOLERANCE: GridTolerance = { spacingRel: 0, spacingMm: 1e-4 };
 
 /** Inclusive voxel bounding box [lo, hi] per axis. */
 export interface BoundingBox {

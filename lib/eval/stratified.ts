@@ -9,7 +9,7 @@
  * The output feeds lib/plot's size-bin figure (one row per bin and model).
  */
 import { DEFAULT_BIN_EDGES_ML, smallLesionBins, validateBinEdges } from './bins';
-import { Random } from '../data/random';
+import { Random } from '../core/random';
 import { percentileOfSorted } from './surface';
 import type { LesionRow } from './tidy';
 

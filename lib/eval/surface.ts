@@ -18,9 +18,10 @@
  * - ASSD = mean of all pred→ref and ref→pred distances pooled together; null
  *   when either mask is empty.
  */
-import type { Vec3 } from '../io/volume';
+import { checkGrid, Grid } from '../core/grid';
+import { Vec3, voxelCount } from '../core/volume';
 import { squaredDistanceTransform } from './distance';
-import { Grid, boundingBoxOfMasks, checkGrid, cropMask, gridSize } from './mask';
+import { boundingBoxOfMasks, cropMask } from './mask';
 
 /**
  * Surface voxels of a binary mask: foreground voxels with at least one
@@ -33,7 +34,7 @@ import { Grid, boundingBoxOfMasks, checkGrid, cropMask, gridSize } from './mask'
 export function surfaceMask(mask: ArrayLike<number>, dims: Vec3): Uint8Array {
   const [nx, ny, nz] = dims;
   const sxy = nx * ny;
-  const out = new Uint8Array(gridSize(dims));
+  const out = new Uint8Array(voxelCount(dims));
   for (let k = 0; k < nz; k++) {
     const kEdge = k === 0 || k === nz - 1;
     for (let j = 0; j < ny; j++) {

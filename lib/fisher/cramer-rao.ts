@@ -46,7 +46,7 @@
  */
 import { fisherY, fisherZ, lesionVsRest } from './closed-form';
 import { bilinear, cholesky, choleskySolve, inverseSpd, symmetricEigen } from './linalg';
-import { Random } from '../data/random';
+import { Random } from '../core/random';
 
 /** Settings of the simulation; every field has a default. */
 export interface CramerRaoConfig {

@@ -20,8 +20,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { Random } from '../data/random';
-import { LabelMode, SegmentationCase } from '../data/types';
+import { Random } from '../core/random';
+import { LabelMode, SegmentationCase } from '../core/types';
 import { createModel, SegmentationModel } from '../model/model';
 import { restoreVariables } from '../model/params';
 import { listCheckpoints, loadCheckpoint } from '../train/checkpoint';

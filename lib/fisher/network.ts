@@ -24,7 +24,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { performance } from 'perf_hooks';
 import { ClassGroups, classToGroup, fisherY, fisherZ } from './closed-form';
-import { Random } from '../data/random';
+import { Random } from '../core/random';
 
 /** Input batch [N, ...] → channels-last logits [N, ...spatial, K]. */
 export type LogitsFn = (x: tf.Tensor) => tf.Tensor;

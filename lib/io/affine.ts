@@ -3,17 +3,7 @@
  * the NIfTI quaternion (qform) ↔ matrix conversions, 4x4 products and inverses.
  * All arithmetic is float64; affines are 4x4 row-major `number[][]`.
  */
-import type { Affine, Vec3 } from './volume';
-
-/** 4x4 identity. */
-export function identityAffine(): Affine {
-  return [
-    [1, 0, 0, 0],
-    [0, 1, 0, 0],
-    [0, 0, 1, 0],
-    [0, 0, 0, 1],
-  ];
-}
+import type { Affine, Vec3 } from '../core/volume';
 
 /** Product a·b of two 4x4 matrices. */
 export function multiplyAffine(a: Affine, b: Affine): Affine {

@@ -1,9 +1,9 @@
 /**
- * Typed errors of lib/io. Every failure of reading, writing or checking a volume is
- * one of these, so callers (CLI, dataset loaders, notebooks) can tell a bad file from
- * a bug: the reader never lets a raw RangeError/TypeError escape.
+ * The typed error of lib/io. Every failure of reading, writing or checking the values
+ * of a volume is a NiftiError, so callers (CLI, dataset loaders, notebooks) can tell a
+ * bad file from a bug: the reader never lets a raw RangeError/TypeError escape. Two
+ * volumes on different grids give lib/core's GridMismatchError instead.
  */
-import type { Vec3 } from './volume';
 
 /** What went wrong, machine-readable. */
 export type NiftiErrorReason =
@@ -36,31 +36,6 @@ export class NiftiError extends Error {
     this.name = 'NiftiError';
     this.file = file;
     this.reason = reason;
-    this.detail = detail;
-  }
-}
-
-/** Description of one grid for GridMismatchError. */
-export interface GridDescription {
-  name: string;
-  dims: Vec3;
-  spacing: Vec3;
-}
-
-/** Two volumes that should share a voxel grid (e.g. image and label) do not. */
-export class GridMismatchError extends Error {
-  readonly a: GridDescription;
-  readonly b: GridDescription;
-  /** Which part differs: 'dims', 'spacing' or 'affine', with numbers. */
-  readonly detail: string;
-
-  constructor(a: GridDescription, b: GridDescription, detail: string) {
-    const fmt = (g: GridDescription) =>
-      `${g.name} (dims ${g.dims.join('x')}, spacing ${g.spacing.map((s) => +s.toPrecision(6)).join('x')} mm)`;
-    super(`grid mismatch between ${fmt(a)} and ${fmt(b)}: ${detail}`);
-    this.name = 'GridMismatchError';
-    this.a = a;
-    this.b = b;
     this.detail = detail;
   }
 }

@@ -1,8 +1,7 @@
 /**
- * lib/io public surface: the Volume type, NIfTI reading/writing, typed errors,
- * affine helpers and the common volume operations.
+ * lib/io public surface: NIfTI reading/writing, typed errors, affine helpers and the
+ * common volume operations (the Volume type, grid check and z-scoring are lib/core's).
  */
-export * from './volume';
 export * from './errors';
 export {
   NIFTI_DATATYPES,
@@ -20,7 +19,6 @@ export {
   affineColumnNorms,
   affineToQuaternion,
   det3,
-  identityAffine,
   invertAffine,
   isUsableAffine,
   multiplyAffine,
@@ -30,20 +28,17 @@ export type { QuaternionForm } from './affine';
 export {
   StatsAccumulator,
   assertFinite,
-  assertSameGrid,
   cropOrPad,
   cropToNonzero,
   ctWindow,
   nonzeroBoundingBox,
   padToAtLeast,
   resampleToSpacing,
-  sameGrid,
   toFloat32,
   volumeStats,
   voxelToWorld,
   worldToVoxel,
-  zscoreInMask,
 } from './ops';
-export type { CtWindow, GridTolerance, Interpolation, VolumeStats, VoxelBox, ZscoreOptions } from './ops';
+export type { CtWindow, Interpolation, VolumeStats, VoxelBox } from './ops';
 export { asLabelVolume, readImageWithLabel } from './load';
 export type { ReadImageWithLabelOptions } from './load';

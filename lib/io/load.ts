@@ -1,12 +1,13 @@
 /**
- * Loading an image together with its label map: both read, the label map made an
- * integer volume, and the two grids checked against each other with the file names in
- * the error. This is the entry point dataset loaders use for one case.
+ * Label maps read from files: asLabelVolume turns a volume (float 0/1 masks included)
+ * into an integer label volume or names the first voxel that is not a whole number, and
+ * readImageWithLabel reads one image/label pair, converts the label map and checks the
+ * two grids against each other (lib/core assertSameGrid) with the file names in the error.
  */
+import { assertSameGrid, GridTolerance } from '../core/grid';
+import { LabelVolume, Vec3, Volume } from '../core/volume';
 import { NiftiError } from './errors';
 import { readNifti, ReadNiftiOptions } from './nifti';
-import { assertSameGrid, GridTolerance } from './ops';
-import { LabelVolume, Vec3, Volume } from './volume';
 
 /**
  * Return `v` as an integer label volume. Integer-typed volumes are returned as they are;

@@ -5,16 +5,15 @@
  * from it (quaternion + qfac, nearest rotation for sheared affines); pixdim[1..3] are the
  * affine's column norms, as nibabel writes them. Values are never silently changed:
  * integer targets refuse fractional or out-of-range voxels, and NaN/Inf are refused
- * unless allowed. The file is written to a temporary name in the same folder, flushed,
- * then renamed into place, so an interrupted write never leaves a complete-looking file.
+ * unless allowed. The file is written atomically (lib/core writeFileAtomic: temporary name
+ * in the same folder, fsync, rename), so an interrupted write never leaves a complete-looking file.
  */
-import * as fs from 'fs';
-import * as pathLib from 'path';
 import * as zlib from 'zlib';
+import { writeFileAtomic } from '../core/atomic';
+import { Volume, voxelCount } from '../core/volume';
 import { NiftiError } from './errors';
 import { affineToQuaternion, isUsableAffine } from './affine';
 import { NIFTI_DATATYPES } from './nifti';
-import { Volume, voxelCount } from './volume';
 
 /** Datatypes the writer produces. */
 export type NiftiWriteDatatype = 'float32' | 'int16' | 'uint8';
@@ -162,31 +161,10 @@ export function writeNifti(path: string, volume: Volume, options: WriteNiftiOpti
     throw new NiftiError(path, 'write-failed', `compressionLevel must be an integer 1..9, got ${level}`);
   }
   const bytes = gz ? zlib.gzipSync(raw, { level }) : raw;
-  const dir = pathLib.dirname(path);
-  const tmp = pathLib.join(dir, `.${pathLib.basename(path)}.${process.pid}.${Date.now().toString(36)}.${Math.random().toString(36).slice(2, 8)}.tmp`);
-  let fd: number | undefined;
   try {
-    fd = fs.openSync(tmp, 'wx');
-    let off = 0;
-    while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = undefined;
-    fs.renameSync(tmp, path);
+    writeFileAtomic(path, bytes, { mkdir: false });
   } catch (err) {
-    if (fd !== undefined) {
-      try {
-        fs.closeSync(fd);
-      } catch {
-        /* already failing; the original error is reported */
-      }
-    }
-    try {
-      fs.unlinkSync(tmp);
-    } catch {
-      /* the temporary file may not exist */
-    }
-    const e = err as NodeJS.ErrnoException;
-    throw new NiftiError(path, 'write-failed', `cannot write (${e && e.message ? e.message : String(err)})`);
+    const cause = (err as Error).cause as Error | undefined;
+    throw new NiftiError(path, 'write-failed', `cannot write (${cause?.message ?? (err as Error).message})`);
   }
 }

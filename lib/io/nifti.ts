@@ -27,7 +27,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as zlib from 'zlib';
 import { NiftiError } from './errors';
-import { Affine, Vec3, Volume, VoxelArray } from './volume';
+import { Affine, Vec3, Volume, VoxelArray } from '../core/volume';
 import { affineColumnNorms, isUsableAffine, quaternionToAffine } from './affine';
 
 /** Datatypes the reader supports, by their numpy-style names. */

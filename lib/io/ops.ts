@@ -1,13 +1,14 @@
 /**
- * The few Volume operations every stage needs: voxel ↔ world coordinates, a same-grid
- * check with a clear error, crop/pad (to a box or to the nonzero bounding box), resampling
- * to a target spacing (nearest for labels, which stay integer-typed; trilinear for
- * images), z-score normalisation inside a mask, CT windowing, finite-value checks and
- * summary statistics. Every operation returns a new Volume with its affine updated.
+ * The few Volume operations every stage needs: voxel ↔ world coordinates, crop/pad (to a
+ * box or to the nonzero bounding box), resampling to a target spacing (nearest for labels,
+ * which stay integer-typed; trilinear for images), CT windowing, finite-value checks and
+ * summary statistics. Every operation returns a new Volume with its affine updated. The
+ * same-grid check and z-scoring live in lib/core (grid.ts, zscore.ts).
  */
-import { GridMismatchError, NiftiError } from './errors';
+import { assertSameGrid } from '../core/grid';
+import { Affine, Vec3, Volume, VoxelArray } from '../core/volume';
+import { NiftiError } from './errors';
 import { invertAffine, multiplyAffine } from './affine';
-import { Affine, Vec3, Volume, VoxelArray } from './volume';
 import { findNonFinite } from './nifti';
 
 type ArrayCtor = { new (n: number): VoxelArray };
@@ -36,51 +37,6 @@ export function voxelToWorld(v: Volume | Affine, ijk: Vec3): Vec3 {
 export function worldToVoxel(v: Volume | Affine, xyz: Vec3): Vec3 {
   const inv = invertAffine(affineOf(v));
   return voxelToWorld(inv, xyz);
-}
-
-/** Tolerances of assertSameGrid. */
-export interface GridTolerance {
-  /** Relative tolerance on spacing (default 1e-4). */
-  spacingRel?: number;
-  /** Absolute tolerance on affine entries in mm (default 1e-3). */
-  affineAbs?: number;
-}
-
-/**
- * Throw GridMismatchError unless `a` and `b` share dims, spacing and affine (within tolerance).
- * @param names labels for the message, e.g. file names ['FLAIR.nii.gz', 'gt.nii.gz']
- * @example assertSameGrid(image, label, ['image.nii.gz', 'label.nii.gz'])
- */
-export function assertSameGrid(a: Volume, b: Volume, names: [string, string] = ['a', 'b'], tol: GridTolerance = {}): void {
-  const ga = { name: names[0], dims: a.dims, spacing: a.spacing };
-  const gb = { name: names[1], dims: b.dims, spacing: b.spacing };
-  if (a.dims.some((d, i) => d !== b.dims[i])) throw new GridMismatchError(ga, gb, `dims differ: ${a.dims.join('x')} vs ${b.dims.join('x')}`);
-  const rel = tol.spacingRel ?? 1e-4;
-  for (let i = 0; i < 3; i++) {
-    if (Math.abs(a.spacing[i] - b.spacing[i]) > rel * Math.max(Math.abs(a.spacing[i]), Math.abs(b.spacing[i]))) {
-      throw new GridMismatchError(ga, gb, `spacing along axis ${i} differs: ${a.spacing[i]} vs ${b.spacing[i]} mm`);
-    }
-  }
-  const abs = tol.affineAbs ?? 1e-3;
-  for (let r = 0; r < 3; r++) {
-    for (let c = 0; c < 4; c++) {
-      const d = Math.abs(a.affine[r][c] - b.affine[r][c]);
-      if (!(d <= abs)) {
-        throw new GridMismatchError(ga, gb, `affine[${r}][${c}] differs: ${a.affine[r][c]} vs ${b.affine[r][c]} (tolerance ${abs} mm)`);
-      }
-    }
-  }
-}
-
-/** True when assertSameGrid would not throw. */
-export function sameGrid(a: Volume, b: Volume, tol: GridTolerance = {}): boolean {
-  try {
-    assertSameGrid(a, b, ['a', 'b'], tol);
-    return true;
-  } catch (err) {
-    if (err instanceof GridMismatchError) return false;
-    throw err;
-  }
 }
 
 /** A box of voxel indices: `start` inclusive, `end` exclusive, per axis. */
@@ -196,7 +152,7 @@ export function resampleToSpacing(v: Volume, target: Vec3, mode: Interpolation):
   if (!target.every((t) => Number.isFinite(t) && t > 0)) throw new RangeError(`resampleToSpacing: target spacing must be positive, got ${target.join(',')}`);
   const ratio = [0, 1, 2].map((i) => target[i] / v.spacing[i]);
   const outDims = [0, 1, 2].map((i) => Math.max(1, Math.round((v.dims[i] * v.spacing[i]) / target[i]))) as Vec3;
-  const [nx, ny, nz] = v.dims;
+  const [nx, ny] = v.dims;
   const [ox, oy, oz] = outDims;
   // per-axis source coordinates, clamped to [0, n-1]
   const coords = [0, 1, 2].map((a) => {
@@ -258,38 +214,6 @@ export function resampleToSpacing(v: Volume, target: Vec3, mode: Interpolation):
     [0, 0, 0, 1],
   ];
   return { data, dims: outDims, spacing: [...target] as Vec3, affine: multiplyAffine(v.affine, m) };
-}
-
-/** Options of zscoreInMask. */
-export interface ZscoreOptions {
-  /** Voxels outside the mask: set to 0 (default) or normalised like the rest ('keep'). */
-  outside?: 'zero' | 'keep';
-  /** Standard deviations below this are treated as 1 (only the mean is removed). Default 1e-8. */
-  minStd?: number;
-}
-
-/**
- * z-score normalisation with mean and standard deviation taken over the voxels where
- * `mask` is nonzero (all voxels when no mask is given). Returns float32.
- * @throws GridMismatchError when the mask is on another grid; RangeError when the mask is empty
- */
-export function zscoreInMask(v: Volume, mask?: Volume, options: ZscoreOptions = {}): Volume<Float32Array> {
-  if (mask) assertSameGrid(v, mask, ['image', 'mask']);
-  const d = v.data;
-  const m = mask ? mask.data : null;
-  let n = 0;
-  let sum = 0;
-  for (let i = 0; i < d.length; i++) if (!m || m[i] !== 0) { sum += d[i]; n++; }
-  if (n === 0) throw new RangeError('zscoreInMask: the mask selects no voxel');
-  const mean = sum / n;
-  let ss = 0;
-  for (let i = 0; i < d.length; i++) if (!m || m[i] !== 0) { const t = d[i] - mean; ss += t * t; }
-  let std = Math.sqrt(ss / n);
-  if (!(std >= (options.minStd ?? 1e-8))) std = 1;
-  const keep = options.outside === 'keep';
-  const out = new Float32Array(d.length);
-  for (let i = 0; i < d.length; i++) out[i] = !m || m[i] !== 0 || keep ? (d[i] - mean) / std : 0;
-  return { data: out, dims: [...v.dims] as Vec3, spacing: [...v.spacing] as Vec3, affine: v.affine.map((r) => [...r]) };
 }
 
 /** A CT window: either centre/width (e.g. soft tissue 40/400 HU) or explicit min/max. */

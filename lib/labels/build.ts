@@ -7,9 +7,9 @@
  * (lesion vs rest) comes from the same call so both training arms see exactly
  * the same lesion voxels.
  */
-import { makeVolume, Vec3, Volume, VoxelArray } from '../io/volume';
-import type { ClassInfo } from '../data/types';
-import { assertSameGrid } from '../io/ops';
+import { assertSameGrid } from '../core/grid';
+import { makeVolume, Vec3, Volume, VoxelArray } from '../core/volume';
+import type { ClassInfo } from '../core/types';
 import { applyGroupSpec, GroupSpec } from './spec';
 
 /** One auxiliary label source. */

@@ -2,8 +2,8 @@
  * Training targets of a SegmentationCase for either arm of the study: the only
  * thing that differs between 'binary' and 'backsplit' training is this map.
  */
-import type { Volume } from '../io/volume';
-import type { ClassInfo, LabelMode, SegmentationCase } from '../data/types';
+import type { Volume } from '../core/volume';
+import type { ClassInfo, LabelMode, SegmentationCase } from '../core/types';
 import { buildBackSplitLabels, classTable } from './build';
 
 export interface CaseTargets {

@@ -7,7 +7,7 @@
 import * as path from 'path';
 import { readNifti } from '../io/nifti';
 import { writeNifti } from '../io/nifti-write';
-import { makeVolume, Volume, VoxelArray } from '../io/volume';
+import { makeVolume, Volume, VoxelArray } from '../core/volume';
 import { AuxSource, BackSplitLabels, buildBackSplitLabels } from './build';
 import { GroupSpec, loadGroupSpec } from './spec';
 import { clusterTissues, TissueClusterResult } from './tissue';

@@ -6,7 +6,6 @@
  * - collapse rules for BackSplit predictions: argmaxIsLesion, lesionBeatsBackgroundSum
  * - automatic aux labels: clusterTissues (k-means / GMM)
  * - simulated noisy labels: simulateNoisyLabels and its primitives
- * - morphology helpers: erode, dilate, labelComponents (same-label components; binary masks: lib/eval labelComponents), labelBoundary
  */
 export * from './build';
 export * from './spec';
@@ -14,6 +13,5 @@ export * from './collapse';
 export * from './tissue';
 export { erodeClass, dilateClass, jitterBoundary, dropComponents, mergeIntoNeighbour, simulateNoisyLabels } from './noisy';
 export type { NoisyLabelOptions, NoisyLabelReport } from './noisy';
-export * from './morphology';
 export * from './from-files';
 export * from './case';

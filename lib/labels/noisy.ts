@@ -7,9 +7,9 @@
  * neighbouring class). `simulateNoisyLabels` combines them under one noise
  * level in [0, 1]; everything is seeded.
  */
-import { makeVolume, Vec3, Volume } from '../io/volume';
-import { Random } from '../data/random';
-import { dilate, labelBoundary, labelComponents, neighbourOffsets } from './morphology';
+import { makeVolume, Vec3, Volume } from '../core/volume';
+import { Random } from '../core/random';
+import { dilate, labelBoundary, labelComponents, neighbourOffsets } from '../core/morphology';
 
 /**
  * Erode one class by `iterations` voxels (6-connectivity); removed voxels become `fill` (default 0).

@@ -5,8 +5,8 @@
  * simulated label noise degrades auxiliary labels. They keep the notebook thin;
  * the label building itself lives in build.ts, spec.ts, tissue.ts and noisy.ts.
  */
-import type { ClassInfo } from '../data/types';
-import type { Volume } from '../io/volume';
+import type { ClassInfo } from '../core/types';
+import type { Volume } from '../core/volume';
 import { perClassDice } from '../eval/multiclass';
 import type { GroupSpec } from './spec';
 import { simulateNoisyLabels } from './noisy';

@@ -20,7 +20,7 @@
  */
 import { existsSync, readFileSync } from 'fs';
 import * as path from 'path';
-import { makeVolume, Volume, VoxelArray } from '../io/volume';
+import { makeVolume, Volume, VoxelArray } from '../core/volume';
 
 export interface GroupDefinition {
   name: string;

@@ -6,9 +6,9 @@
  * more channels. Classes are sorted by their mean on the first channel (dark to
  * bright), so ids are stable across runs and cases: on T1, 1 = CSF, 2 = GM, 3 = WM.
  */
-import { makeVolume, Volume, VoxelArray } from '../io/volume';
-import { Random } from '../data/random';
-import { assertSameGrid } from '../io/ops';
+import { assertSameGrid } from '../core/grid';
+import { makeVolume, Volume, VoxelArray } from '../core/volume';
+import { Random } from '../core/random';
 
 export interface TissueClusterOptions {
   /** Number of classes (default 3). */

@@ -8,7 +8,7 @@
  * and adding a layer does not change the others' initial values.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Random } from '../data/random';
+import { Random } from '../core/random';
 
 /** How a parameter is initialised. */
 export type Initialiser =

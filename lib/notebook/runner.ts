@@ -7,6 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { writeFileAtomic } from '../core/atomic';
 import { CellOutput, KernelClient } from './kernel';
 
 export interface NotebookCell {
@@ -71,13 +72,6 @@ export function readNotebook(file: string): Notebook {
   return nb;
 }
 
-function writeAtomic(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.partial-${process.pid}`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
-}
-
 /** Execute one notebook in a fresh kernel. Never throws for cell failures. */
 export async function runNotebook(file: string, opts: RunOptions = {}): Promise<NotebookResult> {
   const t0 = Date.now();
@@ -131,6 +125,6 @@ export async function runNotebook(file: string, opts: RunOptions = {}): Promise<
     ...nb.metadata,
     backsplit_run: { ok: result.ok, seconds: result.seconds, finished: new Date().toISOString() },
   };
-  writeAtomic(result.outputPath, JSON.stringify(nb, null, 1) + '\n');
+  writeFileAtomic(result.outputPath, JSON.stringify(nb, null, 1) + '\n');
   return result;
 }

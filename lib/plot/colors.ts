@@ -6,7 +6,7 @@
  * red, and auxiliary background classes cycle through a qualitative palette
  * that avoids the lesion red.
  */
-import type { LabelMode } from '../data/types';
+import type { LabelMode } from '../core/types';
 
 /** Colour of each training arm, identical in every figure. */
 export const ARM_COLORS: Readonly<Record<LabelMode, string>> = Object.freeze({

@@ -4,7 +4,7 @@
  * lines. Both arms use the fixed arm colours so curves read the same in every
  * notebook and report.
  */
-import type { LabelMode } from '../data/types';
+import type { LabelMode } from '../core/types';
 import type { CommonFigureOptions, Figure, PlotTrace } from './types';
 import { armColor, armLabel, withAlpha } from './colors';
 import { axis, baseConfig, baseLayout } from './basic';

@@ -7,7 +7,7 @@
  * they never compute statistics beyond a mean, so the figure shows exactly
  * what the tables report.
  */
-import type { LabelMode } from '../data/types';
+import type { LabelMode } from '../core/types';
 import type { CommonFigureOptions, Figure, PlotTrace } from './types';
 import { ARM_COLORS, armColor, armLabel, withAlpha } from './colors';
 import { axis, baseConfig, baseLayout } from './basic';

@@ -25,7 +25,6 @@ export { plotlyBundlePath, plotlyVersion, plotlyLoaderScript, PLOTLY_PROMISE_GLO
 export type { PlotlyEmbedMode } from './bundle';
 export { escapeHtml, scriptJson, figureHtml, tableHtml, pngImgHtml, reportHtml } from './html';
 export type { FigureHtmlOptions, ReportTable, ReportSection, ReportOptions } from './html';
-export { writeFileAtomicSync } from './files';
 export {
   CHROMIUM_FLAGS, chromiumCandidates, renderAvailability, createRenderer, sharedRenderer, closeSharedRenderer, renderFigure,
 } from './render';

@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import type { Figure } from './types';
 import { plotlyBundlePath } from './bundle';
-import { writeFileAtomicSync } from './files';
+import { writeFileAtomic } from '../core/atomic';
 
 /** Output of {@link FigureRenderer.render}. */
 export type ImageFormat = 'png' | 'svg';
@@ -158,7 +158,7 @@ export async function createRenderer(opts: { executablePath?: string; timeoutMs?
       const payload = url.slice(comma + 1);
       out = url.slice(0, comma).endsWith(';base64') ? Buffer.from(payload, 'base64') : Buffer.from(decodeURIComponent(payload), 'utf8');
     }
-    if (ro.path) writeFileAtomicSync(ro.path, out);
+    if (ro.path) writeFileAtomic(ro.path, out);
     return out;
   };
   return {

@@ -1,7 +1,7 @@
 /**
  * Slice viewer and class legend for 3D volumes.
  *
- * The viewer shows up to three orthogonal planes of a Volume (lib/io/volume.ts,
+ * The viewer shows up to three orthogonal planes of a Volume (lib/core/volume.ts,
  * x fastest) as grayscale heatmaps, the class map as a translucent discrete
  * overlay with one legend entry per named class, and the lesion outline as a
  * red contour traced along pixel edges. A slider per chosen plane steps through
@@ -15,14 +15,14 @@
  * no smoothing) so that the embedded JSON stays small; the image is windowed
  * to its 1st–99th percentile and stored as 0–255 grey levels.
  */
-import type { Volume } from '../io/volume';
+import type { Volume } from '../core/volume';
 import type { CommonFigureOptions, Figure, PlotFrame, PlotTrace } from './types';
 import { CLASS_PALETTE, LESION_COLOR } from './colors';
 import { baseConfig, baseLayout } from './basic';
 
 export type Plane = 'axial' | 'coronal' | 'sagittal';
 
-/** A class to colour and name (e.g. from ClassInfo in lib/data/types.ts). */
+/** A class to colour and name (e.g. from ClassInfo in lib/core/types.ts). */
 export interface LegendClass {
   id: number;
   name: string;

@@ -5,7 +5,7 @@
  * intensity scale, additive shift and gamma (nnU-Net's recipe, applied to the
  * image only; labels follow the geometric transforms).
  */
-import { Random } from '../data/random';
+import { Random } from '../core/random';
 import { AugmentConfig } from './config';
 import { PatchBatch } from './sampler';
 

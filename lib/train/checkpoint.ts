@@ -1,6 +1,6 @@
 /**
  * Checkpoint files: weights, optimizer state and sampler state in one binary
- * file, written atomically (temporary file, fsync, rename) so that a process
+ * file, written atomically (lib/core writeFileAtomic: temporary file, fsync, rename) so that a process
  * killed at any moment leaves either the previous or the new checkpoint, never
  * a torn one.
  *
@@ -10,6 +10,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { writeFileAtomic } from '../core/atomic';
 
 const MAGIC = 'BSCK';
 const VERSION = 1;
@@ -75,31 +76,6 @@ export function decodeCheckpoint(buf: Buffer, source = 'checkpoint'): Checkpoint
   }
   if (off !== buf.length) throw new Error(`${source}: ${buf.length - off} trailing bytes after the last array`);
   return { step: header.step, meta: header.meta, arrays };
-}
-
-/**
- * Write `data` to `file` atomically: a temporary file in the same folder is written and
- * fsynced, then renamed over the target (rename is atomic within a filesystem).
- */
-export function writeFileAtomic(file: string, data: Buffer | string): void {
-  const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  try {
-    const dfd = fs.openSync(dir, 'r');
-    fs.fsyncSync(dfd);
-    fs.closeSync(dfd);
-  } catch {
-    // directory fsync is not supported everywhere; the rename is still atomic
-  }
 }
 
 /** File name of the periodic checkpoint after `step` steps. */

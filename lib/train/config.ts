@@ -7,7 +7,7 @@
  * Binary and BackSplit runs differ only in `mode`; the number of output
  * classes follows from the mode and the dataset.
  */
-import { LabelMode } from '../data/types';
+import { LabelMode } from '../core/types';
 import { ModelConfig, resolveModelConfig } from '../model/config';
 import { ModelFamily } from '../model/architectures';
 import { NormKind } from '../model/norm';

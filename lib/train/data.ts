@@ -1,15 +1,16 @@
 /**
- * Turns SegmentationCases into what training needs: z-scored image channels
- * and the target class map of the chosen mode, plus the list of lesion voxels
- * used for foreground oversampling (the lesion only — auxiliary classes never
- * count as foreground).
+ * Turns SegmentationCases into what training needs: image channels z-scored over
+ * all voxels (lib/core zscore) and the target class map of the chosen mode, plus
+ * the list of lesion voxels used for foreground oversampling (the lesion only —
+ * auxiliary classes never count as foreground).
  *
  * Class maps: binary → 0 background, 1 lesion; BackSplit → 0 unlabelled
  * background, 1..K auxiliary groups, K+1 lesion (the lesion wins where a case's
  * aux map and lesion mask overlap).
  */
-import { LabelMode, SegmentationCase } from '../data/types';
-import { Vec3 } from '../io/volume';
+import { LabelMode, SegmentationCase } from '../core/types';
+import { Vec3 } from '../core/volume';
+import { zscore } from '../core/zscore';
 
 /** Class layout of a training run. */
 export interface ClassLayout {
@@ -60,20 +61,6 @@ export function classLayout(mode: LabelMode, cases: SegmentationCase[]): ClassLa
   return { mode, numClasses: k + 2, lesionClass: k + 1, classNames: ['background', ...auxNames, 'lesion'] };
 }
 
-/** z-score one channel over all voxels (sd < 1e-8 → 1). */
-export function zScore(data: ArrayLike<number>): Float32Array {
-  let s = 0;
-  for (let i = 0; i < data.length; i++) s += data[i];
-  const mean = s / data.length;
-  let v = 0;
-  for (let i = 0; i < data.length; i++) v += (data[i] - mean) ** 2;
-  let sd = Math.sqrt(v / data.length);
-  if (!(sd > 1e-8)) sd = 1;
-  const out = new Float32Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = (data[i] - mean) / sd;
-  return out;
-}
-
 /** Prepare one case for the class layout (checks that all volumes share the grid). */
 export function prepareCase(c: SegmentationCase, layout: ClassLayout): PreparedCase {
   if (c.channels.length === 0) throw new Error(`prepareCase: case '${c.id}' has no image channels`);
@@ -110,7 +97,7 @@ export function prepareCase(c: SegmentationCase, layout: ClassLayout): PreparedC
     id: c.id,
     dims: [...dims] as Vec3,
     spacing: [...c.channels[0].spacing] as Vec3,
-    channels: c.channels.map((ch) => zScore(ch.data)),
+    channels: c.channels.map((ch) => zscore(ch.data)),
     target,
     lesion,
     lesionVoxels,

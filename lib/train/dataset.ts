@@ -6,7 +6,7 @@
  * so the split is the same for every mode and seed.
  */
 import * as path from 'path';
-import { SegmentationCase } from '../data/types';
+import { SegmentationCase } from '../core/types';
 import { generateSyntheticDataset, hashCases } from '../data/synthetic';
 import { loadManifest } from '../data/manifest';
 import { generateColinDataset } from '../data/colin';

@@ -13,7 +13,7 @@ export {
   resolveTrainConfig,
   modelConfigFor,
 } from './config';
-export { ClassLayout, PreparedCase, classLayout, prepareCase, zScore } from './data';
+export { ClassLayout, PreparedCase, classLayout, prepareCase } from './data';
 export { PatchOrigin, PatchBatch, patch3, forcedCount, samplePatchOrigins, extractBatch, sampleBatch } from './sampler';
 export { AugmentRecord, augmentBatch } from './augment';
 export { Optimizer, OptimizerSettings, OptimizerState, polyLearningRate, clipByGlobalNorm } from './optimizer';
@@ -21,7 +21,6 @@ export {
   CheckpointData,
   encodeCheckpoint,
   decodeCheckpoint,
-  writeFileAtomic,
   checkpointName,
   saveCheckpoint,
   listCheckpoints,
@@ -35,7 +34,6 @@ export {
   slidingWindowProbabilities,
   argmaxClasses,
   lesionMaskFromProbabilities,
-  binaryDice,
 } from './inference';
 export { TrainProgress, ProgressBarOptions, LineSink, formatDuration, formatProgress, createProgressBar, notebookProgress } from './progress';
 export { TrainingData, loadTrainingData } from './dataset';

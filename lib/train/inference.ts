@@ -6,7 +6,7 @@
  * A 2D model runs slice by slice along z.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Vec3 } from '../io/volume';
+import { Vec3 } from '../core/volume';
 import { SegmentationModel } from '../model/model';
 import { patch3 } from './sampler';
 
@@ -168,19 +168,4 @@ export function lesionMaskFromProbabilities(probs: Float32Array, numClasses: num
   const labels = argmaxClasses(probs, numClasses);
   for (let i = 0; i < labels.length; i++) labels[i] = labels[i] === lesionClass ? 1 : 0;
   return labels;
-}
-
-/** Dice of two binary masks (both empty → 1, following the project convention). */
-export function binaryDice(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let inter = 0;
-  let sa = 0;
-  let sb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] ? 1 : 0;
-    const y = b[i] ? 1 : 0;
-    inter += x & y;
-    sa += x;
-    sb += y;
-  }
-  return sa + sb === 0 ? 1 : (2 * inter) / (sa + sb);
 }

@@ -13,7 +13,7 @@
  * derives the stream from (seed, step), so resuming needs no sampler state
  * beyond the step.
  */
-import { Random } from '../data/random';
+import { Random } from '../core/random';
 import { PreparedCase } from './data';
 
 /** Where one patch came from. */

@@ -16,8 +16,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
 import * as tf from '@tensorflow/tfjs';
-import { Random, hashString } from '../data/random';
-import { SegmentationCase } from '../data/types';
+import { writeFileAtomic } from '../core/atomic';
+import { Random, hashString } from '../core/random';
+import { SegmentationCase } from '../core/types';
 import { createModel, SegmentationModel } from '../model/model';
 import { readVariables, restoreVariables } from '../model/params';
 import { totalLoss, validateLossConfig } from '../model/loss';
@@ -33,10 +34,10 @@ import {
   loadCheckpoint,
   pruneCheckpoints,
   saveCheckpoint,
-  writeFileAtomic,
 } from './checkpoint';
 import { TrainProgress } from './progress';
-import { binaryDice, lesionMaskFromProbabilities, slidingWindowProbabilities } from './inference';
+import { lesionMaskFromProbabilities, slidingWindowProbabilities } from './inference';
+import { overlapMetrics } from '../eval/overlap';
 
 /** One validation pass. */
 export interface ValidationResult {
@@ -169,7 +170,7 @@ export async function validateModel(
   for (const c of cases) {
     const probs = await slidingWindowProbabilities(model, c.channels, c.dims, { patchSize, overlap });
     const mask = lesionMaskFromProbabilities(probs, layout.numClasses, layout.lesionClass);
-    perCase.push({ id: c.id, lesionDice: binaryDice(mask, c.lesion) });
+    perCase.push({ id: c.id, lesionDice: overlapMetrics(mask, c.lesion).dice });
   }
   const lesionDice = perCase.length ? perCase.reduce((s, c) => s + c.lesionDice, 0) / perCase.length : NaN;
   return { step, lesionDice, perCase };

@@ -17,11 +17,11 @@ import {
 } from '../../lib/data/colin';
 import { hashCases } from '../../lib/data/synthetic';
 import { readNifti } from '../../lib/io/nifti';
-import { assertSameGrid, voxelToWorld, worldToVoxel } from '../../lib/io/ops';
-import { GridMismatchError } from '../../lib/io/errors';
-import type { Vec3 } from '../../lib/io/volume';
+import { voxelToWorld, worldToVoxel } from '../../lib/io/ops';
+import { assertSameGrid, GridMismatchError } from '../../lib/core/grid';
+import type { Vec3 } from '../../lib/core/volume';
 import { loadGroupSpec, specsDirectory } from '../../lib/labels/spec';
-import { labelComponents } from '../../lib/eval/components';
+import { labelComponents } from '../../lib/core/morphology';
 
 describe('colin: without mricron-data', () => {
   const empty = mkdtempSync(path.join(os.tmpdir(), 'colin-absent-'));

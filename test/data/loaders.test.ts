@@ -3,7 +3,7 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeNifti } from '../../lib/io/nifti-write';
-import { makeVolume, Vec3 } from '../../lib/io/volume';
+import { makeVolume, Vec3 } from '../../lib/core/volume';
 import {
   cropCase,
   datasetFromManifest,
@@ -20,7 +20,7 @@ import {
   writeMsdDataset,
   writeSyntheticMsd,
 } from '../../lib/data';
-import type { SegmentationCase } from '../../lib/data/types';
+import type { SegmentationCase } from '../../lib/core/types';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'backsplit-data-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateSyntheticCase, generateSyntheticDataset, hashCases, SYNTH, SYNTHETIC_AUX_NAMES, SYNTHETIC_DEFAULTS } from '../../lib/data/synthetic';
-import { labelComponents } from '../../lib/eval/components';
+import { labelComponents } from '../../lib/core/morphology';
 
 describe('synthetic dataset', () => {
   const cases = generateSyntheticDataset({ seed: 0, cases: 2 });

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { evalCommand } from '../../lib/cli/commands/eval';
 import { UsageError } from '../../lib/cli/args';
 import { writeNifti } from '../../lib/io/nifti-write';
-import { Vec3, makeVolume } from '../../lib/io/volume';
+import { Vec3, makeVolume } from '../../lib/core/volume';
 import { evaluateSegmentation, toEvalJson } from '../../lib/eval';
 
 const dims: Vec3 = [20, 16, 12];

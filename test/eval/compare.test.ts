@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { Vec3 } from '../../lib/io/volume';
-import { makeVolume } from '../../lib/io/volume';
+import type { Vec3 } from '../../lib/core/volume';
+import { makeVolume } from '../../lib/core/volume';
 import {
   EvalCaseInput,
   LESION_METRICS,
@@ -27,7 +27,7 @@ import {
   writeTidyCsv,
   writeTidyJson,
 } from '../../lib/eval';
-import { Random } from '../../lib/data/random';
+import { Random } from '../../lib/core/random';
 
 /** Uniform [0, 1) draws from the project's seeded generator. */
 function uniformSource(seed: number): () => number {

@@ -3,8 +3,8 @@
  * named inputs, and that the combined result agrees with the individual metrics.
  */
 import { describe, expect, it } from 'vitest';
-import type { Vec3 } from '../../lib/io/volume';
-import { affineFromSpacing, makeVolume } from '../../lib/io/volume';
+import type { Vec3 } from '../../lib/core/volume';
+import { affineFromSpacing, makeVolume } from '../../lib/core/volume';
 import {
   EvalCaseInput,
   evaluateCases,

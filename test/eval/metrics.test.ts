@@ -1,14 +1,11 @@
 /**
  * Hand-computed cases for each metric (in the style of MONAI's metric tests),
- * plus brute-force cross-checks of the distance transform and the connected
- * components on small random volumes.
+ * plus brute-force cross-checks of the distance transform on small random
+ * volumes (connected components and dilation: test/core/morphology.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import type { Vec3 } from '../../lib/io/volume';
+import type { Vec3 } from '../../lib/core/volume';
 import {
-  Connectivity,
-  dilate18,
-  labelComponents,
   lesionWiseMetrics,
   overlapMetrics,
   percentileOfSorted,
@@ -19,7 +16,7 @@ import {
   surfaceMetrics,
   toBinaryMask,
 } from '../../lib/eval';
-import { Random } from '../../lib/data/random';
+import { Random } from '../../lib/core/random';
 
 /** Uniform [0, 1) draws from the project's seeded generator. */
 function uniformSource(seed: number): () => number {
@@ -56,6 +53,7 @@ describe('overlap metrics', () => {
     expect(overlapMetrics([0, 0], [0, 0])).toMatchObject({ dice: 1, iou: 1, precision: 1, recall: 1 });
     expect(overlapMetrics([0, 0], [0, 1])).toMatchObject({ dice: 0, iou: 0, precision: 0, recall: 0 });
     expect(overlapMetrics([1, 0], [0, 0])).toMatchObject({ dice: 0, iou: 0, precision: 0, recall: 0 });
+    expect(overlapMetrics([1, 1, 0], [1, 0, 0]).dice).toBeCloseTo(2 / 3); // the training-validation Dice (was train binaryDice)
   });
 
   it('treats any non-zero value as lesion and NaN as background', () => {
@@ -201,82 +199,6 @@ describe('surface metrics', () => {
   });
 });
 
-/** Flood fill with an explicit neighbourhood: an independent labelling. */
-function floodFillLabels(mask: Uint8Array, dims: Vec3, conn: Connectivity): Int32Array {
-  const [nx, ny, nz] = dims;
-  const labels = new Int32Array(mask.length);
-  const offs: Vec3[] = [];
-  for (let c = -1; c <= 1; c++) for (let b = -1; b <= 1; b++) for (let a = -1; a <= 1; a++) {
-    const o = Math.abs(a) + Math.abs(b) + Math.abs(c);
-    if (o > 0 && (conn === 26 || (conn === 18 && o <= 2) || (conn === 6 && o === 1))) offs.push([a, b, c]);
-  }
-  let next = 0;
-  for (let v = 0; v < mask.length; v++) {
-    if (!mask[v] || labels[v]) continue;
-    labels[v] = ++next;
-    const stack = [v];
-    while (stack.length) {
-      const u = stack.pop()!;
-      const i = u % nx, j = Math.floor(u / nx) % ny, k = Math.floor(u / (nx * ny));
-      for (const [a, b, c] of offs) {
-        const x = i + a, y = j + b, z = k + c;
-        if (x < 0 || y < 0 || z < 0 || x >= nx || y >= ny || z >= nz) continue;
-        const w = x + nx * (y + ny * z);
-        if (mask[w] && !labels[w]) {
-          labels[w] = next;
-          stack.push(w);
-        }
-      }
-    }
-  }
-  return labels;
-}
-
-describe('connected components', () => {
-  it('separates diagonal contacts by connectivity', () => {
-    const dims: Vec3 = [3, 3, 3];
-    const corner = maskFrom(dims, [[0, 0, 0], [1, 1, 1]]);
-    const edge = maskFrom(dims, [[0, 0, 0], [1, 1, 0]]);
-    expect(labelComponents(corner, dims, 26).count).toBe(1);
-    expect(labelComponents(corner, dims, 18).count).toBe(2);
-    expect(labelComponents(edge, dims, 18).count).toBe(1);
-    expect(labelComponents(edge, dims, 6).count).toBe(2);
-  });
-
-  it('merges provisional labels (U shapes) and numbers components in raster order', () => {
-    // j=0: 1 0 1 0 1 ; j=1: 1 0 1 0 1 ; j=2: 1 1 1 1 1  → one component; plus a lone voxel in slice k=2.
-    const dims: Vec3 = [5, 3, 3];
-    const vox: Array<[number, number, number]> = [];
-    for (let j = 0; j < 2; j++) for (const i of [0, 2, 4]) vox.push([i, j, 0]);
-    for (let i = 0; i < 5; i++) vox.push([i, 2, 0]);
-    vox.push([4, 0, 2]);
-    const cc = labelComponents(maskFrom(dims, vox), dims, 6);
-    expect(cc.count).toBe(2);
-    expect(Array.from(cc.sizes)).toEqual([0, 11, 1]);
-    expect(cc.labels[0]).toBe(1);
-    expect(cc.labels[4 + 5 * 3 * 2]).toBe(2);
-  });
-
-  it('matches an independent flood fill on random volumes for 6, 18 and 26', () => {
-    const rand = uniformSource(17);
-    const dims: Vec3 = [15, 12, 10];
-    for (const density of [0.15, 0.3, 0.5]) {
-      const mask = new Uint8Array(dims[0] * dims[1] * dims[2]);
-      for (let v = 0; v < mask.length; v++) mask[v] = rand() < density ? 1 : 0;
-      for (const conn of [6, 18, 26] as Connectivity[]) {
-        const ours = labelComponents(mask, dims, conn);
-        const ref = floodFillLabels(mask, dims, conn);
-        // Both number components by first voxel in raster order, so labels agree exactly.
-        expect(Array.from(ours.labels)).toEqual(Array.from(ref));
-      }
-    }
-  });
-
-  it('rejects other connectivities', () => {
-    expect(() => labelComponents(new Uint8Array(1), [1, 1, 1], 8 as Connectivity)).toThrow(/6, 18 or 26/);
-  });
-});
-
 describe('lesion-wise metrics', () => {
   const dims: Vec3 = [20, 10, 10];
   const grid = { dims, spacing: [1, 1, 1] as Vec3 };
@@ -338,14 +260,6 @@ describe('lesion-wise metrics', () => {
     expect(apart).toMatchObject({ tp: 0, fp: 1, fn: 2 });
     const touching = lesionWiseMetrics(maskFrom(line, [[2, 0, 0]]), far, g, { dilationVoxels: 1 });
     expect(touching).toMatchObject({ tp: 1, fp: 0, fn: 1 });
-  });
-
-  it('dilates with the 18-neighbourhood (no corners)', () => {
-    const d3: Vec3 = [3, 3, 3];
-    const one = dilate18(maskFrom(d3, [[1, 1, 1]]), d3, 1);
-    expect(one.reduce((a, b) => a + b, 0)).toBe(19);
-    expect(one[0]).toBe(0); // corner (0,0,0) is not an 18-neighbour
-    expect(dilate18(maskFrom(d3, [[1, 1, 1]]), d3, 2).reduce((a, b) => a + b, 0)).toBe(27);
   });
 
   it('rejects a negative dilation', () => {

@@ -6,10 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Vec3 } from '../../lib/io/volume';
+import { Connectivity, labelComponents } from '../../lib/core/morphology';
+import type { Vec3 } from '../../lib/core/volume';
 import {
-  Connectivity,
-  labelComponents,
   lesionWiseMetrics,
   overlapMetrics,
   perClassDice,

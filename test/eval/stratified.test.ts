@@ -3,8 +3,8 @@
  * FROC-style detection curve, on hand-made inputs.
  */
 import { describe, expect, it } from 'vitest';
-import type { Vec3 } from '../../lib/io/volume';
-import { makeVolume } from '../../lib/io/volume';
+import type { Vec3 } from '../../lib/core/volume';
+import { makeVolume } from '../../lib/core/volume';
 import { LesionRow, binLabel, binStatistics, detectionCurve } from '../../lib/eval';
 
 const row = (c: string, model: string, volumeMl: number, detected: boolean, dice: number): LesionRow => ({

@@ -13,7 +13,7 @@ import {
   softmaxRows,
 } from '../../lib/fisher/closed-form';
 import { symmetricEigen } from '../../lib/fisher/linalg';
-import { Random } from '../../lib/data/random';
+import { Random } from '../../lib/core/random';
 
 /** Random logits with a random temperature, so p ranges from flat to nearly one-hot. */
 function randomLogits(rng: Random, K: number): Float64Array {

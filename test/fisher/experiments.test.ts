@@ -7,7 +7,7 @@ import { initBackend } from '../../lib/backend/select';
 import { UsageError } from '../../lib/cli/args';
 import { fisherCommand } from '../../lib/cli/commands/fisher';
 import { generateSyntheticDataset } from '../../lib/data/synthetic';
-import { SegmentationCase } from '../../lib/data/types';
+import { SegmentationCase } from '../../lib/core/types';
 import {
   findArmRuns,
   fisherPatches,

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { softmaxRows } from '../../lib/fisher/closed-form';
 import { gradientNoise } from '../../lib/fisher/gradient-noise';
 import { FisherBatch } from '../../lib/fisher/network';
-import { Random } from '../../lib/data/random';
+import { Random } from '../../lib/core/random';
 import { makeTinyNet, referenceJacobian, TinyNet } from './tiny-model';
 
 const B = 4;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bilinear, cholesky, choleskySolve, inverseSpd, symmetricEigen } from '../../lib/fisher/linalg';
-import { Random } from '../../lib/data/random';
+import { Random } from '../../lib/core/random';
 
 function randomSymmetric(rng: Random, n: number): Float64Array {
   const a = new Float64Array(n * n);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fisherY, fisherZ, lesionVsRest, softmaxRows } from '../../lib/fisher/closed-form';
 import { empiricalFisher, exactFisher, ExactFisher, FisherBatch, measurePerExampleCost, monteCarloFisher } from '../../lib/fisher/network';
-import { Random } from '../../lib/data/random';
+import { Random } from '../../lib/core/random';
 import { makeTinyNet, referenceJacobian, TinyNet } from './tiny-model';
 
 const N = 3;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lesionVsRest } from '../../lib/fisher/closed-form';
 import { exactFisher, FisherBatch, layersModelVariables, monteCarloFisher } from '../../lib/fisher/network';
 import { fisherReport } from '../../lib/fisher/report';
-import { Random } from '../../lib/data/random';
+import { Random } from '../../lib/core/random';
 
 // A tf.LayersModel with spatial inputs [N, 3, 3, 2] → logits [N, 3, 3, 3] (two 1×1 convolutions),
 // to exercise the generic interface with a real Layers model and spatial output.

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { FisherModel, LogitsFn } from '../../lib/fisher/network';
 import { lesionVsRest } from '../../lib/fisher/closed-form';
-import { Random } from '../../lib/data/random';
+import { Random } from '../../lib/core/random';
 
 export interface TinyNet {
   model: FisherModel;

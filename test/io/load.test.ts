@@ -3,8 +3,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { asLabelVolume, readImageWithLabel } from '../../lib/io/load';
-import { GridMismatchError, NiftiError } from '../../lib/io/errors';
-import { makeVolume } from '../../lib/io/volume';
+import { NiftiError } from '../../lib/io/errors';
+import { GridMismatchError } from '../../lib/core/grid';
+import { makeVolume } from '../../lib/core/volume';
 import { fixturePath, HAVE_SHARED, SHARED_DATA } from './helpers';
 import * as path from 'path';
 

@@ -8,9 +8,9 @@ import * as zlib from 'zlib';
 import { describe, expect, it } from 'vitest';
 import { parseNifti, readNifti } from '../../lib/io/nifti';
 import { encodeNifti } from '../../lib/io/nifti-write';
-import { GridMismatchError, NiftiError, NiftiErrorReason } from '../../lib/io/errors';
-import { assertFinite, assertSameGrid } from '../../lib/io/ops';
-import { makeVolume } from '../../lib/io/volume';
+import { NiftiError, NiftiErrorReason } from '../../lib/io/errors';
+import { assertFinite } from '../../lib/io/ops';
+import { makeVolume } from '../../lib/core/volume';
 import { fixturePath } from './helpers';
 
 function validBytes(): Uint8Array {
@@ -135,28 +135,5 @@ describe('typed errors of the reader', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  });
-});
-
-describe('grid mismatch', () => {
-  const a = makeVolume(new Float32Array(24), [4, 3, 2], [1, 1, 1]);
-  it('different dims name both files with dims and spacing', () => {
-    const b = makeVolume(new Uint8Array(30), [5, 3, 2], [1, 1, 1]);
-    expect(() => assertSameGrid(a, b, ['img.nii.gz', 'seg.nii.gz'])).toThrow(GridMismatchError);
-    try {
-      assertSameGrid(a, b, ['img.nii.gz', 'seg.nii.gz']);
-    } catch (e) {
-      const m = (e as Error).message;
-      expect(m).toContain('img.nii.gz (dims 4x3x2, spacing 1x1x1 mm)');
-      expect(m).toContain('seg.nii.gz (dims 5x3x2');
-      expect(m).toContain('dims differ');
-    }
-  });
-  it('different spacing or origin', () => {
-    const s = makeVolume(new Uint8Array(24), [4, 3, 2], [1, 1, 1.5]);
-    expect(() => assertSameGrid(a, s, ['img', 'seg'])).toThrow(/spacing along axis 2 differs: 1 vs 1.5/);
-    const o = makeVolume(new Uint8Array(24), [4, 3, 2], [1, 1, 1], [[1, 0, 0, 0.5], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]);
-    expect(() => assertSameGrid(a, o, ['img', 'seg'])).toThrow(/affine\[0\]\[3\] differs/);
-    expect(() => assertSameGrid(a, makeVolume(new Uint8Array(24), [4, 3, 2]), ['img', 'seg'])).not.toThrow();
   });
 });

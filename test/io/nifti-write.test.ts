@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readNifti } from '../../lib/io/nifti';
 import { encodeNifti, writeNifti, defaultWriteDatatype } from '../../lib/io/nifti-write';
 import { NiftiError } from '../../lib/io/errors';
-import { makeVolume, Volume, Vec3 } from '../../lib/io/volume';
+import { makeVolume, Volume, Vec3 } from '../../lib/core/volume';
 import { seededRandom, tsWrittenCases } from '../../data-scripts/fixtures/ts-written-cases';
 import { expectClose, expectMatrixClose, FileRef, FIXTURES, PYTHON, reference, ROOT, weightedSum } from './helpers';
 

@@ -1,26 +1,24 @@
 /**
  * Volume operations: coordinates, crop/pad, bounding boxes, resampling (checked against
  * the affines independently: every output voxel must hold the input value at the world
- * position its affine says), normalisation and CT windowing.
+ * position its affine says), CT windowing and statistics (grid check and z-scoring:
+ * test/core).
  */
 import { describe, expect, it } from 'vitest';
 import {
-  assertSameGrid,
   cropOrPad,
   cropToNonzero,
   ctWindow,
   nonzeroBoundingBox,
   padToAtLeast,
   resampleToSpacing,
-  sameGrid,
   toFloat32,
   volumeStats,
   voxelToWorld,
   worldToVoxel,
-  zscoreInMask,
 } from '../../lib/io/ops';
-import { GridMismatchError } from '../../lib/io/errors';
-import { makeVolume, Vec3, Volume } from '../../lib/io/volume';
+import { GridMismatchError } from '../../lib/core/grid';
+import { makeVolume, Vec3, Volume } from '../../lib/core/volume';
 import { seededRandom } from '../../data-scripts/fixtures/ts-written-cases';
 
 const oblique: number[][] = [
@@ -148,24 +146,7 @@ describe('resampleToSpacing', () => {
   });
 });
 
-describe('intensity normalisation', () => {
-  it('z-score inside a mask', () => {
-    const img = makeVolume(Float32Array.from([1, 2, 3, 4, 100, 200]), [6, 1, 1]);
-    const mask = makeVolume(Uint8Array.from([1, 1, 1, 1, 0, 0]), [6, 1, 1]);
-    const z = zscoreInMask(img, mask);
-    const sd = Math.sqrt(1.25);
-    expect(Array.from(z.data).map((x) => +x.toFixed(5))).toEqual([-1.5 / sd, -0.5 / sd, 0.5 / sd, 1.5 / sd, 0, 0].map((x) => +x.toFixed(5)));
-    const keep = zscoreInMask(img, mask, { outside: 'keep' });
-    expect(keep.data[4]).toBeCloseTo((100 - 2.5) / sd, 4);
-    const all = zscoreInMask(img);
-    const s = volumeStats(all);
-    expect(s.mean).toBeCloseTo(0, 6);
-    expect(() => zscoreInMask(img, makeVolume(new Uint8Array(6), [6, 1, 1]))).toThrow(/no voxel/);
-    expect(() => zscoreInMask(img, makeVolume(new Uint8Array(5), [5, 1, 1]))).toThrow(GridMismatchError);
-    // constant image: only the mean is removed
-    expect(Array.from(zscoreInMask(makeVolume(new Float32Array(3).fill(4), [3, 1, 1])).data)).toEqual([0, 0, 0]);
-  });
-
+describe('CT windowing', () => {
   it('CT window clips and scales to [0, 1]', () => {
     const ct = makeVolume(Int16Array.from([-1000, -160, 40, 240, 3000]), [5, 1, 1]);
     expect(Array.from(ctWindow(ct, { center: 40, width: 400 }).data)).toEqual([0, 0, 0.5, 1, 1]);
@@ -174,14 +155,7 @@ describe('intensity normalisation', () => {
   });
 });
 
-describe('grids and statistics', () => {
-  it('sameGrid / assertSameGrid tolerance', () => {
-    const a = makeVolume(new Float32Array(8), [2, 2, 2], [1, 1, 1]);
-    const b = makeVolume(new Uint8Array(8), [2, 2, 2], [1 + 1e-6, 1, 1]);
-    expect(sameGrid(a, b)).toBe(true);
-    expect(sameGrid(a, makeVolume(new Uint8Array(8), [2, 2, 2], [1.01, 1, 1]))).toBe(false);
-    expect(() => assertSameGrid(a, makeVolume(new Uint8Array(8), [2, 2, 2], [1.01, 1, 1]), ['t1.nii', 'seg.nii'])).toThrow(/t1.nii.*seg.nii/);
-  });
+describe('statistics', () => {
   it('volumeStats skips non-finite voxels and counts them', () => {
     const s = volumeStats(makeVolume(Float32Array.from([0, 1, NaN, -3, Infinity, 0]), [6, 1, 1]));
     expect(s).toEqual({ min: -3, max: 1, mean: -0.5, sum: -2, nonzero: 2, count: 4, nonFinite: 2 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeVolume, Vec3 } from '../../lib/io/volume';
+import { makeVolume, Vec3 } from '../../lib/core/volume';
 import { buildBackSplitLabels, classTable, labelsForCase, parseGroupSpec } from '../../lib/labels';
 
 const dims: Vec3 = [4, 3, 2]; // 24 voxels

@@ -6,7 +6,7 @@ import { labelsCommand } from '../../lib/cli/commands/labels';
 import { UsageError } from '../../lib/cli/args';
 import { readNifti } from '../../lib/io/nifti';
 import { writeNifti } from '../../lib/io/nifti-write';
-import { makeVolume } from '../../lib/io/volume';
+import { makeVolume } from '../../lib/core/volume';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'backsplit-labels-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -1,18 +1,15 @@
-import { labelComponents as labelBinaryComponents } from '../../lib/eval/components';
 import { describe, expect, it } from 'vitest';
-import { makeVolume, Vec3 } from '../../lib/io/volume';
+import { makeVolume, Vec3 } from '../../lib/core/volume';
+import { labelBoundary } from '../../lib/core/morphology';
 import {
-  dilate,
   dilateClass,
   dropComponents,
-  erode,
   erodeClass,
   jitterBoundary,
-  labelBoundary,
   mergeIntoNeighbour,
   simulateNoisyLabels,
 } from '../../lib/labels';
-import { Random } from '../../lib/data/random';
+import { Random } from '../../lib/core/random';
 
 const dims: Vec3 = [7, 7, 7];
 const at = (i: number, j: number, k: number) => i + 7 * (j + 7 * k);
@@ -23,26 +20,6 @@ function cube(): Uint8Array {
   return a;
 }
 const count = (a: ArrayLike<number>, v: number) => Array.from(a).filter((x) => x === v).length;
-
-describe('morphology', () => {
-  it('erosion/dilation exact counts', () => {
-    expect(count(erode(cube(), dims, 1, 6), 1)).toBe(1);
-    expect(count(erode(cube(), dims, 1, 26), 1)).toBe(1);
-    const one = new Uint8Array(343);
-    one[at(3, 3, 3)] = 1;
-    expect(count(dilate(one, dims, 1, 6), 1)).toBe(7);
-    expect(count(dilate(one, dims, 1, 26), 1)).toBe(27);
-    expect(count(dilate(one, dims, 2, 6), 1)).toBe(25);
-  });
-  it('components and boundary', () => {
-    const a = cube();
-    a[at(0, 0, 0)] = 1;
-    a[at(5, 5, 5)] = 1; // touches the cube's corner (4,4,4) only diagonally
-    expect(labelBinaryComponents(a, dims, 26).count).toBe(2);
-    expect(labelBinaryComponents(a, dims, 6).count).toBe(3);
-    expect(count(labelBoundary(cube(), dims, 6), 1)).toBe(26 + 54); // 26 cube voxels + 54 face neighbours outside
-  });
-});
 
 describe('noisy label primitives', () => {
   it('erodeClass / dilateClass', () => {

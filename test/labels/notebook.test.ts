@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeVolume } from '../../lib/io/volume';
+import { makeVolume } from '../../lib/core/volume';
 import { parseGroupSpec } from '../../lib/labels/spec';
 import { simulateNoisyLabels } from '../../lib/labels/noisy';
 import {

@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'fs';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
-import { makeVolume } from '../../lib/io/volume';
+import { makeVolume } from '../../lib/core/volume';
 import { applyGroupSpec, BUILTIN_SPECS, loadGroupSpec, parseGroupSpec } from '../../lib/labels';
 
 describe('group specs', () => {

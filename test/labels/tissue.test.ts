@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { makeVolume, Vec3 } from '../../lib/io/volume';
+import { makeVolume, Vec3 } from '../../lib/core/volume';
 import { clusterTissues } from '../../lib/labels';
-import { Random } from '../../lib/data/random';
+import { Random } from '../../lib/core/random';
 
 // 10x10x3 volume: three tissue slabs with separated intensities, plus a zero border row
 const dims: Vec3 = [10, 10, 3];

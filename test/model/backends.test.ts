@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { registerBackendKernels } from '../../lib/backend';
 import { createModel, totalLoss, ModelConfig } from '../../lib/model';
-import { Random } from '../../lib/data/random';
+import { Random } from '../../lib/core/random';
 
 let wasmOk = false;
 beforeAll(async () => {

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { segmentationLoss, totalLoss, deepSupervisionWeights, downsampleLabels, validateLossConfig } from '../../lib/model';
-import { Random } from '../../lib/data/random';
+import { Random } from '../../lib/core/random';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -27,7 +27,7 @@ const out = path.join(dir, 'out');
 describe('headless notebook runner', () => {
   it('runs cells in order, imports project code from the project root, keeps outputs', async () => {
     const file = notebook('good.ipynb', [
-      "import { voxelCount } from './lib/io/volume';\nconst n = voxelCount([2, 3, 4]);",
+      "import { voxelCount } from './lib/core/volume';\nconst n = voxelCount([2, 3, 4]);",
       'console.log(`voxels=${n}`); console.log(`smoke=${process.env.BACKSPLIT_SMOKE}`);',
     ]);
     const res = await runNotebook(file, { outDir: out, env: { BACKSPLIT_SMOKE: '1' } });

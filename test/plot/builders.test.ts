@@ -5,7 +5,7 @@ import {
   pairedDifferencesFigure, roundDeep, roundSignificant, sequentialColors, sizeBinFigure, sliceViewerFigure,
   summarizeCurves, trainingCurvesFigure, withAlpha, type Figure, type FisherSeries, type PlotTrace,
 } from '../../lib/plot';
-import { makeVolume } from '../../lib/io/volume';
+import { makeVolume } from '../../lib/core/volume';
 import { curveRuns, phantom } from './data';
 
 /** JSON with arrays of plain values on one line, so snapshots stay short and diffable. */

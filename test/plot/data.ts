@@ -1,5 +1,5 @@
 /** Deterministic synthetic inputs shared by the plot tests. */
-import { makeVolume, type Volume } from '../../lib/io/volume';
+import { makeVolume, type Volume } from '../../lib/core/volume';
 import type { CurveRun } from '../../lib/plot';
 
 /** mulberry32: small seeded PRNG, uniform in [0, 1). */

@@ -3,7 +3,7 @@ import * as zlib from 'zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   figureHtml, inTslabKernel, lineFigure, loadPlotly, plotlyBundlePath, plotlyLoaderScript, plotlyLoaded, plotlyVersion,
-  reportHtml, resetPlotlyLoaded, scriptJson, setDisplaySink, setShowLogger, show, showWithImage, tableHtml, writeFileAtomicSync,
+  reportHtml, resetPlotlyLoaded, scriptJson, setDisplaySink, setShowLogger, show, showWithImage, tableHtml,
 } from '../../lib/plot';
 import * as os from 'os';
 import * as path from 'path';
@@ -125,18 +125,5 @@ describe('show() in and out of a notebook', () => {
     expect(() => show(fig)).not.toThrow();
     expect(lines[0]).toMatch(/^\[figure\] could not display \(Not ready\)/);
     expect(plotlyLoaded()).toBe(false);
-  });
-});
-
-describe('atomic writes', () => {
-  it('writes through a temporary file and leaves none behind', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plot-atomic-'));
-    const file = path.join(dir, 'sub', 'a.txt');
-    writeFileAtomicSync(file, 'one');
-    writeFileAtomicSync(file, Buffer.from('two'));
-    expect(fs.readFileSync(file, 'utf8')).toBe('two');
-    expect(fs.readdirSync(path.dirname(file))).toEqual(['a.txt']);
-    expect(() => writeFileAtomicSync(path.join(file, 'x'), 'y')).toThrow(/could not write .*a\.txt\/x/);
-    fs.rmSync(dir, { recursive: true });
   });
 });

@@ -4,7 +4,7 @@
  * labels alone.
  */
 import { describe, expect, it } from 'vitest';
-import { Random } from '../../lib/data/random';
+import { Random } from '../../lib/core/random';
 import { augmentBatch, AugmentConfig, DEFAULT_TRAIN_CONFIG, PatchBatch } from '../../lib/train';
 
 function batchOf(labels: number[], patch: [number, number, number], batchSize = 1): PatchBatch {

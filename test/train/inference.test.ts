@@ -6,8 +6,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { createModel, SegmentationModel, resolveModelConfig } from '../../lib/model';
-import { tilePositions, gaussianImportance, slidingWindowProbabilities, argmaxClasses, lesionMaskFromProbabilities, binaryDice } from '../../lib/train';
-import { Random } from '../../lib/data/random';
+import { tilePositions, gaussianImportance, slidingWindowProbabilities, argmaxClasses, lesionMaskFromProbabilities } from '../../lib/train';
+import { Random } from '../../lib/core/random';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -85,13 +85,5 @@ describe('slidingWindowProbabilities', () => {
     const model = voxelwiseModel(2);
     await expect(slidingWindowProbabilities(model, [new Float32Array(8)], [2, 2, 2], { patchSize: [2, 2, 2] })).rejects.toThrow(/does not fit a 2D model/);
     await expect(slidingWindowProbabilities(model, [new Float32Array(7)], [2, 2, 2], { patchSize: [2, 2] })).rejects.toThrow(/channel 0 has 7 voxels/);
-  });
-});
-
-describe('binaryDice', () => {
-  it('follows the project convention for empty masks', () => {
-    expect(binaryDice([0, 0], [0, 0])).toBe(1);
-    expect(binaryDice([1, 0], [0, 0])).toBe(0);
-    expect(binaryDice([1, 1, 0], [1, 0, 0])).toBeCloseTo(2 / 3);
   });
 });

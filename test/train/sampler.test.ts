@@ -4,7 +4,7 @@
  * in binary and BackSplit mode), forced counts and seeding.
  */
 import { describe, expect, it } from 'vitest';
-import { Random } from '../../lib/data/random';
+import { Random } from '../../lib/core/random';
 import { classLayout, prepareCase, samplePatchOrigins, sampleBatch, forcedCount, extractBatch, patch3 } from '../../lib/train';
 import { tinyCase, tinyCases } from './helpers/fixtures';
 

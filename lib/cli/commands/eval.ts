@@ -8,7 +8,7 @@ import { Command, UsageError, parseArgs } from '../args';
 import { readNifti } from '../../io/nifti';
 import { CaseEvaluation, EvaluationOptions, evaluateSegmentation, toEvalJson } from '../../eval/evaluate';
 import { DEFAULT_BIN_EDGES_ML, validateBinEdges } from '../../eval/bins';
-import type { Connectivity } from '../../eval/components';
+import type { Connectivity } from '../../core/morphology';
 
 const USAGE = [
   'usage: backsplit eval --pred <nii> --ref <nii> [--tolerance-mm 1] [--connectivity 26] [--json]',

@@ -7,8 +7,8 @@ import { Command, parseArgs, UsageError, BACKEND_FLAG, flagHelp } from '../args'
 import { initBackend } from '../../backend/select';
 import { readNifti } from '../../io/nifti';
 import { writeNifti } from '../../io/nifti-write';
-import { makeVolume, Vec3 } from '../../io/volume';
-import { zScore } from '../../train/data';
+import { makeVolume, Vec3 } from '../../core/volume';
+import { zscore } from '../../core/zscore';
 import { argmaxClasses, slidingWindowProbabilities } from '../../train/inference';
 import { loadRun } from '../../train/trainer';
 
@@ -51,7 +51,7 @@ export const predictCommand: Command = {
       if (v.dims.some((d, j) => d !== ref.dims[j])) throw new Error(`predict: ${files[i]} has dims ${v.dims}, ${files[0]} has ${ref.dims}`);
     });
     const t0 = Date.now();
-    const probs = await slidingWindowProbabilities(run.model, vols.map((v) => zScore(v.data)), ref.dims as Vec3, {
+    const probs = await slidingWindowProbabilities(run.model, vols.map((v) => zscore(v.data)), ref.dims as Vec3, {
       patchSize: run.config.patchSize,
       overlap: overlap ?? run.config.inferenceOverlap,
     });

@@ -3,9 +3,9 @@
  * bright 2×2×1 lesion, a large auxiliary region ("organ", class 1) far from
  * the lesion and a small second auxiliary class ("vessel", class 2).
  */
-import { SegmentationCase } from '../../../lib/data/types';
-import { Random } from '../../../lib/data/random';
-import { makeVolume, Vec3 } from '../../../lib/io/volume';
+import { SegmentationCase } from '../../../lib/core/types';
+import { Random } from '../../../lib/core/random';
+import { makeVolume, Vec3 } from '../../../lib/core/volume';
 
 export function tinyCase(seed: number, dims: Vec3 = [16, 16, 4], withLesion = true): SegmentationCase {
   const [nx, ny, nz] = dims;

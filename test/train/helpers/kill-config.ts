@@ -1,6 +1,6 @@
 /** The tiny run shared by the SIGKILL resume test and its child process. */
 import { resolveTrainConfig, TrainConfig } from '../../../lib/train';
-import { SegmentationCase } from '../../../lib/data/types';
+import { SegmentationCase } from '../../../lib/core/types';
 import { tinyCases } from './fixtures';
 
 export function killTestConfig(outputDir: string): TrainConfig {

@@ -214,8 +214,3 @@ export class Random {
     return new Random(hash32(this.seed ^ hashString(String(label))));
   }
 }
-
-/** Convenience: a new seeded stream. */
-export function makeRandom(seed: number): Random {
-  return new Random(seed);
-}

@@ -1,10 +1,11 @@
 /**
- * Shared data types between the dataset layer (lib/data, lib/labels), training
- * (lib/train) and evaluation (lib/eval). One class map serves both modes: the
+ * The case types every layer shares: a SegmentationCase (image channels, lesion
+ * mask, optional auxiliary class map), the class table rows of a BackSplit label
+ * map, and the label mode of a training run. One class map serves both modes: the
  * BackSplit map has 0 = unlabelled background, 1..K = auxiliary groups and
  * K+1 = lesion; the binary map collapses it to 0 = background, 1 = lesion.
  */
-import type { Volume } from '../io/volume';
+import type { Volume } from './volume';
 
 /** One row of the class table that comes with a BackSplit label map. */
 export interface ClassInfo {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hash32, Random } from '../../lib/data/random';
+import { hash32, Random } from '../../lib/core/random';
 
 describe('Random', () => {
   it('is deterministic per seed and differs across seeds', () => {
