@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { decodeCheckpoint, encodeCheckpoint, listCheckpoints, pruneCheckpoints, saveCheckpoint, loadCheckpoint, checkpointName, writeFileAtomic } from '../../lib/train';
+import { decodeCheckpoint, encodeCheckpoint, listCheckpoints, pruneCheckpoints, saveCheckpoint, loadCheckpoint, checkpointName, writeFileAtomic } from '../../lib/run';
 
 const sample = () => ({
   step: 42,
