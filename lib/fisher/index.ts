@@ -40,4 +40,3 @@ export { fisherReport } from './report';
 export type { FisherReport, FisherReportOptions, LikelihoodTraces, ReportKind, ReportModel } from './report';
 export { cramerRaoInformation, gaussHermite, runCramerRao } from './cramer-rao';
 export type { CramerRaoConfig, CramerRaoResult, VarianceComparison } from './cramer-rao';
-export * from './experiments';

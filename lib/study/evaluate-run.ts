@@ -8,7 +8,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CaseResult } from '../eval/evaluate';
 import { loadTrainingData } from '../train/dataset';
-import { loadRun } from '../train/trainer';
+import { runPaths } from '../run/layout';
+import { loadRun } from '../run/open';
 import { DatasetSplits } from '../data/splits';
 import { evaluateModelOnCases } from './pipeline';
 
@@ -32,7 +33,7 @@ export function runSplit(runDir: string, split: SplitName, allIds: string[], met
   }
   const used = new Set([...meta.trainCases, ...meta.valCases]);
   const ids = split === 'train' ? meta.trainCases : split === 'val' ? meta.valCases : allIds.filter((id) => !used.has(id));
-  return { ids, source: `${path.join(runDir, 'meta.json')} (test = cases neither trained nor validated on)` };
+  return { ids, source: `${runPaths(runDir).meta} (test = cases neither trained nor validated on)` };
 }
 
 /** Predict and evaluate every case of a split with a run's final (or newest) checkpoint. */
@@ -49,7 +50,7 @@ export async function evaluateRun(runDir: string, split: SplitName, onCase?: (i:
     const missing = ids.filter((id) => !byId.has(id));
     if (missing.length) throw new Error(`eval: the '${split}' split of ${runDir} names cases the dataset does not have: ${missing.join(', ')}`);
     const cases = ids.map((id) => byId.get(id)!);
-    const results = await evaluateModelOnCases(run.model, run.meta.layout, cases, run.config, run.config.seed, (i, id) => onCase?.(i, cases.length, id));
+    const results = await evaluateModelOnCases(run.model, run.layout, cases, run.config, run.config.seed, (i, id) => onCase?.(i, cases.length, id));
     return { runDir, split, splitSource: source, caseIds: ids, results };
   } finally {
     run.model.dispose();

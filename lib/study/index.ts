@@ -4,3 +4,5 @@ export * from './pipeline';
 export * from './report';
 export { barFigureFisher } from './figures';
 export * from './evaluate-run';
+export * from './fisher';
+export * from './fisher-runs';

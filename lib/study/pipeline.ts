@@ -18,16 +18,16 @@ import { Random } from '../core/random';
 import { LabelMode, SegmentationCase } from '../core/types';
 import { CaseResult, evaluateSegmentation } from '../eval/evaluate';
 import { perClassDice } from '../eval/multiclass';
-import { collapseToBinary } from '../labels/collapse';
 import { fisherReport, FisherReport } from '../fisher/report';
-import { TrainConfig } from '../train/config';
+import { resolveTrainConfig, TrainConfig } from '../train/config';
 import { classLayout, ClassLayout, prepareCase } from '../train/data';
 import { patch3, sampleBatch } from '../train/sampler';
 import { createProgressBar } from '../train/progress';
-import { loadRun, train } from '../train/trainer';
+import { lossCurve, readRunMetrics } from '../run/metrics';
+import { lesionMask, predictCase } from '../run/predict';
+import { trainOrReuse } from '../run/reuse';
 import { SegmentationModel } from '../model/model';
 import { StudyConfig } from './config';
-import { predictCase, studyRunConfig } from './notebook';
 
 /** The arms of the comparison as they appear in result tables. */
 export const ARM_BINARY = 'binary';
@@ -85,6 +85,21 @@ export function studySplits(ids: string[], cfg: StudyConfig): DatasetSplits {
   return makeSplits(ids, { seed: cfg.split.seed, fractions: { train: nTrain / scale, val: nVal / scale, test: nTest / scale } });
 }
 
+/**
+ * The resolved training config of one run of the study: the study's shared
+ * settings plus mode, seed, run folder and dataset — the same object
+ * `runStudy` trains with, so a run trained from a notebook is reused by the study.
+ * @param cfg study configuration
+ * @param mode 'binary' or 'backsplit'
+ * @param seed training seed
+ * @example
+ * const config = studyRunConfig(studyPreset('default'), 'backsplit', 0); // outputDir runs/study/backsplit-seed0
+ */
+export function studyRunConfig(cfg: StudyConfig, mode: LabelMode, seed: number): TrainConfig {
+  const runDir = path.join(cfg.runsDir, `${mode}-seed${seed}`);
+  return resolveTrainConfig({ ...cfg.train, mode, seed, outputDir: runDir, dataset: cfg.dataset }, `study ${mode} seed ${seed}`);
+}
+
 /** Lesion mask(s) of a model on one case: binary → argmax; BackSplit → both collapse rules. */
 export async function predictLesionMasks(
   model: SegmentationModel,
@@ -93,14 +108,12 @@ export async function predictLesionMasks(
   patchSize: number[],
   overlap: number,
 ): Promise<{ masks: Record<string, Uint8Array>; aux?: Uint8Array }> {
-  const p = await predictCase(model, layout, caseData, { patchSize, overlap });
+  const p = await predictCase(model, layout, caseData, { patchSize, overlap, rule: 'argmaxIsLesion' });
   if (layout.mode === 'binary') return { masks: { [ARM_BINARY]: p.lesionMask.data } };
-  const n = p.lesionMask.data.length;
-  const perClass = Array.from({ length: layout.numClasses }, (_, c) => p.probabilities.subarray(c * n, (c + 1) * n));
   return {
     masks: {
       [ARM_BACKSPLIT]: p.lesionMask.data,
-      [ARM_BACKSPLIT_SUM]: collapseToBinary(perClass, 'lesionBeatsBackgroundSum', { lesionClass: layout.lesionClass }),
+      [ARM_BACKSPLIT_SUM]: lesionMask(p.probabilities, layout, 'lesionBeatsBackgroundSum'),
     },
     aux: p.auxMap ? p.auxMap.data : undefined,
   };
@@ -135,27 +148,21 @@ export async function evaluateModelOnCases(
   return out;
 }
 
-function lossCurveOf(runDir: string): { curve: { step: number; loss: number }[]; seconds: number | null; sps: number | null } {
-  const file = path.join(runDir, 'metrics.jsonl');
-  const curve: { step: number; loss: number }[] = [];
-  let seconds: number | null = null;
-  let sps: number | null = null;
-  if (!fs.existsSync(file)) return { curve, seconds, sps };
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    const m = JSON.parse(line) as { type: string; step: number; loss?: number; seconds?: number; trainStepsPerSecond?: number };
-    if (m.type === 'train' && typeof m.loss === 'number') curve.push({ step: m.step, loss: m.loss });
-    if (m.type === 'end') {
-      seconds = m.seconds ?? null;
-      sps = m.trainStepsPerSecond ?? null;
-    }
-  }
-  return { curve, seconds, sps };
+/** What every run of a study shares: backend, dataset, splits and class layouts. */
+interface StudyContext {
+  cfg: StudyConfig;
+  log: Log;
+  backend: BackendReport;
+  datasetHash: string;
+  splits: DatasetSplits;
+  trainCases: SegmentationCase[];
+  valCases: SegmentationCase[];
+  testCases: SegmentationCase[];
+  layouts: Record<LabelMode, ClassLayout>;
 }
 
-/** Run (or resume) the whole study. */
-export async function runStudy(cfg: StudyConfig, log: Log = (l) => process.stdout.write(l + '\n')): Promise<StudyResults> {
-  const t0 = Date.now();
+/** Select the backend, load and split the dataset, and check/write the runs folder's study.json. */
+async function openStudy(cfg: StudyConfig, log: Log): Promise<StudyContext> {
   const backend = await initBackend({ backend: cfg.backend });
   log(`backend: ${backend.summary}`);
   fs.mkdirSync(cfg.runsDir, { recursive: true });
@@ -176,7 +183,98 @@ export async function runStudy(cfg: StudyConfig, log: Log = (l) => process.stdou
   const valCases = splits.val.map((id) => byId.get(id)!);
   const testCases = splits.test.map((id) => byId.get(id)!);
   const layouts = { binary: classLayout('binary', trainCases), backsplit: classLayout('backsplit', trainCases) } as Record<LabelMode, ClassLayout>;
+  return { cfg, log, backend, datasetHash, splits, trainCases, valCases, testCases, layouts };
+}
 
+/** The model of one run: a finished run is reused, an interrupted one resumed, else trained. */
+async function studyModel(ctx: StudyContext, config: TrainConfig, tag: string): Promise<SegmentationModel> {
+  const runDir = config.outputDir;
+  let bar: ReturnType<typeof createProgressBar> | null = null;
+  const res = await trainOrReuse({
+    config,
+    runDir,
+    cases: { trainCases: ctx.trainCases, valCases: ctx.valCases, datasetInfo: { hash: ctx.datasetHash, kind: ctx.cfg.dataset.kind } },
+    backendReport: ctx.backend,
+    onTrainStart: () => {
+      ctx.log(`${tag}: training ${config.steps} steps (${config.model.family} ${config.model.channels.join('/')}, patch ${config.patchSize.join('×')}, batch ${config.batchSize})`);
+      bar = createProgressBar(process.stdout, { intervalSeconds: 15 });
+    },
+    onProgress: (p) => bar?.update(p),
+  });
+  if (res.reused) {
+    ctx.log(`${tag}: finished run found, reusing ${runDir}`);
+  } else {
+    (bar as ReturnType<typeof createProgressBar> | null)?.done();
+    ctx.log(`${tag}: ${res.stepsPerSecond!.toFixed(2)} steps/s`);
+  }
+  return res.model;
+}
+
+/** Test-case evaluation of one run (cached in the run folder as test-evaluation.json). */
+async function testEvaluation(ctx: StudyContext, model: SegmentationModel, config: TrainConfig, mode: LabelMode, seed: number): Promise<CaseResult[]> {
+  const evalFile = path.join(config.outputDir, 'test-evaluation.json');
+  let caseResults = readJson<CaseResult[]>(evalFile);
+  if (!caseResults) {
+    caseResults = await evaluateModelOnCases(model, ctx.layouts[mode], ctx.testCases, config, seed);
+    writeFileAtomic(evalFile, JSON.stringify(caseResults) + '\n');
+  }
+  return caseResults;
+}
+
+/** Monte-Carlo Fisher of a trained model on test patches (cached in the run folder as fisher-mc.json). */
+async function testFisher(ctx: StudyContext, model: SegmentationModel, config: TrainConfig, mode: LabelMode, seed: number): Promise<FisherReport> {
+  const fisherFile = path.join(config.outputDir, 'fisher-mc.json');
+  let fisher = readJson<FisherReport>(fisherFile);
+  if (fisher) return fisher;
+  const layout = ctx.layouts[mode];
+  const prepared = ctx.testCases.map((c) => prepareCase(c, layout));
+  const patch = patch3(config.patchSize);
+  const rng = new Random(1000 + seed).fork('fisher-patches');
+  const batch = sampleBatch(prepared, patch, ctx.cfg.fisher.patches, 0.5, rng);
+  const shape = config.patchSize.length === 2 ? [batch.batchSize, patch[1], patch[2], batch.channels] : [batch.batchSize, ...patch, batch.channels];
+  const x = tf.tensor(batch.images, shape, 'float32');
+  try {
+    fisher = await fisherReport(
+      { logits: (input) => model.apply(input, false) as tf.Tensor, variables: [...model.variables.values()], lesionClass: layout.lesionClass, numClasses: layout.numClasses },
+      [{ x }],
+      { kind: 'mc', samples: ctx.cfg.fisher.samples, seed },
+    );
+  } finally {
+    x.dispose();
+  }
+  writeFileAtomic(fisherFile, JSON.stringify(fisher, null, 2) + '\n');
+  return fisher;
+}
+
+/** Train (or reuse), evaluate and measure one run of the study. */
+async function studyRun(ctx: StudyContext, mode: LabelMode, seed: number, tag: string): Promise<{ summary: RunSummary; cases: CaseResult[] }> {
+  const config = studyRunConfig(ctx.cfg, mode, seed);
+  const runDir = config.outputDir;
+  const model = await studyModel(ctx, config, tag);
+  const caseResults = await testEvaluation(ctx, model, config, mode, seed);
+  const meanDice = caseResults.filter((r) => r.model !== ARM_BACKSPLIT_SUM).reduce((s, r) => s + r.evaluation.overlap.dice, 0) / ctx.testCases.length;
+  ctx.log(`${tag}: test lesion Dice ${meanDice.toFixed(3)} (mean over ${ctx.testCases.length} cases)`);
+  const fisher = await testFisher(ctx, model, config, mode, seed);
+  ctx.log(`${tag}: Monte-Carlo Fisher trace, multiclass Y ${fisher.y.trace.toExponential(3)}, lesion-vs-rest Z ${fisher.z.trace.toExponential(3)}`);
+  const metrics = readRunMetrics(runDir, { missingOk: true });
+  const summary: RunSummary = {
+    mode,
+    seed,
+    runDir,
+    lossCurve: lossCurve(metrics),
+    trainSeconds: metrics.end?.seconds ?? null,
+    stepsPerSecond: metrics.end?.trainStepsPerSecond ?? null,
+    parameterCount: model.parameterCount(),
+    fisher,
+  };
+  model.dispose();
+  return { summary, cases: caseResults };
+}
+
+/** Run (or resume) the whole study. */
+export async function runStudy(cfg: StudyConfig, log: Log = (l) => process.stdout.write(l + '\n')): Promise<StudyResults> {
+  const t0 = Date.now();
+  const ctx = await openStudy(cfg, log);
   const runs: RunSummary[] = [];
   const results: CaseResult[] = [];
   const modes: LabelMode[] = ['binary', 'backsplit'];
@@ -185,63 +283,11 @@ export async function runStudy(cfg: StudyConfig, log: Log = (l) => process.stdou
   for (const seed of cfg.seeds) {
     for (const mode of modes) {
       index++;
-      const runDir = path.join(cfg.runsDir, `${mode}-seed${seed}`);
-      const config = studyRunConfig(cfg, mode, seed);
-      const tag = `[${index}/${total}] ${mode} seed ${seed}`;
-      let model: SegmentationModel;
-      if (fs.existsSync(path.join(runDir, 'checkpoints', 'final.ckpt'))) {
-        const prev = readJson<TrainConfig>(path.join(runDir, 'config.json'));
-        if (!prev || JSON.stringify(prev) !== JSON.stringify(config)) {
-          throw new Error(`study: ${runDir} was trained with other settings; delete it to retrain`);
-        }
-        model = loadRun(runDir).model;
-        log(`${tag}: finished run found, reusing ${runDir}`);
-      } else {
-        log(`${tag}: training ${config.steps} steps (${config.model.family} ${config.model.channels.join('/')}, patch ${config.patchSize.join('×')}, batch ${config.batchSize})`);
-        const bar = createProgressBar(process.stdout, { intervalSeconds: 15 });
-        const res = await train({ config, trainCases, valCases, runDir, resume: true, onProgress: (p) => bar.update(p), backendReport: backend, datasetInfo: { hash: datasetHash, kind: cfg.dataset.kind } });
-        bar.done();
-        model = res.model;
-        log(`${tag}: ${res.stepsPerSecond.toFixed(2)} steps/s`);
-      }
-
-      // Evaluation on the test cases (cached per run).
-      const evalFile = path.join(runDir, 'test-evaluation.json');
-      let caseResults = readJson<CaseResult[]>(evalFile);
-      if (!caseResults) {
-        caseResults = await evaluateModelOnCases(model, layouts[mode], testCases, config, seed);
-        writeFileAtomic(evalFile, JSON.stringify(caseResults) + '\n');
-      }
-      results.push(...caseResults);
-      const meanDice = caseResults.filter((r) => r.model !== ARM_BACKSPLIT_SUM).reduce((s, r) => s + r.evaluation.overlap.dice, 0) / testCases.length;
-      log(`${tag}: test lesion Dice ${meanDice.toFixed(3)} (mean over ${testCases.length} cases)`);
-
-      // Monte-Carlo Fisher of the trained model on test patches (cached per run).
-      const fisherFile = path.join(runDir, 'fisher-mc.json');
-      let fisher = readJson<FisherReport>(fisherFile);
-      if (!fisher) {
-        const prepared = testCases.map((c) => prepareCase(c, layouts[mode]));
-        const patch = patch3(config.patchSize);
-        const rng = new Random(1000 + seed).fork('fisher-patches');
-        const batch = sampleBatch(prepared, patch, cfg.fisher.patches, 0.5, rng);
-        const shape = config.patchSize.length === 2 ? [batch.batchSize, patch[1], patch[2], batch.channels] : [batch.batchSize, ...patch, batch.channels];
-        const x = tf.tensor(batch.images, shape, 'float32');
-        try {
-          fisher = await fisherReport(
-            { logits: (input) => model.apply(input, false) as tf.Tensor, variables: [...model.variables.values()], lesionClass: layouts[mode].lesionClass, numClasses: layouts[mode].numClasses },
-            [{ x }],
-            { kind: 'mc', samples: cfg.fisher.samples, seed },
-          );
-        } finally {
-          x.dispose();
-        }
-        writeFileAtomic(fisherFile, JSON.stringify(fisher, null, 2) + '\n');
-      }
-      log(`${tag}: Monte-Carlo Fisher trace, multiclass Y ${fisher.y.trace.toExponential(3)}, lesion-vs-rest Z ${fisher.z.trace.toExponential(3)}`);
-      const lc = lossCurveOf(runDir);
-      runs.push({ mode, seed, runDir, lossCurve: lc.curve, trainSeconds: lc.seconds, stepsPerSecond: lc.sps, parameterCount: model.parameterCount(), fisher });
-      model.dispose();
+      const run = await studyRun(ctx, mode, seed, `[${index}/${total}] ${mode} seed ${seed}`);
+      runs.push(run.summary);
+      results.push(...run.cases);
     }
   }
+  const { backend, datasetHash, splits, layouts } = ctx;
   return { config: cfg, backend, datasetHash, splits, layouts, runs, cases: results, seconds: (Date.now() - t0) / 1000 };
 }

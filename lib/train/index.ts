@@ -1,7 +1,7 @@
 /**
- * Public surface of lib/train: configuration, data preparation, patch sampling,
- * augmentation, optimisers, checkpoints, the training loop, sliding-window
- * inference and progress reporting.
+ * Public surface of lib/train, the step-level machinery: configuration, data
+ * preparation, patch sampling, augmentation, optimisers, sliding-window
+ * inference and progress reporting (run folders and the training loop: lib/run).
  */
 export {
   TrainConfig,
@@ -18,35 +18,11 @@ export { PatchOrigin, PatchBatch, patch3, forcedCount, samplePatchOrigins, extra
 export { AugmentRecord, augmentBatch } from './augment';
 export { Optimizer, OptimizerSettings, OptimizerState, polyLearningRate, clipByGlobalNorm } from './optimizer';
 export {
-  CheckpointData,
-  encodeCheckpoint,
-  decodeCheckpoint,
-  checkpointName,
-  saveCheckpoint,
-  listCheckpoints,
-  loadCheckpoint,
-  pruneCheckpoints,
-} from './checkpoint';
-export {
   SlidingWindowOptions,
   tilePositions,
   gaussianImportance,
   slidingWindowProbabilities,
   argmaxClasses,
-  lesionMaskFromProbabilities,
 } from './inference';
 export { TrainProgress, ProgressBarOptions, LineSink, formatDuration, formatProgress, createProgressBar, notebookProgress } from './progress';
 export { TrainingData, loadTrainingData } from './dataset';
-export { RunMetrics, readRunMetrics } from './metrics';
-export {
-  TrainOptions,
-  TrainResult,
-  ValidationResult,
-  RunMeta,
-  LoadedRun,
-  train,
-  validateModel,
-  loadRun,
-  checkpointWeights,
-  gitCommit,
-} from './trainer';

@@ -162,10 +162,3 @@ export function argmaxClasses(probs: Float32Array, numClasses: number): Uint8Arr
   }
   return out;
 }
-
-/** Binary lesion mask from the arg-max over all classes (only the lesion output is used at test time). */
-export function lesionMaskFromProbabilities(probs: Float32Array, numClasses: number, lesionClass: number): Uint8Array {
-  const labels = argmaxClasses(probs, numClasses);
-  for (let i = 0; i < labels.length; i++) labels[i] = labels[i] === lesionClass ? 1 : 0;
-  return labels;
-}

@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, installWebGpu } from '../../lib/backend';
 import { createModel, totalLoss, ModelConfig } from '../../lib/model';
-import { resolveTrainConfig, train } from '../../lib/train';
+import { resolveTrainConfig } from '../../lib/train';
+import { train } from '../../lib/run';
 import { tinyCases } from '../train/helpers/fixtures';
 
 async function lossAndGradNorms(cfg: Partial<ModelConfig>, shape: number[]): Promise<number[]> {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../lib/backend/index';
 import { resolveTrainConfig } from '../../lib/train/config';
 import { loadTrainingData } from '../../lib/train/dataset';
-import { train } from '../../lib/train/trainer';
+import { train } from '../../lib/run/train-run';
 import { evaluateRun } from '../../lib/study/evaluate-run';
 import { evalCommand } from '../../lib/cli/commands/eval';
 

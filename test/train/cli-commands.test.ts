@@ -95,7 +95,7 @@ describe('backsplit predict', () => {
   });
 
   it('rejects a folder that is not a run and bad flags', async () => {
-    await expect(predictCommand.run(['--run', dir, '--image', image, '--out', path.join(dir, 'x.nii'), '--backend', 'cpu'])).rejects.toThrow(/not a run folder/);
+    await expect(predictCommand.run(['--run', dir, '--image', image, '--out', path.join(dir, 'x.nii'), '--backend', 'cpu'])).rejects.toThrow(/not a training run folder/);
     await expect(predictCommand.run(['--run', runDir, '--image', image, '--out', 'x.nii', '--labels', 'some'])).rejects.toThrow(/--labels must be/);
     await expect(predictCommand.run(['--run', runDir, '--image', `${image},${image}`, '--out', 'x.nii', '--backend', 'cpu'])).rejects.toThrow(/takes 1 channel/);
   });

@@ -6,7 +6,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { createModel, SegmentationModel, resolveModelConfig } from '../../lib/model';
-import { tilePositions, gaussianImportance, slidingWindowProbabilities, argmaxClasses, lesionMaskFromProbabilities } from '../../lib/train';
+import { tilePositions, gaussianImportance, slidingWindowProbabilities, argmaxClasses } from '../../lib/train';
+import { lesionMask } from '../../lib/run/predict';
 import { Random } from '../../lib/core/random';
 
 beforeAll(async () => {
@@ -77,7 +78,7 @@ describe('slidingWindowProbabilities', () => {
     const direct = tf.softmax(model.apply(tf.tensor(img, [1, 8, 8, 1])) as tf.Tensor).dataSync();
     for (let v = 0; v < 64; v++) for (let c = 0; c < 3; c++) expect(probs[c * 64 + v]).toBeCloseTo(direct[v * 3 + c], 5);
     const labels = argmaxClasses(probs, 3);
-    const mask = lesionMaskFromProbabilities(probs, 3, 2);
+    const mask = lesionMask(probs, { numClasses: 3, lesionClass: 2 }, 'argmaxIsLesion');
     for (let v = 0; v < 64; v++) expect(mask[v]).toBe(labels[v] === 2 ? 1 : 0);
   });
 

@@ -10,7 +10,9 @@
  */
 import { Command, parseArgs, UsageError, BACKEND_FLAG, flagHelp } from '../args';
 import { initBackend } from '../../backend/select';
-import { loadArm, modelFisher, openRun, runPatches, tracesByLayer } from '../../fisher/experiments';
+import { loadRunModel, openRun } from '../../run/open';
+import { modelFisher, tracesByLayer } from '../../study/fisher';
+import { runPatches } from '../../study/fisher-runs';
 import type { FisherReport, ReportKind } from '../../fisher/report';
 
 const specs = {
@@ -86,7 +88,7 @@ export const fisherCommand: Command = {
     const report = await initBackend({ backend: typeof flags.backend === 'string' ? flags.backend : undefined });
     process.stderr.write(`${report.summary}\n`);
     const patches = runPatches(run, { count, seed });
-    const arm = loadArm(run, flags.step as number | undefined);
+    const arm = loadRunModel(run, flags.step as number | undefined);
     try {
       let last = -1;
       const rep = await modelFisher(arm, patches, {

@@ -9,8 +9,9 @@ import { readNifti } from '../../io/nifti';
 import { writeNifti } from '../../io/nifti-write';
 import { makeVolume, Vec3 } from '../../core/volume';
 import { zscore } from '../../core/zscore';
-import { argmaxClasses, slidingWindowProbabilities } from '../../train/inference';
-import { loadRun } from '../../train/trainer';
+import { argmaxClasses } from '../../train/inference';
+import { loadRun } from '../../run/open';
+import { lesionMask, predictProbabilities } from '../../run/predict';
 
 const specs = {
   run: { type: 'string' as const, required: true, description: 'run folder written by backsplit train' },
@@ -51,28 +52,26 @@ export const predictCommand: Command = {
       if (v.dims.some((d, j) => d !== ref.dims[j])) throw new Error(`predict: ${files[i]} has dims ${v.dims}, ${files[0]} has ${ref.dims}`);
     });
     const t0 = Date.now();
-    const probs = await slidingWindowProbabilities(run.model, vols.map((v) => zscore(v.data)), ref.dims as Vec3, {
+    const { numClasses, lesionClass } = run.layout;
+    const probs = await predictProbabilities(run.model, run.layout, vols.map((v) => zscore(v.data)), ref.dims as Vec3, {
       patchSize: run.config.patchSize,
       overlap: overlap ?? run.config.inferenceOverlap,
     });
-    const { numClasses, lesionClass } = run.meta.layout;
     const nvox = ref.data.length;
-    const classes = argmaxClasses(probs, numClasses);
+    const mask = lesionMask(probs, run.layout, 'argmaxIsLesion');
     let lesionVoxels = 0;
-    for (let i = 0; i < nvox; i++) if (classes[i] === lesionClass) lesionVoxels++;
-    let out;
+    for (let i = 0; i < nvox; i++) lesionVoxels += mask[i];
     if (flags.probabilities) {
-      out = makeVolume(probs.slice(lesionClass * nvox, (lesionClass + 1) * nvox), ref.dims, ref.spacing, ref.affine);
+      const out = makeVolume(probs.slice(lesionClass * nvox, (lesionClass + 1) * nvox), ref.dims, ref.spacing, ref.affine);
       writeNifti(flags.out as string, out, { datatype: 'float32', description: 'backsplit lesion probability' });
     } else {
-      const labels = classes;
-      if (labelsMode === 'lesion') for (let i = 0; i < labels.length; i++) labels[i] = labels[i] === lesionClass ? 1 : 0;
-      out = makeVolume(labels, ref.dims, ref.spacing, ref.affine);
+      const labels = labelsMode === 'lesion' ? mask : argmaxClasses(probs, numClasses);
+      const out = makeVolume(labels, ref.dims, ref.spacing, ref.affine);
       writeNifti(flags.out as string, out, { datatype: 'uint8', description: `backsplit ${labelsMode === 'lesion' ? 'lesion mask' : 'class map'}` });
     }
     process.stdout.write(
       `predict: ${files[0]} (${ref.dims.join('x')}) → ${flags.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s ` +
-        `(run ${flags.run}, step ${run.step}, ${run.meta.layout.mode}, ${lesionVoxels} lesion voxels)\n`,
+        `(run ${flags.run}, step ${run.step}, ${run.layout.mode}, ${lesionVoxels} lesion voxels)\n`,
     );
     run.model.dispose();
     return 0;

@@ -10,7 +10,7 @@ import { initBackend } from '../../backend/select';
 import { resolveTrainConfig, TrainConfigError } from '../../train/config';
 import { loadTrainingData } from '../../train/dataset';
 import { createProgressBar } from '../../train/progress';
-import { train } from '../../train/trainer';
+import { train } from '../../run/train-run';
 
 const specs = {
   config: { type: 'string' as const, description: 'training config JSON (fields over the defaults of lib/train/config.ts)' },

@@ -1,7 +1,7 @@
 /** The tiny run shared by the SIGKILL resume test and its child process. */
 import { resolveTrainConfig, TrainConfig } from '../../../lib/train';
 import { SegmentationCase } from '../../../lib/core/types';
-import { tinyCases } from './fixtures';
+import { tinyCases } from '../../train/helpers/fixtures';
 
 export function killTestConfig(outputDir: string): TrainConfig {
   return resolveTrainConfig({

@@ -8,23 +8,9 @@ import { UsageError } from '../../lib/cli/args';
 import { fisherCommand } from '../../lib/cli/commands/fisher';
 import { generateSyntheticDataset } from '../../lib/data/synthetic';
 import { SegmentationCase } from '../../lib/core/types';
-import {
-  findArmRuns,
-  fisherPatches,
-  FisherRun,
-  fisherThroughTraining,
-  layerOfVariable,
-  loadArm,
-  modelFisher,
-  modelGradientNoise,
-  openRun,
-  patchTraceMaps,
-  reportByLayer,
-  runPatches,
-  tracesByLayer,
-  trainSmallArms,
-} from '../../lib/fisher/experiments';
-import { loadRun } from '../../lib/train/trainer';
+import { fisherPatches, layerOfVariable, modelFisher, modelGradientNoise, patchTraceMaps, reportByLayer, tracesByLayer } from '../../lib/study/fisher';
+import { findArmRuns, fisherThroughTraining, runPatches, trainSmallArms } from '../../lib/study/fisher-runs';
+import { loadRun, loadRunModel, openRun, RunFolder } from '../../lib/run/open';
 
 // Two tiny runs (binary and BackSplit, same seed and patches) trained for a few
 // steps on the cpu backend, shared by the tests below.
@@ -127,24 +113,24 @@ describe('layer grouping', () => {
 });
 
 describe('run folders', () => {
-  let runs: { binary: FisherRun; backsplit: FisherRun };
+  let runs: { binary: RunFolder; backsplit: RunFolder };
   beforeAll(() => {
     runs = { binary: openRun(dirs.binary), backsplit: openRun(dirs.backsplit) };
   });
 
   it('lists the checkpoints and loads the weights lib/train saved (step 0 = the seeded initialisation)', () => {
     expect(runs.backsplit.checkpoints.map((c) => c.step)).toEqual([2, 4]);
-    const arm = loadArm(runs.backsplit);
+    const arm = loadRunModel(runs.backsplit);
     const ref = loadRun(dirs.backsplit);
     try {
       expect(arm.step).toBe(4);
       expect(arm.layout.numClasses).toBe(8);
       for (const [name, v] of arm.model.variables) expect(v.dataSync()).toEqual(ref.model.variables.get(name)!.dataSync());
-      const init = loadArm(runs.backsplit, 0);
+      const init = loadRunModel(runs.backsplit, 0);
       const k = 'head/kernel';
       expect(init.model.variables.get(k)!.dataSync()).not.toEqual(arm.model.variables.get(k)!.dataSync());
       init.model.dispose();
-      expect(() => loadArm(runs.backsplit, 3)).toThrow(/no checkpoint at step 3 \(has 2, 4\)/);
+      expect(() => loadRunModel(runs.backsplit, 3)).toThrow(/no checkpoint at step 3 \(has 2, 4\)/);
     } finally {
       arm.model.dispose();
       ref.model.dispose();
@@ -154,8 +140,8 @@ describe('run folders', () => {
 
   it('binary model: F_Y and F_Z coincide exactly; BackSplit model: F_Y > F_Z at the same weights (MC, seeded)', async () => {
     const patches = runPatches(runs.backsplit, { count: 4, seed: 0 });
-    const bin = loadArm(runs.binary);
-    const bs = loadArm(runs.backsplit);
+    const bin = loadRunModel(runs.binary);
+    const bs = loadRunModel(runs.backsplit);
     const before = tf.memory().numTensors;
     try {
       const rb = await modelFisher(bin, patches, { samples: 2, seed: 1 });
@@ -189,7 +175,7 @@ describe('run folders', () => {
 
   it('gradient noise: per variable, from consecutive minibatches, with the variance trace positive', async () => {
     const patches = runPatches(runs.backsplit, { count: 6, seed: 0 });
-    const arm = loadArm(runs.backsplit);
+    const arm = loadRunModel(runs.backsplit);
     try {
       const g = await modelGradientNoise(arm, patches, { batchSize: 2 });
       expect(g.numBatches).toBe(3);
@@ -245,7 +231,7 @@ describe('backsplit fisher', () => {
     expect(json.patches).toMatchObject({ count: 3, patchSize: [16, 16], seed: 2, source: 'training' });
     expect(json.numExamples).toBe(3);
     const run = openRun(dirs.backsplit);
-    const arm = loadArm(run);
+    const arm = loadRunModel(run);
     try {
       const ref = await modelFisher(arm, runPatches(run, { count: 3, seed: 2 }), { samples: 1, seed: 2 });
       expect(json.y.trace).toBe(ref.y.trace);
@@ -277,8 +263,8 @@ describe('patchTraceMaps', () => {
   it('gives per-voxel closed-form traces of a BackSplit model with gap = tr I_Y − tr I_Z ≥ 0, and a zero gap for a binary model', () => {
     const run = openRun(dirs.backsplit);
     const patches = runPatches(run, { count: 4, seed: 0 });
-    const arm = loadArm(run);
-    const bin = loadArm(openRun(dirs.binary));
+    const arm = loadRunModel(run);
+    const bin = loadRunModel(openRun(dirs.binary));
     try {
       const m = patchTraceMaps(arm, patches);
       expect(m.gap.length).toBe(16);

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { initBackend } from '../../lib/backend';
-import { train, loadCheckpoint, listCheckpoints } from '../../lib/train';
+import { train, loadCheckpoint, listCheckpoints } from '../../lib/run';
 import { killTestConfig, killTestCases } from './helpers/kill-config';
 
 const root = path.resolve(__dirname, '..', '..');

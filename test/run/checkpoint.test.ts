@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { decodeCheckpoint, encodeCheckpoint, listCheckpoints, pruneCheckpoints, saveCheckpoint, loadCheckpoint, checkpointName } from '../../lib/train';
+import { decodeCheckpoint, encodeCheckpoint, listCheckpoints, pruneCheckpoints, saveCheckpoint, loadCheckpoint, checkpointName } from '../../lib/run';
+import { writeFileAtomic } from '../../lib/core/atomic';
 
 const sample = () => ({
   step: 42,

@@ -5,7 +5,7 @@
  * that the parent can kill it mid-run.
  */
 import { initBackend } from '../../../lib/backend';
-import { train } from '../../../lib/train';
+import { train } from '../../../lib/run';
 import { killTestConfig, killTestCases } from './kill-config';
 
 async function main(): Promise<void> {

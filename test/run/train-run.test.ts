@@ -9,9 +9,10 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/backend';
-import { resolveTrainConfig, train, loadRun, loadCheckpoint, readRunMetrics, TrainConfig } from '../../lib/train';
+import { resolveTrainConfig, TrainConfig } from '../../lib/train';
+import { train, loadRun, loadCheckpoint, readRunMetrics } from '../../lib/run';
 import { snapshotVariables } from '../../lib/model';
-import { tinyCases } from './helpers/fixtures';
+import { tinyCases } from '../train/helpers/fixtures';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });

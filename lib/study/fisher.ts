@@ -1,39 +1,33 @@
 /**
- * Fisher experiments on trained segmentation networks: the thin orchestration
- * that notebook 04 and `backsplit fisher` call, so that they only explain and
- * plot. It connects lib/train's run folders (config.json, meta.json,
- * checkpoints/) to the estimators of this folder:
+ * Fisher measurements of segmentation networks on image patches: the thin
+ * orchestration between networks (lib/model), cases (lib/train's patch
+ * sampling) and the estimators of lib/fisher, used by notebook 04,
+ * `backsplit fisher` and ./fisher-runs.ts:
  *
  *  - evaluation patches: the same image patches, with the labels of both
  *    modes, for every model compared (binary and BackSplit see the same x);
  *  - the Fisher of one model (Monte-Carlo, exact or empirical) under its
  *    multiclass likelihood Y and the lesion-vs-rest likelihood Z, with
  *    per-variable traces named like the network's layers ('enc0/conv1/kernel');
- *  - the Fisher and the gradient noise at every checkpoint of a run;
- *  - small binary + BackSplit training runs for small (smoke) mode.
+ *  - gradient noise over minibatches, per-layer grouping of traces, and
+ *    per-voxel closed-form trace maps of one patch.
  *
  * For a binary model (2 classes) Z is Y, so its F_Y and F_Z coincide; the
  * theorem's ordering F_Y ⪰ F_Z at the same θ is visible on a BackSplit model.
  * Two separately trained models sit at different θ: comparing them is an
  * empirical observation, not the theorem's comparison.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../core/random';
 import { LabelMode, SegmentationCase } from '../core/types';
-import { createModel, SegmentationModel } from '../model/model';
-import { restoreVariables } from '../model/params';
-import { listCheckpoints, loadCheckpoint } from '../train/checkpoint';
-import { resolveTrainConfig, TrainConfig } from '../train/config';
+import { fisherTraceMaps, lesionVsRest } from '../fisher/closed-form';
+import { gradientNoise, GradientNoiseStats } from '../fisher/gradient-noise';
+import { FisherBatch, Likelihood, ProgressFn } from '../fisher/network';
+import { fisherReport, FisherReport, LikelihoodTraces, ReportKind } from '../fisher/report';
+import type { RunModel } from '../run/open';
+import type { SegmentationModel } from '../model/model';
 import { ClassLayout, classLayout, prepareCase } from '../train/data';
-import { loadTrainingData } from '../train/dataset';
 import { extractBatch, patch3, samplePatchOrigins } from '../train/sampler';
-import { checkpointWeights, RunMeta, train } from '../train/trainer';
-import { fisherTraceMaps, lesionVsRest } from './closed-form';
-import { gradientNoise, GradientNoiseStats } from './gradient-noise';
-import { FisherBatch, Likelihood, ProgressFn } from './network';
-import { fisherReport, FisherReport, LikelihoodTraces, ReportKind } from './report';
 
 /** Image patches shared by every model compared, with the observed labels of each mode. */
 export interface FisherPatches {
@@ -99,14 +93,6 @@ export function fisherPatches(cases: SegmentationCase[], opts: FisherPatchOption
   };
 }
 
-/** A trained (or initial) network with the class layout it was trained with. */
-export interface ArmModel {
-  model: SegmentationModel;
-  layout: ClassLayout;
-  /** Training step of the weights (0 = initialisation). */
-  step: number;
-}
-
 /** Options of the Fisher of one model. */
 export interface ModelFisherOptions {
   /** 'mc' (default), 'exact' (tiny models only) or 'empirical' (not a Fisher estimate). */
@@ -118,7 +104,7 @@ export interface ModelFisherOptions {
   onProgress?: ProgressFn;
 }
 
-function checkPatches(arm: ArmModel, patches: FisherPatches, fn: string): Int32Array {
+function checkPatches(arm: RunModel, patches: FisherPatches, fn: string): Int32Array {
   const labels = patches.labels[arm.layout.mode];
   if (!labels) throw new Error(`${fn}: the patches have no '${arm.layout.mode}' labels (do the cases have auxiliary maps?)`);
   const spatial = arm.model.config.spatialDims;
@@ -154,7 +140,7 @@ function renameLayers(t: LikelihoodTraces, names: Map<string, string>): Likeliho
  * @param patches evaluation patches ({@link fisherPatches})
  * @param opts kind ('mc'), samples (2), seed (0), onProgress
  */
-export async function modelFisher(arm: ArmModel, patches: FisherPatches, opts: ModelFisherOptions = {}): Promise<FisherReport> {
+export async function modelFisher(arm: RunModel, patches: FisherPatches, opts: ModelFisherOptions = {}): Promise<FisherReport> {
   const labels = checkPatches(arm, patches, 'modelFisher');
   const x = tf.tensor(patches.images, patches.shape, 'float32');
   try {
@@ -193,7 +179,7 @@ export interface GradientNoiseOptions {
  * @param patches evaluation patches; at least 2·batchSize of them
  * @param opts batchSize (4), likelihood ('y'), onProgress
  */
-export async function modelGradientNoise(arm: ArmModel, patches: FisherPatches, opts: GradientNoiseOptions = {}): Promise<GradientNoiseStats> {
+export async function modelGradientNoise(arm: RunModel, patches: FisherPatches, opts: GradientNoiseOptions = {}): Promise<GradientNoiseStats> {
   const labels = checkPatches(arm, patches, 'modelGradientNoise');
   const B = opts.batchSize ?? 4;
   const N = patches.shape[0];
@@ -261,176 +247,6 @@ export function reportByLayer(report: FisherReport): FisherReport {
   return { ...report, y: fold(report.y), z: fold(report.z) };
 }
 
-/** A run folder written by lib/train, read for Fisher measurements. */
-export interface FisherRun {
-  runDir: string;
-  config: TrainConfig;
-  meta: RunMeta;
-  /** Checkpoints in step order; 'final' last when present. */
-  checkpoints: { step: number; file: string }[];
-}
-
-/**
- * Read a run folder's config, meta and checkpoint list (no weights yet).
- * @throws naming the folder when config.json, meta.json or every checkpoint is missing
- */
-export function openRun(runDir: string): FisherRun {
-  const cfgFile = path.join(runDir, 'config.json');
-  const metaFile = path.join(runDir, 'meta.json');
-  if (!fs.existsSync(cfgFile) || !fs.existsSync(metaFile)) {
-    throw new Error(`openRun: ${runDir} is not a training run folder (expected config.json and meta.json)`);
-  }
-  const config = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as TrainConfig;
-  const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as RunMeta;
-  const ckDir = path.join(runDir, 'checkpoints');
-  const checkpoints: FisherRun['checkpoints'] = fs.existsSync(ckDir) ? listCheckpoints(ckDir).map((c) => ({ step: c.step, file: c.file })) : [];
-  const finalFile = path.join(ckDir, 'final.ckpt');
-  if (fs.existsSync(finalFile) && !checkpoints.some((c) => c.step === config.steps)) checkpoints.push({ step: config.steps, file: finalFile });
-  if (checkpoints.length === 0) throw new Error(`openRun: ${runDir} has no checkpoint (expected checkpoints/final.ckpt or checkpoints/step-*.ckpt)`);
-  return { runDir, config, meta, checkpoints };
-}
-
-/**
- * The network of a run with the weights of one checkpoint (default: the last,
- * i.e. final.ckpt when present). `step: 0` gives the seeded initial weights.
- */
-export function loadArm(run: FisherRun, step?: number): ArmModel {
-  const model = createModel(run.meta.modelConfig, run.config.seed);
-  const target = step ?? run.checkpoints[run.checkpoints.length - 1].step;
-  if (target !== 0) {
-    const ck = run.checkpoints.find((c) => c.step === target);
-    if (!ck) {
-      model.dispose();
-      throw new Error(`loadArm: ${run.runDir} has no checkpoint at step ${target} (has ${run.checkpoints.map((c) => c.step).join(', ')})`);
-    }
-    restoreVariables(model.variables, checkpointWeights(loadCheckpoint(ck.file)), ck.file);
-  }
-  return { model, layout: run.meta.layout, step: target };
-}
-
-/**
- * Evaluation patches for a run: cut from its validation cases (held out from
- * training) when it has any, else from its training cases, as its config
- * names them (the synthetic dataset is regenerated from its seed).
- * @param opts patch count, seed and foreground fraction; the patch size is the run's
- * @param baseDir folder a relative manifest path in the run's config is relative to (default cwd)
- */
-export function runPatches(run: FisherRun, opts: Omit<FisherPatchOptions, 'patchSize'> = {}, baseDir = process.cwd()): FisherPatches {
-  const data = loadTrainingData(run.config, baseDir);
-  const cases = data.valCases.length > 0 ? data.valCases : data.trainCases;
-  return fisherPatches(cases, { ...opts, patchSize: run.config.patchSize });
-}
-
-/** Fisher (and optionally gradient noise) at one checkpoint. */
-export interface CheckpointFisher {
-  step: number;
-  report: FisherReport;
-  noise?: GradientNoiseStats;
-}
-
-/** Options of {@link fisherThroughTraining}. */
-export interface ThroughTrainingOptions extends ModelFisherOptions {
-  /** Also measure at the initial weights, step 0 (default true). */
-  includeInitial?: boolean;
-  /** Also measure gradient noise (minibatches of this many patches) under the run's own labels. */
-  gradientNoiseBatchSize?: number;
-  /** Called with (checkpoints done, checkpoints in total). */
-  onCheckpoint?: ProgressFn;
-}
-
-/**
- * Fisher traces at every checkpoint of a run (and at initialisation), on the
- * same patches and with the same label-sampling seed at every step, so that
- * the curves differ only through the weights.
- * @example
- * const run = openRun('runs/backsplit');
- * const points = await fisherThroughTraining(run, runPatches(run, { count: 16 }), { samples: 2 });
- * @param run run folder ({@link openRun})
- * @param patches evaluation patches with labels of the run's mode
- * @param opts Fisher options, includeInitial (true), gradientNoiseBatchSize, onCheckpoint
- */
-export async function fisherThroughTraining(run: FisherRun, patches: FisherPatches, opts: ThroughTrainingOptions = {}): Promise<CheckpointFisher[]> {
-  const steps = [...((opts.includeInitial ?? true) ? [0] : []), ...run.checkpoints.map((c) => c.step)];
-  const out: CheckpointFisher[] = [];
-  for (const [i, step] of steps.entries()) {
-    const arm = loadArm(run, step);
-    try {
-      const report = await modelFisher(arm, patches, opts);
-      const point: CheckpointFisher = { step, report };
-      if (opts.gradientNoiseBatchSize) point.noise = await modelGradientNoise(arm, patches, { batchSize: opts.gradientNoiseBatchSize });
-      out.push(point);
-    } finally {
-      arm.model.dispose();
-    }
-    opts.onCheckpoint?.(i + 1, steps.length);
-  }
-  return out;
-}
-
-/** Options of {@link trainSmallArms}. */
-export interface SmallArmsOptions {
-  /** Parent folder; runs go to <outDir>/binary and <outDir>/backsplit. */
-  outDir: string;
-  /** Training config fields over lib/train's defaults (mode and outputDir are set here); its dataset names the cases. */
-  config?: Record<string, unknown>;
-  /** Called with (mode, step, total steps) after each step. */
-  onProgress?: (mode: LabelMode, step: number, total: number) => void;
-}
-
-/**
- * Train one binary and one BackSplit model with identical settings (same
- * seed, same cases and patches: only the labels differ) into run folders,
- * e.g. small runs for a notebook's small mode. The cases come from the
- * config's dataset, split as lib/train splits them. A finished run with the
- * same config is reused, not retrained.
- * @returns the two run folders
- */
-export async function trainSmallArms(opts: SmallArmsOptions): Promise<Record<LabelMode, string>> {
-  const dirs = { binary: path.join(opts.outDir, 'binary'), backsplit: path.join(opts.outDir, 'backsplit') };
-  for (const mode of ['binary', 'backsplit'] as const) {
-    const config = resolveTrainConfig({ ...(opts.config ?? {}), mode, outputDir: dirs[mode] }, `trainSmallArms ${mode}`);
-    const cfgFile = path.join(dirs[mode], 'config.json');
-    if (fs.existsSync(path.join(dirs[mode], 'checkpoints', 'final.ckpt')) && fs.existsSync(cfgFile)) {
-      if (fs.readFileSync(cfgFile, 'utf8') === JSON.stringify(config, null, 2) + '\n') continue;
-    }
-    const data = loadTrainingData(config);
-    const res = await train({
-      config,
-      trainCases: data.trainCases,
-      valCases: data.valCases,
-      runDir: dirs[mode],
-      resume: false,
-      datasetInfo: data.info,
-      onProgress: (p) => opts.onProgress?.(mode, p.step, p.totalSteps),
-    });
-    res.model.dispose();
-  }
-  return dirs;
-}
-
-/**
- * Find a binary and a BackSplit run folder inside `dir`: either `binary/` and
- * `backsplit/`, or the study layout `binary-seed<N>/` and `backsplit-seed<N>/`
- * (the smallest seed present for both). Returns null when there is no pair.
- */
-export function findArmRuns(dir: string): Record<LabelMode, string> | null {
-  if (!fs.existsSync(dir)) return null;
-  const isRun = (d: string) => fs.existsSync(path.join(d, 'config.json')) && fs.existsSync(path.join(d, 'meta.json'));
-  const plain = { binary: path.join(dir, 'binary'), backsplit: path.join(dir, 'backsplit') };
-  if (isRun(plain.binary) && isRun(plain.backsplit)) return plain;
-  const seeds = fs
-    .readdirSync(dir)
-    .map((f) => /^binary-seed(\d+)$/.exec(f))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => Number(m[1]))
-    .sort((a, b) => a - b);
-  for (const s of seeds) {
-    const pair = { binary: path.join(dir, `binary-seed${s}`), backsplit: path.join(dir, `backsplit-seed${s}`) };
-    if (isRun(pair.binary) && isRun(pair.backsplit)) return pair;
-  }
-  return null;
-}
-
 /** Per-voxel maps of one 2D patch, as rows [H][W] for heat maps. */
 export interface PatchTraceMaps {
   caseId: string;
@@ -454,7 +270,7 @@ export interface PatchTraceMaps {
  * @param patches 2D evaluation patches
  * @param index which patch (default: the one with the most lesion voxels)
  */
-export function patchTraceMaps(arm: ArmModel, patches: FisherPatches, index?: number): PatchTraceMaps {
+export function patchTraceMaps(arm: RunModel, patches: FisherPatches, index?: number): PatchTraceMaps {
   const labels = checkPatches(arm, patches, 'patchTraceMaps');
   if (patches.shape.length !== 4) throw new Error(`patchTraceMaps: needs 2D patches [N, H, W, C], got shape [${patches.shape}]`);
   const [N, H, W, C] = patches.shape;

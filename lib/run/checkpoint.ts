@@ -1,5 +1,5 @@
 /**
- * Checkpoint files: weights, optimizer state and sampler state in one binary
+ * Checkpoint files of a run folder: weights, optimizer state and sampler state in one binary
  * file, written atomically (lib/core writeFileAtomic: temporary file, fsync, rename) so that a process
  * killed at any moment leaves either the previous or the new checkpoint, never
  * a torn one.
@@ -11,6 +11,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../core/atomic';
+import { checkpointStep, runPaths } from './layout';
 
 const MAGIC = 'BSCK';
 const VERSION = 1;
@@ -78,11 +79,6 @@ export function decodeCheckpoint(buf: Buffer, source = 'checkpoint'): Checkpoint
   return { step: header.step, meta: header.meta, arrays };
 }
 
-/** File name of the periodic checkpoint after `step` steps. */
-export function checkpointName(step: number): string {
-  return `step-${String(step).padStart(8, '0')}.ckpt`;
-}
-
 /** Save a checkpoint atomically into `dir` under `name`. */
 export function saveCheckpoint(dir: string, name: string, ck: CheckpointData): string {
   const file = path.join(dir, name);
@@ -95,9 +91,8 @@ export function listCheckpoints(dir: string): { step: number; file: string }[] {
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
-    .map((f) => /^step-(\d+)\.ckpt$/.exec(f))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ step: Number(m[1]), file: path.join(dir, m[0]) }))
+    .map((f) => ({ step: checkpointStep(f), file: path.join(dir, f) }))
+    .filter((c): c is { step: number; file: string } => c.step !== null)
     .sort((a, b) => a.step - b.step);
 }
 
@@ -110,4 +105,22 @@ export function loadCheckpoint(file: string): CheckpointData {
 export function pruneCheckpoints(dir: string, keep: number): void {
   const all = listCheckpoints(dir);
   for (const c of all.slice(0, Math.max(0, all.length - keep))) fs.rmSync(c.file, { force: true });
+}
+
+/** Weights of a checkpoint as name → values. */
+export function checkpointWeights(ck: CheckpointData): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const [k, a] of ck.arrays) if (k.startsWith('weights/')) out.set(k.slice('weights/'.length), a.values);
+  return out;
+}
+
+/**
+ * Every checkpoint of a run folder in step order: the periodic ones, then
+ * checkpoints/final.ckpt (at `finalStep`, the config's step count) when present.
+ */
+export function runCheckpoints(runDir: string, finalStep: number): { step: number; file: string }[] {
+  const p = runPaths(runDir);
+  const out = listCheckpoints(p.checkpoints);
+  if (fs.existsSync(p.final) && !out.some((c) => c.step === finalStep)) out.push({ step: finalStep, file: p.final });
+  return out;
 }

@@ -1,0 +1,98 @@
+/**
+ * Predicting with a trained model: per-class probabilities of a whole volume by
+ * sliding-window inference, then a lesion mask only through lib/labels/collapse
+ * with the collapse rule named by the caller ('argmaxIsLesion' or
+ * 'lesionBeatsBackgroundSum').
+ */
+import type { SegmentationCase } from '../core/types';
+import { makeVolume, Vec3, Volume } from '../core/volume';
+import { collapseToBinary, CollapseRule } from '../labels/collapse';
+import type { SegmentationModel } from '../model/model';
+import { ClassLayout, prepareCase } from '../train/data';
+import { argmaxClasses, slidingWindowProbabilities } from '../train/inference';
+
+/** Sliding-window settings of a prediction. */
+export interface PredictOptions {
+  /** The model's patch size (the run config's patchSize). */
+  patchSize: number[];
+  /** Tile overlap in [0, 1) (default 0.5). */
+  overlap?: number;
+}
+
+/**
+ * Class-major probabilities probs[k·N + voxel] of z-scored image channels.
+ * @throws when the model's output does not have the layout's class count
+ */
+export async function predictProbabilities(
+  model: SegmentationModel,
+  layout: ClassLayout,
+  channels: Float32Array[],
+  dims: Vec3,
+  opts: PredictOptions,
+): Promise<Float32Array> {
+  const probs = await slidingWindowProbabilities(model, channels, dims, { patchSize: opts.patchSize, overlap: opts.overlap ?? 0.5 });
+  const n = dims[0] * dims[1] * dims[2];
+  if (probs.length !== n * layout.numClasses) {
+    throw new Error(`predictProbabilities: expected ${n * layout.numClasses} probabilities (${layout.numClasses} classes), got ${probs.length}`);
+  }
+  return probs;
+}
+
+/** Binary lesion mask (1 = lesion) of class-major probabilities by a collapse rule. */
+export function lesionMask(probs: Float32Array, layout: Pick<ClassLayout, 'numClasses' | 'lesionClass'>, rule: CollapseRule): Uint8Array {
+  const n = probs.length / layout.numClasses;
+  const perClass = Array.from({ length: layout.numClasses }, (_, c) => probs.subarray(c * n, (c + 1) * n));
+  return collapseToBinary(perClass, rule, { lesionClass: layout.lesionClass });
+}
+
+export interface CasePrediction {
+  /** Class-major probabilities probs[k·N + voxel]. */
+  probabilities: Float32Array;
+  /** p(lesion) per voxel, on the case's grid. */
+  lesionProbability: Volume<Float32Array>;
+  /** Arg-max class per voxel (the layout's class ids). */
+  classMap: Volume<Uint8Array>;
+  /** Lesion mask by the requested collapse rule (1 = lesion). */
+  lesionMask: Volume<Uint8Array>;
+  /** Predicted auxiliary classes (arg-max, lesion voxels set to 0); null for a binary layout. */
+  auxMap: Volume<Uint8Array> | null;
+}
+
+/**
+ * Whole-case prediction of a trained model with the maps notebooks plot and evaluate.
+ * @param model trained model
+ * @param layout its class layout (binary or BackSplit)
+ * @param c the case (its lesion/aux maps are only used for the layout's target, not for prediction)
+ * @param opts sliding-window patch size and overlap (default 0.5), and the collapse rule of `lesionMask`
+ * @example
+ * const p = await predictCase(run.model, run.layout, c, { patchSize: run.config.patchSize, rule: 'argmaxIsLesion' });
+ */
+export async function predictCase(
+  model: SegmentationModel,
+  layout: ClassLayout,
+  c: SegmentationCase,
+  opts: PredictOptions & { rule: CollapseRule },
+): Promise<CasePrediction> {
+  const prepared = prepareCase(c, layout);
+  let probs: Float32Array;
+  try {
+    probs = await predictProbabilities(model, layout, prepared.channels, prepared.dims, opts);
+  } catch (e) {
+    throw new Error(`predictCase: case ${c.id}: ${(e as Error).message}`);
+  }
+  const n = prepared.target.length;
+  const grid = c.lesion;
+  const classes = argmaxClasses(probs, layout.numClasses);
+  let auxMap: Volume<Uint8Array> | null = null;
+  if (layout.mode === 'backsplit') {
+    const aux = Uint8Array.from(classes, (k) => (k === layout.lesionClass ? 0 : k));
+    auxMap = makeVolume(aux, grid.dims, grid.spacing, grid.affine);
+  }
+  return {
+    probabilities: probs,
+    lesionProbability: makeVolume(probs.slice(layout.lesionClass * n, (layout.lesionClass + 1) * n), grid.dims, grid.spacing, grid.affine),
+    classMap: makeVolume(classes, grid.dims, grid.spacing, grid.affine),
+    lesionMask: makeVolume(lesionMask(probs, layout, opts.rule), grid.dims, grid.spacing, grid.affine),
+    auxMap,
+  };
+}
