@@ -21,7 +21,7 @@
  */
 import { readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
-import { assertFilesExist, assembleCase, CaseAssembly, CaseFiles, fileDataset, SegmentationDataset, TissueAuxConfig } from './dataset';
+import { assertFilesExist, assembleCase, CaseAssembly, CaseFiles, fileDataset, SegmentationDataset, TissueAuxConfig } from './case-files';
 import { loadGroupSpec } from '../labels/spec';
 
 export interface ManifestCase {

@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync } from 'fs';
 import * as path from 'path';
-import { assertFilesExist, CaseFiles, fileDataset, SegmentationDataset, TissueAuxConfig } from './dataset';
+import { assertFilesExist, CaseFiles, fileDataset, SegmentationDataset, TissueAuxConfig } from './case-files';
 
 /** The parts of an MSD dataset.json this loader uses. */
 export interface MsdDatasetJson {

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CaseResult } from '../eval/evaluate';
-import { loadTrainingData } from '../train/dataset';
+import { loadTrainingData } from '../train/prepare';
 import { loadRun } from '../train/trainer';
 import { DatasetSplits } from '../data/splits';
 import { evaluateModelOnCases } from './pipeline';

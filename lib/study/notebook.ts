@@ -17,7 +17,7 @@ import { makeVolume, Volume } from '../io/volume';
 import { loadGroupSpec } from '../labels/spec';
 import type { SegmentationModel } from '../model/model';
 import { resolveTrainConfig, TrainConfig } from '../train/config';
-import { ClassLayout, prepareCase } from '../train/data';
+import { ClassLayout, prepareCase } from '../train/prepare';
 import { argmaxClasses, slidingWindowProbabilities } from '../train/inference';
 import type { TrainProgress } from '../train/progress';
 import { loadRun, train } from '../train/trainer';

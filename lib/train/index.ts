@@ -7,13 +7,12 @@ export {
   TrainConfig,
   TrainModelConfig,
   AugmentConfig,
-  DatasetConfig,
   DEFAULT_TRAIN_CONFIG,
   TrainConfigError,
   resolveTrainConfig,
   modelConfigFor,
 } from './config';
-export { ClassLayout, PreparedCase, classLayout, prepareCase, zScore } from './data';
+export { ClassLayout, PreparedCase, TrainingData, classLayout, prepareCase, loadTrainingData, zScore } from './prepare';
 export { PatchOrigin, PatchBatch, patch3, forcedCount, samplePatchOrigins, extractBatch, sampleBatch } from './sampler';
 export { AugmentRecord, augmentBatch } from './augment';
 export { Optimizer, OptimizerSettings, OptimizerState, polyLearningRate, clipByGlobalNorm } from './optimizer';
@@ -38,7 +37,6 @@ export {
   binaryDice,
 } from './inference';
 export { TrainProgress, ProgressBarOptions, LineSink, formatDuration, formatProgress, createProgressBar, notebookProgress } from './progress';
-export { TrainingData, loadTrainingData } from './dataset';
 export { RunMetrics, readRunMetrics } from './metrics';
 export {
   TrainOptions,

@@ -22,7 +22,7 @@ import { createModel, SegmentationModel } from '../model/model';
 import { readVariables, restoreVariables } from '../model/params';
 import { totalLoss, validateLossConfig } from '../model/loss';
 import { TrainConfig, modelConfigFor } from './config';
-import { ClassLayout, PreparedCase, classLayout, prepareCase } from './data';
+import { ClassLayout, PreparedCase, classLayout, prepareCase } from './prepare';
 import { patch3, sampleBatch } from './sampler';
 import { augmentBatch } from './augment';
 import { Optimizer, clipByGlobalNorm, polyLearningRate } from './optimizer';

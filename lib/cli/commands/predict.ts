@@ -8,7 +8,7 @@ import { initBackend } from '../../backend/select';
 import { readNifti } from '../../io/nifti';
 import { writeNifti } from '../../io/nifti-write';
 import { makeVolume, Vec3 } from '../../io/volume';
-import { zScore } from '../../train/data';
+import { zScore } from '../../train/prepare';
 import { argmaxClasses, slidingWindowProbabilities } from '../../train/inference';
 import { loadRun } from '../../train/trainer';
 
