@@ -5,7 +5,9 @@
  * - random: the seeded PRNG (Random) used project-wide
  * - synthetic: the embedded default dataset (generateSyntheticDataset, SYNTHETIC_DEFAULTS, writeSyntheticMsd)
  * - case-files: file-backed case assembly (CaseFiles, CaseAssembly, assembleCase) and the lazy, cached SegmentationDataset
- * - manifest / msd / folder: loaders for a JSON manifest, the Medical Segmentation Decathlon layout, folder-per-case
+ * - registry (+ kinds/): the dataset kinds a config names (synthetic, colin, manifest, msd, folder): resolveDatasetConfig, loadDataset
+ * - manifest / msd / folder: loaders for a JSON manifest, the Medical Segmentation Decathlon layout (+ checkMsdLayout, manifestFromMsd), folder-per-case
+ * - synthetic-totalseg: the synthetic dataset's aux maps written with TotalSegmentator ids
  * - msd-write: export cases as an MSD folder
  * - splits: deterministic train/val/test splits saved as JSON
  * - crop: crop a case to its foreground bounding box
@@ -14,6 +16,7 @@ export * from './types';
 export * from './random';
 export * from './fields';
 export * from './synthetic';
+export * from './synthetic-totalseg';
 export * from './case-files';
 export * from './manifest';
 export * from './msd';
@@ -22,3 +25,4 @@ export * from './folder';
 export * from './splits';
 export * from './crop';
 export * from './colin';
+export * from './registry';

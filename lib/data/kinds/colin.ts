@@ -6,11 +6,11 @@ import { generateColinDataset } from '../colin';
 import { hashCases } from '../synthetic';
 import { DatasetKind } from './kind';
 
-interface ColinDatasetConfig {
+type ColinDatasetConfig = {
   kind: 'colin';
   cases: number;
   seed: number;
-}
+};
 
 export const colinKind: DatasetKind<ColinDatasetConfig> = {
   name: 'colin',

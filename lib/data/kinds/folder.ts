@@ -12,7 +12,7 @@ import type { TissueAuxConfig } from '../case-files';
 import { FolderDatasetOptions, loadFolderDataset } from '../folder';
 import { ConfigFields, DatasetKind, resolveSpecRef } from './kind';
 
-interface FolderDatasetConfig {
+type FolderDatasetConfig = {
   kind: 'folder';
   path: string;
   channels: string[];
@@ -23,7 +23,7 @@ interface FolderDatasetConfig {
   auxNames?: string[];
   tissue?: TissueAuxConfig;
   cases?: string[];
-}
+};
 
 /** The optional fields, in config order. */
 function optionalFields(f: ConfigFields, config: FolderDatasetConfig): void {

@@ -7,10 +7,10 @@ import * as path from 'path';
 import { loadManifest } from '../manifest';
 import { DatasetKind } from './kind';
 
-interface ManifestDatasetConfig {
+type ManifestDatasetConfig = {
   kind: 'manifest';
   path: string;
-}
+};
 
 export const manifestKind: DatasetKind<ManifestDatasetConfig> = {
   name: 'manifest',

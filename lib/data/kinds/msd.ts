@@ -12,14 +12,14 @@ import type { TissueAuxConfig } from '../case-files';
 import { loadMsdDataset, MsdOptions } from '../msd';
 import { ConfigFields, DatasetKind, resolveSpecRef } from './kind';
 
-interface MsdDatasetConfig {
+type MsdDatasetConfig = {
   kind: 'msd';
   path: string;
   lesionLabels: number[];
   auxLabels?: number[] | 'rest';
   extraAux?: { dir: string; groups: string };
   tissue?: TissueAuxConfig;
-}
+};
 
 function extraAux(f: ConfigFields): { dir: string; groups: string } {
   const e = f.raw.extraAux as Record<string, unknown> | undefined;

@@ -5,11 +5,11 @@
 import { generateSyntheticDataset, hashCases } from '../synthetic';
 import { DatasetKind } from './kind';
 
-interface SyntheticDatasetConfig {
+type SyntheticDatasetConfig = {
   kind: 'synthetic';
   cases: number;
   seed: number;
-}
+};
 
 export const syntheticKind: DatasetKind<SyntheticDatasetConfig> = {
   name: 'synthetic',
