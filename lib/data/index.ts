@@ -26,3 +26,4 @@ export * from './splits';
 export * from './crop';
 export * from './colin';
 export * from './registry';
+export { DatasetConfigError } from './kinds/kind';

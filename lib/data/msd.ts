@@ -97,7 +97,7 @@ export function loadMsdDataset(dir: string, options: MsdOptions): SegmentationDa
   try {
     raw = JSON.parse(readFileSync(jsonFile, 'utf8'));
   } catch (e) {
-    throw new Error(`${jsonFile}: invalid JSON (${(e as Error).message})`);
+    throw new Error(`${jsonFile}: invalid JSON (${(e as Error).message})`, { cause: e });
   }
   const d = parseMsdDatasetJson(raw, jsonFile);
   const { channelNames, rest, auxValues } = msdLabelChoice(d, jsonFile, options.lesionLabels, options.auxLabels);

@@ -15,8 +15,6 @@ import { manifestKind } from './kinds/manifest';
 import { msdKind } from './kinds/msd';
 import { syntheticKind } from './kinds/synthetic';
 
-export { DatasetConfigError, LoadedDataset };
-
 const KINDS = [syntheticKind, colinKind, manifestKind, msdKind, folderKind] as const;
 
 type ConfigOf<K> = K extends DatasetKind<infer C> ? C : never;

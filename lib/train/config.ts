@@ -7,7 +7,8 @@
  * Binary and BackSplit runs differ only in `mode`; the number of output
  * classes follows from the mode and the dataset.
  */
-import { DatasetConfig, DatasetConfigError, resolveDatasetConfig } from '../data/registry';
+import { DatasetConfigError } from '../data/kinds/kind';
+import { DatasetConfig, resolveDatasetConfig } from '../data/registry';
 import { LabelMode } from '../data/types';
 import { ModelConfig, ModelFamily, NormKind, resolveModelConfig } from '../model/config';
 import { LossConfig, validateLossConfig } from '../model/loss';

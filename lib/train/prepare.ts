@@ -147,7 +147,7 @@ function caseTarget(c: SegmentationCase, layout: ClassLayout): Uint8Array {
   try {
     t = labelsForCase(c, layout.mode, auxNames);
   } catch (err) {
-    throw new Error(`prepareCase: case '${c.id}': ${(err as Error).message}`);
+    throw new Error(`prepareCase: case '${c.id}': ${(err as Error).message}`, { cause: err });
   }
   if (t.numClasses !== layout.numClasses || t.lesionClass !== layout.lesionClass) {
     throw new Error(`prepareCase: case '${c.id}' gives ${t.numClasses} classes (lesion ${t.lesionClass}), the layout has ${layout.numClasses} (lesion ${layout.lesionClass})`);
