@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'fs';
 import * as path from 'path';
-import { CaseFiles, fileDataset, SegmentationDataset, TissueAuxConfig } from './dataset';
+import { CaseFiles, fileDataset, SegmentationDataset, TissueAuxConfig } from './case-files';
 
 export interface FolderDatasetOptions {
   /** Channel file stems in order, e.g. ['FLAIR', 'T1']. */

@@ -2,15 +2,18 @@
  * lib/data — datasets for the BackSplit study.
  *
  * - synthetic: the embedded default dataset (generateSyntheticDataset, SYNTHETIC_DEFAULTS, writeSyntheticMsd)
- * - dataset: SegmentationDataset (lazy, cached), case assembly from files
- * - manifest / msd / folder: loaders for a JSON manifest, the Medical Segmentation Decathlon layout, folder-per-case
+ * - case-files: file-backed case assembly (CaseFiles, CaseAssembly, assembleCase) and the lazy, cached SegmentationDataset
+ * - registry (+ kinds/): the dataset kinds a config names (synthetic, colin, manifest, msd, folder): resolveDatasetConfig, loadDataset
+ * - manifest / msd / folder: loaders for a JSON manifest, the Medical Segmentation Decathlon layout (+ checkMsdLayout, manifestFromMsd), folder-per-case
+ * - synthetic-totalseg: the synthetic dataset's aux maps written with TotalSegmentator ids
  * - msd-write: export cases as an MSD folder
  * - splits: deterministic train/val/test splits saved as JSON
  * - crop: crop a case to its foreground bounding box
  */
 export * from './fields';
 export * from './synthetic';
-export * from './dataset';
+export * from './synthetic-totalseg';
+export * from './case-files';
 export * from './manifest';
 export * from './msd';
 export * from './msd-write';
@@ -18,3 +21,5 @@ export * from './folder';
 export * from './splits';
 export * from './crop';
 export * from './colin';
+export * from './registry';
+export { DatasetConfigError } from './kinds/kind';

@@ -21,7 +21,7 @@
  */
 import { readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
-import { assertFilesExist, assembleCase, CaseAssembly, CaseFiles, fileDataset, SegmentationDataset, TissueAuxConfig } from './dataset';
+import { assertFilesExist, assembleCase, CaseAssembly, CaseFiles, fileDataset, SegmentationDataset, TissueAuxConfig } from './case-files';
 import { loadGroupSpec } from '../labels/spec';
 
 export interface ManifestCase {
@@ -122,7 +122,7 @@ export function loadManifest(file: string, options: LoadManifestOptions = {}): S
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`manifest ${file}: cannot read JSON (${(e as Error).message})`);
+    throw new Error(`manifest ${file}: cannot read JSON (${(e as Error).message})`, { cause: e });
   }
   return datasetFromManifest(validateManifest(json, file), path.dirname(path.resolve(file)), options, file);
 }

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { SegmentationCase } from '../core/types';
 import { SegmentationModel } from '../model/model';
 import { TrainConfig, modelConfigFor } from '../train/config';
-import { ClassLayout } from '../train/data';
+import { ClassLayout } from '../train/prepare';
 
 /** meta.json of a run folder. */
 export interface RunMeta {

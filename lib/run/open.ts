@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import { createModel, SegmentationModel } from '../model/model';
 import { restoreVariables } from '../model/params';
 import { TrainConfig } from '../train/config';
-import { ClassLayout } from '../train/data';
+import { ClassLayout } from '../train/prepare';
 import { checkpointWeights, loadCheckpoint, runCheckpoints } from './checkpoint';
 import { isRunFolder, runPaths } from './layout';
 import { RunMeta } from './meta';

@@ -8,7 +8,7 @@ import type { SegmentationCase } from '../core/types';
 import { makeVolume, Vec3, Volume } from '../core/volume';
 import { collapseToBinary, CollapseRule } from '../labels/collapse';
 import type { SegmentationModel } from '../model/model';
-import { ClassLayout, prepareCase } from '../train/data';
+import { ClassLayout, prepareCase } from '../train/prepare';
 import { argmaxClasses, slidingWindowProbabilities } from '../train/inference';
 
 /** Sliding-window settings of a prediction. */

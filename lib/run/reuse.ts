@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import type { SegmentationCase } from '../core/types';
 import type { SegmentationModel } from '../model/model';
 import type { TrainConfig } from '../train/config';
-import type { ClassLayout } from '../train/data';
+import type { ClassLayout } from '../train/prepare';
 import type { TrainProgress } from '../train/progress';
 import { isFinishedRun, runPaths } from './layout';
 import { lossCurve, readRunMetrics } from './metrics';

@@ -4,7 +4,8 @@
  * One typed object with presets; binary and BackSplit runs share every setting
  * except the label mode.
  */
-import { DatasetConfig, DEFAULT_TRAIN_CONFIG, TrainConfig } from '../train/config';
+import type { DatasetConfig } from '../data/registry';
+import { DEFAULT_TRAIN_CONFIG, TrainConfig } from '../train/config';
 
 export type StudyPreset = 'quick' | 'default' | 'full';
 
@@ -12,7 +13,7 @@ export interface StudyConfig {
   preset: StudyPreset;
   /** Training seeds; each seed trains both arms. */
   seeds: number[];
-  /** Embedded synthetic dataset, the Colin27 brain set (mricron-data), or a user manifest (lib/data manifest JSON). */
+  /** Any kind of the lib/data dataset registry: embedded synthetic, Colin27 brain (mricron-data), manifest, MSD folder, case folders. */
   dataset: DatasetConfig;
   /** Split of case ids (seeded, saved with the study). */
   split: { seed: number; train: number; validation: number; test: number };

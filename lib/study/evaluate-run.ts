@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CaseResult } from '../eval/evaluate';
-import { loadTrainingData } from '../train/dataset';
+import { loadTrainingData } from '../train/prepare';
 import { runPaths } from '../run/layout';
 import { loadRun } from '../run/open';
 import { DatasetSplits } from '../data/splits';

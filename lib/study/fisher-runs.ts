@@ -14,7 +14,7 @@ import { isRunFolder } from '../run/layout';
 import { loadRunModel, RunFolder } from '../run/open';
 import { trainOrReuse } from '../run/reuse';
 import { resolveTrainConfig } from '../train/config';
-import { loadTrainingData } from '../train/dataset';
+import { loadTrainingData } from '../train/prepare';
 import { FisherPatches, FisherPatchOptions, fisherPatches, modelFisher, ModelFisherOptions, modelGradientNoise } from './fisher';
 
 /**

@@ -26,7 +26,7 @@ import { FisherBatch, Likelihood, ProgressFn } from '../fisher/network';
 import { fisherReport, FisherReport, LikelihoodTraces, ReportKind } from '../fisher/report';
 import type { RunModel } from '../run/open';
 import type { SegmentationModel } from '../model/model';
-import { ClassLayout, classLayout, prepareCase } from '../train/data';
+import { ClassLayout, classLayout, prepareCase } from '../train/prepare';
 import { extractBatch, patch3, samplePatchOrigins } from '../train/sampler';
 
 /** Image patches shared by every model compared, with the observed labels of each mode. */

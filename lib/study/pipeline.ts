@@ -11,7 +11,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, BackendReport } from '../backend/index';
 import { hashCases } from '../data/synthetic';
-import { loadDatasetCases } from '../train/dataset';
+import { loadDataset } from '../data/registry';
 import { makeSplits, DatasetSplits } from '../data/splits';
 import { writeFileAtomic } from '../core/atomic';
 import { Random } from '../core/random';
@@ -20,7 +20,7 @@ import { CaseResult, evaluateSegmentation } from '../eval/evaluate';
 import { perClassDice } from '../eval/multiclass';
 import { fisherReport, FisherReport } from '../fisher/report';
 import { resolveTrainConfig, TrainConfig } from '../train/config';
-import { classLayout, ClassLayout, prepareCase } from '../train/data';
+import { classLayout, ClassLayout, prepareCase } from '../train/prepare';
 import { patch3, sampleBatch } from '../train/sampler';
 import { createProgressBar } from '../train/progress';
 import { lossCurve, readRunMetrics } from '../run/metrics';
@@ -69,9 +69,9 @@ function readJson<T>(file: string): T | undefined {
   }
 }
 
-/** Load the study's cases: the embedded synthetic set, the Colin27 brain set, or a user manifest. */
+/** Load the study's cases through the dataset registry (synthetic, Colin27, manifest, MSD, case folders). */
 export function loadStudyCases(cfg: StudyConfig): SegmentationCase[] {
-  return loadDatasetCases(cfg.dataset).cases;
+  return loadDataset(cfg.dataset).cases;
 }
 
 /** Deterministic split by the study's seed and counts. */

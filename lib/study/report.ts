@@ -8,6 +8,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { describeDataset } from '../data/registry';
 import { CaseResult } from '../eval/evaluate';
 import { pairedComparison, PairedComparison, comparisonsToCsv } from '../eval/compare';
 import { binStatistics, BinStatistics } from '../eval/stratified';
@@ -131,7 +132,7 @@ function settingsText(results: StudyResults): string {
   const c = results.config;
   const t = c.train;
   return [
-    `preset ${c.preset}; seeds ${c.seeds.join(', ')}; dataset ${c.dataset.kind === 'manifest' ? c.dataset.path : `${c.dataset.kind === 'synthetic' ? 'embedded synthetic' : 'semi-synthetic Colin27 brain (mricron-data)'} (${c.dataset.cases} cases, seed ${c.dataset.seed})`}, sha256 ${results.datasetHash.slice(0, 16)}…`,
+    `preset ${c.preset}; seeds ${c.seeds.join(', ')}; dataset ${describeDataset(c.dataset)}, sha256 ${results.datasetHash.slice(0, 16)}…`,
     `split ${results.splits.train.length} train / ${results.splits.val.length} validation / ${results.splits.test.length} test (seed ${c.split.seed})`,
     `model ${t.model ? `${t.model.family} ${t.model.channels.join('/')}` : 'default'}; patch ${(t.patchSize || []).join('×')}; batch ${t.batchSize}; ${t.steps} steps; identical for both arms except the label mode`,
     `backend ${results.backend.summary}; tfjs ${results.backend.tfjsVersion}; node ${process.version}; wall time ${results.seconds.toFixed(0)} s`,

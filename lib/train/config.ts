@@ -7,17 +7,13 @@
  * Binary and BackSplit runs differ only in `mode`; the number of output
  * classes follows from the mode and the dataset.
  */
+import { DatasetConfigError } from '../data/kinds/kind';
+import { DatasetConfig, resolveDatasetConfig } from '../data/registry';
 import { LabelMode } from '../core/types';
 import { ModelConfig, resolveModelConfig } from '../model/config';
 import { ModelFamily } from '../model/architectures';
 import { NormKind } from '../model/norm';
 import { LossConfig, validateLossConfig } from '../model/loss';
-
-/** Where the cases come from. */
-export type DatasetConfig =
-  | { kind: 'synthetic'; cases: number; seed: number }
-  | { kind: 'colin'; cases: number; seed: number }
-  | { kind: 'manifest'; path: string };
 
 /** The architecture part of a training config (classes and input channels are derived). */
 export interface TrainModelConfig {
@@ -70,6 +66,7 @@ export interface TrainConfig {
   augment: AugmentConfig;
   /** Seed of weight initialisation, sampling and augmentation. */
   seed: number;
+  /** Where the cases come from: any kind of the lib/data dataset registry (synthetic, colin, manifest, msd, folder). */
   dataset: DatasetConfig;
   /** Validation: cases held out (the last `cases` of the dataset), lesion Dice every `every` steps (0 = only at the end). */
   validation: { cases: number; every: number; overlap: number };
@@ -171,15 +168,30 @@ function resolveInner(input: unknown): TrainConfig {
     validation: mergeSection('validation', d.validation, input.validation),
     dataset: input.dataset === undefined ? JSON.parse(JSON.stringify(d.dataset)) : (input.dataset as DatasetConfig),
   };
-  const fail = (field: string, expected: string, got: unknown) => {
-    throw new TrainConfigError(`config: '${field}' must be ${expected}, got ${JSON.stringify(got)}`);
-  };
-  const posInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0;
-  const nonNegInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
-  const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
-  const prob = (v: unknown) => num(v) && (v as number) >= 0 && (v as number) <= 1;
-  const range = (v: unknown) => Array.isArray(v) && v.length === 2 && v.every(num) && v[0] <= v[1];
+  checkModelAndOptimizer(c);
+  checkAugment(c.augment);
+  if (!num(c.seed) || !Number.isInteger(c.seed)) fail('seed', 'an integer', c.seed);
+  try {
+    c.dataset = resolveDatasetConfig(c.dataset);
+  } catch (err) {
+    if (err instanceof DatasetConfigError) throw new TrainConfigError(`config: ${err.message}`);
+    throw err;
+  }
+  checkRunSettings(c);
+  return c;
+}
 
+const fail = (field: string, expected: string, got: unknown): never => {
+  throw new TrainConfigError(`config: '${field}' must be ${expected}, got ${JSON.stringify(got)}`);
+};
+const posInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0;
+const nonNegInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+const prob = (v: unknown) => num(v) && (v as number) >= 0 && (v as number) <= 1;
+const range = (v: unknown) => Array.isArray(v) && v.length === 2 && v.every(num) && v[0] <= v[1];
+
+/** mode, patch size, architecture, optimiser, loss and foreground fraction. */
+function checkModelAndOptimizer(c: TrainConfig): void {
   if (c.mode !== 'binary' && c.mode !== 'backsplit') fail('mode', "'binary' or 'backsplit'", c.mode);
   if (!Array.isArray(c.patchSize) || (c.patchSize.length !== 2 && c.patchSize.length !== 3) || !c.patchSize.every(posInt)) {
     fail('patchSize', '[H, W] (2D) or [D, H, W] (3D) positive integers', c.patchSize);
@@ -211,7 +223,9 @@ function resolveInner(input: unknown): TrainConfig {
     }
   }
   if (!prob(c.foregroundFraction)) fail('foregroundFraction', 'in [0, 1]', c.foregroundFraction);
-  const a = c.augment;
+}
+
+function checkAugment(a: AugmentConfig): void {
   for (const k of ['flipProbability', 'scaleProbability', 'shiftProbability', 'gammaProbability'] as const) {
     if (!prob(a[k])) fail(`augment.${k}`, 'in [0, 1]', a[k]);
   }
@@ -219,21 +233,10 @@ function resolveInner(input: unknown): TrainConfig {
   if (!range(a.scaleRange) || a.scaleRange[0] <= 0) fail('augment.scaleRange', '[lo, hi] with 0 < lo ≤ hi', a.scaleRange);
   if (!num(a.shiftSd) || a.shiftSd < 0) fail('augment.shiftSd', 'a non-negative number', a.shiftSd);
   if (!range(a.gammaRange) || a.gammaRange[0] <= 0) fail('augment.gammaRange', '[lo, hi] with 0 < lo ≤ hi', a.gammaRange);
-  if (!num(c.seed) || !Number.isInteger(c.seed)) fail('seed', 'an integer', c.seed);
-  const ds = c.dataset as unknown;
-  if (!isObj(ds)) fail('dataset', "an object {kind: 'synthetic' | 'colin', cases, seed} or {kind: 'manifest', path}", ds);
-  const dso = ds as Obj;
-  if (dso.kind === 'synthetic' || dso.kind === 'colin') {
-    const kind: 'synthetic' | 'colin' = dso.kind;
-    const resolved = { kind, cases: (dso.cases as number) ?? (kind === 'colin' ? 16 : 24), seed: (dso.seed as number) ?? 0 };
-    if (!posInt(resolved.cases)) fail('dataset.cases', 'a positive integer', dso.cases);
-    if (!nonNegInt(resolved.seed)) fail('dataset.seed', 'a non-negative integer', dso.seed);
-    c.dataset = resolved;
-    for (const k of Object.keys(dso)) if (!['kind', 'cases', 'seed'].includes(k)) fail(`dataset`, `only kind, cases, seed for a ${kind} dataset`, k);
-  } else if (dso.kind === 'manifest') {
-    if (typeof dso.path !== 'string' || !dso.path) fail('dataset.path', 'a manifest file path', dso.path);
-    for (const k of Object.keys(dso)) if (!['kind', 'path'].includes(k)) fail(`dataset`, 'only kind, path for a manifest dataset', k);
-  } else fail('dataset.kind', "'synthetic', 'colin' or 'manifest'", dso.kind);
+}
+
+/** Validation, checkpoints, logging, run folder and inference overlap. */
+function checkRunSettings(c: TrainConfig): void {
   const v = c.validation;
   if (!nonNegInt(v.cases)) fail('validation.cases', 'a non-negative integer', v.cases);
   if (!nonNegInt(v.every)) fail('validation.every', 'a non-negative integer (0 = only at the end)', v.every);
@@ -243,7 +246,6 @@ function resolveInner(input: unknown): TrainConfig {
   if (!posInt(c.logEvery)) fail('logEvery', 'a positive integer', c.logEvery);
   if (typeof c.outputDir !== 'string' || !c.outputDir) fail('outputDir', 'a folder path', c.outputDir);
   if (!num(c.inferenceOverlap) || c.inferenceOverlap < 0 || c.inferenceOverlap >= 1) fail('inferenceOverlap', 'in [0, 1)', c.inferenceOverlap);
-  return c;
 }
 
 /** The full model configuration for a training config and a class count. */

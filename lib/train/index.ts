@@ -7,13 +7,12 @@ export {
   TrainConfig,
   TrainModelConfig,
   AugmentConfig,
-  DatasetConfig,
   DEFAULT_TRAIN_CONFIG,
   TrainConfigError,
   resolveTrainConfig,
   modelConfigFor,
 } from './config';
-export { ClassLayout, PreparedCase, classLayout, prepareCase } from './data';
+export { ClassLayout, PreparedCase, TrainingData, classLayout, prepareCase, loadTrainingData } from './prepare';
 export { PatchOrigin, PatchBatch, patch3, forcedCount, samplePatchOrigins, extractBatch, sampleBatch } from './sampler';
 export { AugmentRecord, augmentBatch } from './augment';
 export { Optimizer, OptimizerSettings, OptimizerState, polyLearningRate, clipByGlobalNorm } from './optimizer';
@@ -25,4 +24,3 @@ export {
   argmaxClasses,
 } from './inference';
 export { TrainProgress, ProgressBarOptions, LineSink, formatDuration, formatProgress, createProgressBar, notebookProgress } from './progress';
-export { TrainingData, loadTrainingData } from './dataset';

@@ -14,7 +14,7 @@
  * beyond the step.
  */
 import { Random } from '../core/random';
-import { PreparedCase } from './data';
+import { PreparedCase } from './prepare';
 
 /** Where one patch came from. */
 export interface PatchOrigin {

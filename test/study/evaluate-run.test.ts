@@ -9,7 +9,7 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../lib/backend/index';
 import { resolveTrainConfig } from '../../lib/train/config';
-import { loadTrainingData } from '../../lib/train/dataset';
+import { loadTrainingData } from '../../lib/train/prepare';
 import { train } from '../../lib/run/train-run';
 import { evaluateRun } from '../../lib/study/evaluate-run';
 import { evalCommand } from '../../lib/cli/commands/eval';

@@ -10,7 +10,7 @@ import * as path from 'path';
 import { trainCommand } from '../../lib/cli/commands/train';
 import { predictCommand } from '../../lib/cli/commands/predict';
 import { UsageError } from '../../lib/cli/args';
-import { generateSyntheticDataset } from '../../lib/data/synthetic';
+import { generateSyntheticDataset, writeSyntheticMsd } from '../../lib/data/synthetic';
 import { readNifti } from '../../lib/io/nifti';
 import { writeNifti } from '../../lib/io/nifti-write';
 
@@ -51,6 +51,28 @@ describe('backsplit train', () => {
     expect(meta.layout.numClasses).toBe(8); // background + 6 synthetic aux groups + lesion
     expect(meta.backendReport.name).toBe('cpu');
     expect(meta.dataset).toMatchObject({ kind: 'synthetic', cases: 3 });
+  });
+
+  it('trains from an MSD task folder named in the config file (paths relative to it)', async () => {
+    const msdConfig = path.join(dir, 'msd-config.json');
+    writeSyntheticMsd(path.join(dir, 'Task90_Synthetic'), generateSyntheticDataset({ seed: 2, cases: 3 }));
+    fs.writeFileSync(
+      msdConfig,
+      JSON.stringify({
+        mode: 'backsplit',
+        model: { channels: [4, 8] },
+        patchSize: [32, 32],
+        batchSize: 2,
+        steps: 2,
+        dataset: { kind: 'msd', path: 'Task90_Synthetic', lesionLabels: [7] },
+        validation: { cases: 1, every: 0, overlap: 0 },
+        outputDir: path.join(dir, 'run-msd'),
+      }),
+    );
+    expect(await trainCommand.run(['--config', msdConfig, '--backend', 'cpu', '--quiet'])).toBe(0);
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'run-msd', 'meta.json'), 'utf8'));
+    expect(meta.dataset).toMatchObject({ kind: 'msd', path: path.join(dir, 'Task90_Synthetic'), cases: 3, lesionLabels: [7] });
+    expect(meta.layout.numClasses).toBe(8); // the 6 synthetic aux groups come back from the MSD label file
   });
 });
 

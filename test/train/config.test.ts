@@ -27,9 +27,27 @@ describe('resolveTrainConfig', () => {
     expect(() => resolveTrainConfig({ augment: { gammaRange: [2, 1] } })).toThrow(/augment\.gammaRange/);
     expect(() => resolveTrainConfig({ dataset: { kind: 'manifest' } })).toThrow(/'dataset\.path' must be a manifest file path/);
     expect(resolveTrainConfig({ dataset: { kind: 'colin' } }).dataset).toEqual({ kind: 'colin', cases: 16, seed: 0 });
-    expect(() => resolveTrainConfig({ dataset: { kind: 'brats' } })).toThrow(/'synthetic', 'colin' or 'manifest'/);
-    expect(() => resolveTrainConfig({ dataset: { kind: 'colin', path: 'x' } })).toThrow(/only kind, cases, seed for a colin dataset/);
+    expect(() => resolveTrainConfig({ dataset: { kind: 'brats' } }, 'my.json')).toThrow(
+      /my\.json: 'dataset\.kind' must be one of 'synthetic', 'colin', 'manifest', 'msd', 'folder', got "brats"/,
+    );
+    expect(() => resolveTrainConfig({ dataset: { kind: 'colin', path: 'x' } })).toThrow(/unknown field 'dataset\.path' \(a colin dataset has only kind, cases, seed\)/);
+    expect(() => resolveTrainConfig({ dataset: { kind: 'synthetic', cases: 0 } })).toThrow(/'dataset\.cases' must be a positive integer, got 0/);
+    expect(() => resolveTrainConfig({ dataset: 'synthetic' })).toThrow(/'dataset' must be an object \{kind, \.\.\.\}/);
     expect(() => resolveTrainConfig({ model: { family: 'vnet' } })).toThrow(/model: family must be one of/);
     expect(() => resolveTrainConfig([1])).toThrow(/must be a JSON object/);
+  });
+
+  it('accepts msd and folder datasets and names their fields in errors', () => {
+    const msd = { kind: 'msd', path: 'Task03_Liver', lesionLabels: [2], extraAux: { dir: 'auxTr', groups: 'total' } };
+    expect(resolveTrainConfig({ dataset: msd }).dataset).toEqual(msd);
+    expect(resolveTrainConfig({ dataset: { kind: 'msd', path: 'T', lesionLabels: [2], auxLabels: 'rest' } }).dataset).toMatchObject({ auxLabels: 'rest' });
+    expect(() => resolveTrainConfig({ dataset: { kind: 'msd', path: 'T' } })).toThrow(/'dataset\.lesionLabels' must be a non-empty list of positive integer label values, got undefined/);
+    expect(() => resolveTrainConfig({ dataset: { kind: 'msd', path: 'T', lesionLabels: [2], extraAux: { dir: 'a' } } })).toThrow(/'dataset\.extraAux\.groups' must be a grouping spec/);
+    expect(() => resolveTrainConfig({ dataset: { kind: 'msd', path: 'T', lesionLabels: [2], tissue: { channel: 'CT', classes: 0 } } })).toThrow(/'dataset\.tissue\.classes' must be a positive integer, got 0/);
+    const folder = { kind: 'folder', path: 'openms', channels: ['FLAIR', 'T1'], lesion: 'gt', aux: ['synthseg'], auxGroups: 'synthseg' };
+    expect(resolveTrainConfig({ dataset: folder }).dataset).toEqual(folder);
+    expect(() => resolveTrainConfig({ dataset: { ...folder, auxGroups: undefined } })).toThrow(/'dataset\.auxGroups' must be a grouping spec \(or give auxNames\) for the aux files/);
+    expect(() => resolveTrainConfig({ dataset: { ...folder, channels: [] } })).toThrow(/'dataset\.channels' must be a non-empty list of channel file stems, got \[\]/);
+    expect(() => resolveTrainConfig({ dataset: { ...folder, lesions: 'gt' } })).toThrow(/unknown field 'dataset\.lesions' \(a folder dataset has only kind, path, channels, lesion/);
   });
 });

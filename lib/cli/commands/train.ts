@@ -8,7 +8,7 @@ import * as path from 'path';
 import { Command, parseArgs, UsageError, BACKEND_FLAG, flagHelp } from '../args';
 import { initBackend } from '../../backend/select';
 import { resolveTrainConfig, TrainConfigError } from '../../train/config';
-import { loadTrainingData } from '../../train/dataset';
+import { loadTrainingData } from '../../train/prepare';
 import { createProgressBar } from '../../train/progress';
 import { train } from '../../run/train-run';
 

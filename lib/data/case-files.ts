@@ -1,6 +1,7 @@
 /**
- * The dataset abstraction every loader returns: a list of case ids and a lazy,
- * cached `load(id)` that assembles a SegmentationCase from files (or memory).
+ * File-backed case assembly and the lazy dataset every file loader returns: a
+ * list of case ids and a cached `load(id)` that assembles a SegmentationCase
+ * from files (or memory).
  *
  * Case assembly from files is shared by the manifest, MSD and folder-per-case
  * loaders: image channels (3D files, or 4D files expanded into channels), a
@@ -102,12 +103,8 @@ export function assemblyAuxNames(a: CaseAssembly): string[] {
   return names;
 }
 
-/**
- * Read and assemble one case from files.
- * @throws Error naming the case and file on grid mismatch, non-integer labels, channel count mismatch
- */
-export function assembleCase(files: CaseFiles, a: CaseAssembly, spec?: GroupSpec): SegmentationCase {
-  const where = `case ${files.id}`;
+/** Read the image channels (3D files, or 4D files expanded) and check their grids and the expected spacing. */
+function readChannels(files: CaseFiles, a: CaseAssembly, where: string): Volume<Float32Array>[] {
   const channels: Volume<Float32Array>[] = [];
   for (const f of files.channels) {
     const { volumes } = readNiftiAll(f);
@@ -124,10 +121,87 @@ export function assembleCase(files: CaseFiles, a: CaseAssembly, spec?: GroupSpec
       throw new Error(`${where}: manifest spacing ${s.join(',')} mm differs from the image spacing ${ref.spacing.map((x) => +x.toFixed(5)).join(',')} mm (${files.channels[0]})`);
     }
   }
+  return channels;
+}
+
+/** Read the label file on the image grid; integer values only. */
+function readLabelFile(files: CaseFiles, ref: Volume<Float32Array>, where: string): Volume<VoxelArray> {
   const labelVol = readNiftiAll(files.lesion).volumes[0];
   assertSameGrid(ref, labelVol, [`${where} image ${files.channels[0]}`, `${where} label ${files.lesion}`]);
   const bad = isIntegral(labelVol.data);
   if (bad !== null) throw new Error(`${where}: label file ${files.lesion} holds non-integer value ${bad}; labels must be integers`);
+  return labelVol;
+}
+
+/**
+ * The label file's own aux classes (`labelAux`, 1..L in declaration order); values that are
+ * neither lesion, ignored nor declared are an error. Null when the assembly declares none.
+ */
+function labelFileAux(labelVol: Volume<VoxelArray>, ref: Volume<Float32Array>, a: CaseAssembly, lesionSet: Set<number> | null, file: string, where: string): AuxSource | null {
+  if (!((a.labelAux && a.labelAux.length) || (a.ignoreLabelValues && a.ignoreLabelValues.length))) return null;
+  const labelAux = a.labelAux ?? [];
+  const ignore = new Set(a.ignoreLabelValues ?? []);
+  const lut = new Map<number, number>();
+  labelAux.forEach((x, i) => lut.set(x.value, i + 1));
+  const d = new Uint8Array(labelVol.data.length);
+  const unknown = new Set<number>();
+  for (let p = 0; p < d.length; p++) {
+    const v = labelVol.data[p];
+    if (v === 0 || ignore.has(v) || (lesionSet ? lesionSet.has(v) : false)) continue;
+    const g = lut.get(v);
+    if (g === undefined) unknown.add(v);
+    else d[p] = g;
+  }
+  if (unknown.size) throw new Error(`${where}: label file ${file} holds value(s) ${[...unknown].sort((x, y) => x - y).join(', ')} that are neither lesion nor a declared label`);
+  if (!labelAux.length) return null;
+  return { volume: makeVolume(d, ref.dims, ref.spacing, ref.affine), name: 'labels', classNames: labelAux.map((x) => x.name) };
+}
+
+/** One aux label file as a merge source: grouped by the spec, or named by the fixed aux names. */
+function auxFileSource(f: string, i: number, ref: Volume<Float32Array>, files: CaseFiles, a: CaseAssembly, spec: GroupSpec | undefined, where: string): AuxSource {
+  const v = readNiftiAll(f).volumes[0];
+  assertSameGrid(ref, v, [`${where} image ${files.channels[0]}`, `${where} aux ${f}`]);
+  const nonInt = isIntegral(v.data);
+  if (nonInt !== null) throw new Error(`${where}: aux file ${f} holds non-integer value ${nonInt}; labels must be integers`);
+  if (spec) {
+    const g = applyGroupSpec(v, spec, `${where} aux ${f}`);
+    return { volume: g.volume, name: `aux${i}`, classNames: g.groupNames };
+  }
+  if (a.auxNames) return { volume: v, name: `aux${i}:${f}`, classNames: a.auxNames };
+  throw new Error(`${where}: aux file ${f} needs "auxGroups" (a grouping spec) or "auxNames" so class ids are stable across cases`);
+}
+
+/** Tissue classes clustered from the assembly's tissue channel. */
+function tissueSource(channels: Volume<Float32Array>[], a: CaseAssembly, tissue: TissueAuxConfig, where: string): AuxSource {
+  const ci = a.channelNames.indexOf(tissue.channel);
+  if (ci < 0) throw new Error(`${where}: tissue channel '${tissue.channel}' is not one of ${a.channelNames.join(', ')}`);
+  const t = clusterTissues([channels[ci]], { classes: tissue.classes, names: tissue.names, method: tissue.method, seed: tissue.seed ?? 0 });
+  return { volume: t.labels, name: 'tissue', classNames: t.names };
+}
+
+/**
+ * Merge the aux sources into one aux map (lib/labels buildBackSplitLabels, earlier source wins)
+ * whose class ids follow `auxNames` (the assembly's stable order).
+ */
+function mergeAux(sources: AuxSource[], ref: Volume<Float32Array>, auxNames: string[]): Volume<Uint8Array> {
+  const empty = makeVolume(new Uint8Array(ref.data.length), ref.dims, ref.spacing, ref.affine);
+  const merged = buildBackSplitLabels({ lesion: empty, aux: sources });
+  // class order of the merge equals assemblyAuxNames unless a source lacks a class; remap by name to be safe
+  const lut = new Uint8Array(merged.auxNames.length + 2);
+  merged.auxNames.forEach((n, i) => (lut[i + 1] = auxNames.indexOf(n) + 1));
+  const aux = Uint8Array.from(merged.labels.data, (v) => lut[v]);
+  return makeVolume(aux, ref.dims, ref.spacing, ref.affine);
+}
+
+/**
+ * Read and assemble one case from files.
+ * @throws Error naming the case and file on grid mismatch, non-integer labels, channel count mismatch
+ */
+export function assembleCase(files: CaseFiles, a: CaseAssembly, spec?: GroupSpec): SegmentationCase {
+  const where = `case ${files.id}`;
+  const channels = readChannels(files, a, where);
+  const ref = channels[0];
+  const labelVol = readLabelFile(files, ref, where);
   const lesionSet = a.lesionValues ? new Set(a.lesionValues) : null;
   const lesion = new Uint8Array(labelVol.data.length);
   for (let p = 0; p < lesion.length; p++) {
@@ -140,57 +214,11 @@ export function assembleCase(files: CaseFiles, a: CaseAssembly, spec?: GroupSpec
     return { id: files.id, channels, channelNames: [...a.channelNames], lesion: lesionVol };
   }
   const sources: AuxSource[] = [];
-  if ((a.labelAux && a.labelAux.length) || (a.ignoreLabelValues && a.ignoreLabelValues.length)) {
-    const labelAux = a.labelAux ?? [];
-    const ignore = new Set(a.ignoreLabelValues ?? []);
-    const lut = new Map<number, number>();
-    labelAux.forEach((x, i) => lut.set(x.value, i + 1));
-    const d = new Uint8Array(labelVol.data.length);
-    const unknown = new Set<number>();
-    for (let p = 0; p < d.length; p++) {
-      const v = labelVol.data[p];
-      if (v === 0 || ignore.has(v) || (lesionSet ? lesionSet.has(v) : false)) continue;
-      const g = lut.get(v);
-      if (g === undefined) unknown.add(v);
-      else d[p] = g;
-    }
-    if (unknown.size) throw new Error(`${where}: label file ${files.lesion} holds value(s) ${[...unknown].sort((x, y) => x - y).join(', ')} that are neither lesion nor a declared label`);
-    if (labelAux.length) sources.push({ volume: makeVolume(d, ref.dims, ref.spacing, ref.affine), name: 'labels', classNames: labelAux.map((x) => x.name) });
-  }
-  (files.aux ?? []).forEach((f, i) => {
-    const v = readNiftiAll(f).volumes[0];
-    assertSameGrid(ref, v, [`${where} image ${files.channels[0]}`, `${where} aux ${f}`]);
-    const nonInt = isIntegral(v.data);
-    if (nonInt !== null) throw new Error(`${where}: aux file ${f} holds non-integer value ${nonInt}; labels must be integers`);
-    if (spec) {
-      const g = applyGroupSpec(v, spec, `${where} aux ${f}`);
-      sources.push({ volume: g.volume, name: `aux${i}`, classNames: g.groupNames });
-    } else if (a.auxNames) {
-      sources.push({ volume: v, name: `aux${i}:${f}`, classNames: a.auxNames });
-    } else {
-      throw new Error(`${where}: aux file ${f} needs "auxGroups" (a grouping spec) or "auxNames" so class ids are stable across cases`);
-    }
-  });
-  if (a.tissue) {
-    const ci = a.channelNames.indexOf(a.tissue.channel);
-    if (ci < 0) throw new Error(`${where}: tissue channel '${a.tissue.channel}' is not one of ${a.channelNames.join(', ')}`);
-    const t = clusterTissues([channels[ci]], { classes: a.tissue.classes, names: a.tissue.names, method: a.tissue.method, seed: a.tissue.seed ?? 0 });
-    sources.push({ volume: t.labels, name: 'tissue', classNames: t.names });
-  }
-  const empty = makeVolume(new Uint8Array(lesion.length), ref.dims, ref.spacing, ref.affine);
-  const merged = buildBackSplitLabels({ lesion: empty, aux: sources });
-  // class order of the merge equals assemblyAuxNames unless a source lacks a class; remap by name to be safe
-  const lut = new Uint8Array(merged.auxNames.length + 2);
-  merged.auxNames.forEach((n, i) => (lut[i + 1] = auxNames.indexOf(n) + 1));
-  const aux = Uint8Array.from(merged.labels.data, (v) => lut[v]);
-  return {
-    id: files.id,
-    channels,
-    channelNames: [...a.channelNames],
-    lesion: lesionVol,
-    aux: makeVolume(aux, ref.dims, ref.spacing, ref.affine),
-    auxNames,
-  };
+  const fromLabels = labelFileAux(labelVol, ref, a, lesionSet, files.lesion, where);
+  if (fromLabels) sources.push(fromLabels);
+  (files.aux ?? []).forEach((f, i) => sources.push(auxFileSource(f, i, ref, files, a, spec, where)));
+  if (a.tissue) sources.push(tissueSource(channels, a, a.tissue, where));
+  return { id: files.id, channels, channelNames: [...a.channelNames], lesion: lesionVol, aux: mergeAux(sources, ref, auxNames), auxNames };
 }
 
 /**
