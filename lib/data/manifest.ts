@@ -122,7 +122,7 @@ export function loadManifest(file: string, options: LoadManifestOptions = {}): S
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`manifest ${file}: cannot read JSON (${(e as Error).message})`);
+    throw new Error(`manifest ${file}: cannot read JSON (${(e as Error).message})`, { cause: e });
   }
   return datasetFromManifest(validateManifest(json, file), path.dirname(path.resolve(file)), options, file);
 }

@@ -73,7 +73,7 @@ export function loadMsdDataset(dir: string, options: MsdOptions): SegmentationDa
   try {
     raw = JSON.parse(readFileSync(jsonFile, 'utf8'));
   } catch (e) {
-    throw new Error(`${jsonFile}: invalid JSON (${(e as Error).message})`);
+    throw new Error(`${jsonFile}: invalid JSON (${(e as Error).message})`, { cause: e });
   }
   const d = parseMsdDatasetJson(raw, jsonFile);
   const labelValues = Object.keys(d.labels).map(Number).sort((a, b) => a - b);

@@ -62,7 +62,7 @@ export function loadSplits(file: string, ids?: string[]): DatasetSplits {
   try {
     s = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`splits ${file}: cannot read JSON (${(e as Error).message})`);
+    throw new Error(`splits ${file}: cannot read JSON (${(e as Error).message})`, { cause: e });
   }
   const seen = new Map<string, string>();
   for (const part of ['train', 'val', 'test'] as const) {

@@ -196,7 +196,7 @@ export function resampleToSpacing(v: Volume, target: Vec3, mode: Interpolation):
   if (!target.every((t) => Number.isFinite(t) && t > 0)) throw new RangeError(`resampleToSpacing: target spacing must be positive, got ${target.join(',')}`);
   const ratio = [0, 1, 2].map((i) => target[i] / v.spacing[i]);
   const outDims = [0, 1, 2].map((i) => Math.max(1, Math.round((v.dims[i] * v.spacing[i]) / target[i]))) as Vec3;
-  const [nx, ny, nz] = v.dims;
+  const [nx, ny] = v.dims;
   const [ox, oy, oz] = outDims;
   // per-axis source coordinates, clamped to [0, n-1]
   const coords = [0, 1, 2].map((a) => {

@@ -24,6 +24,6 @@ export function writeFileAtomicSync(file: string, data: Uint8Array | string): vo
     } catch {
       // the temporary file may not exist
     }
-    throw new Error(`writeFileAtomicSync: could not write ${file}: ${(e as Error).message}`);
+    throw new Error(`writeFileAtomicSync: could not write ${file}: ${(e as Error).message}`, { cause: e });
   }
 }
