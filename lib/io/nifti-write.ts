@@ -13,7 +13,7 @@ import * as pathLib from 'path';
 import * as zlib from 'zlib';
 import { NiftiError } from './errors';
 import { affineToQuaternion, isUsableAffine } from './affine';
-import { NIFTI_DATATYPES } from './nifti';
+import { NIFTI_DATATYPES } from './nifti-header';
 import { Volume, voxelCount } from './volume';
 
 /** Datatypes the writer produces. */
