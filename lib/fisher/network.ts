@@ -130,12 +130,12 @@ export function layersModelVariables(model: tf.LayersModel): tf.Variable[] {
   });
 }
 
-export interface LogitsInfo {
+interface LogitsInfo {
   voxels: number;
   classes: number;
 }
 
-export function checkLogits(logits: tf.Tensor, groups: ClassGroups, fn: string): LogitsInfo {
+function checkLogits(logits: tf.Tensor, groups: ClassGroups, fn: string): LogitsInfo {
   if (logits.rank < 2) throw new Error(`${fn}: logits must be [N, ...spatial, K], got shape [${logits.shape}]`);
   const K = logits.shape[logits.rank - 1];
   if (K !== groups.numClasses) throw new Error(`${fn}: logits have ${K} classes, class groups expect ${groups.numClasses}`);
@@ -167,6 +167,7 @@ export function outcomeMask(labels: ArrayLike<number>, K: number, groupOf: Int32
   return mask;
 }
 
+/** Each direction must hold one tensor per variable, of the variable's size. */
 export function checkDirections(directions: tf.Tensor[][] | undefined, layout: ParameterBlock[]): void {
   (directions ?? []).forEach((dir, d) => {
     if (dir.length !== layout.length) throw new Error(`direction ${d}: expected ${layout.length} tensors (one per variable), got ${dir.length}`);
@@ -176,10 +177,12 @@ export function checkDirections(directions: tf.Tensor[][] | undefined, layout: P
   });
 }
 
+/** Images in all batches together. */
 export function countImages(batches: FisherBatch[]): number {
   return batches.reduce((s, b) => s + b.x.shape[0], 0);
 }
 
+/** Softmax probabilities of one image (batch 1), voxel-major, after checking its logits against the class groups. */
 export async function imageProbabilities(model: FisherModel, x1: tf.Tensor, fn: string): Promise<{ probs: Float32Array; info: LogitsInfo }> {
   const p = tf.tidy(() => {
     const logits = model.logits(x1);
@@ -192,6 +195,7 @@ export async function imageProbabilities(model: FisherModel, x1: tf.Tensor, fn: 
   return { probs, info };
 }
 
+/** Image n of a batch, as a batch of one. */
 export function sliceImage(x: tf.Tensor, n: number): tf.Tensor {
   const begin = x.shape.map((_, i) => (i === 0 ? n : 0));
   const size = x.shape.map((s, i) => (i === 0 ? 1 : s));

@@ -111,7 +111,7 @@ export interface NiftiHeader {
 }
 
 /** A decoded header with what the reader needs to copy the voxels. */
-export interface DecodedHeader {
+interface DecodedHeader {
   header: NiftiHeader;
   typeInfo: DatatypeInfo;
   voxelsPerVolume: number;

@@ -24,7 +24,7 @@ export interface JupyterMessage {
   content: MessageContent;
 }
 
-export type MessageContent = Record<string, unknown>;
+type MessageContent = Record<string, unknown>;
 
 // Content of the message types the runner reads (fields it does not read are left out).
 /** iopub 'stream'. */
