@@ -338,30 +338,71 @@ function lesionSites(a: ColinAnatomy): { white: Int32Array; periventricular: Int
   return out;
 }
 
+/** Soft lesion membership (0..1) per voxel and the lesion mean intensity where it is > 0. */
+interface LesionField {
+  weight: Float32Array;
+  value: Float32Array;
+}
+
 /**
- * Generate one case on a loaded anatomy.
- * @param anatomy from loadColinAnatomy
- * @param seed case seed (a case is fully determined by seed, anatomy and options)
- * @param id case id
- * @param options generator parameters (defaults: COLIN_DEFAULTS)
+ * One warped ovoid lesion around voxel index `p0` with a logistic edge of `lesionEdgeMm`,
+ * grown in white matter only (the shape follows its boundary); where lesions overlap the
+ * larger membership wins, and the centre voxel always belongs to the lesion.
  */
-export function generateColinCase(anatomy: ColinAnatomy, seed: number, id: string, options: Partial<ColinOptions> = {}): ColinCase {
-  const o = mergeOptions(options);
-  const rng = new Random(seed);
+function paintWhiteMatterLesion(
+  field: LesionField,
+  anatomy: ColinAnatomy,
+  p0: number,
+  centre: Vec3,
+  semiMm: Vec3,
+  shape: { warp: Float32Array; warpAmount: number; edgeMm: number; mean: number },
+): void {
+  const dims = anatomy.t1.dims;
+  const [nx, ny] = dims;
+  const sp = anatomy.spacingMm;
+  const aux = anatomy.aux.data;
+  const { weight, value } = field;
+  const { warp, warpAmount, mean } = shape;
+  const semi = semiMm.map((s, a) => s / sp[a]) as Vec3;
+  const rMm = (semiMm[0] + semiMm[1] + semiMm[2]) / 3;
+  const edgeScale = shape.edgeMm / 2.2;
+  const lo = centre.map((c, a) => Math.max(0, Math.floor(c - semi[a] * 1.8 - 2)));
+  const hi = centre.map((c, a) => Math.min(dims[a] - 1, Math.ceil(c + semi[a] * 1.8 + 2)));
+  for (let k = lo[2]; k <= hi[2]; k++) {
+    for (let j = lo[1]; j <= hi[1]; j++) {
+      for (let i = lo[0]; i <= hi[0]; i++) {
+        const p = i + nx * (j + ny * k);
+        // lesions grow in white matter only (the shape follows its boundary)
+        if (aux[p] !== COLIN_AUX.white_matter) continue;
+        const dx = (i - centre[0]) / semi[0];
+        const dy = (j - centre[1]) / semi[1];
+        const dz = (k - centre[2]) / semi[2];
+        const f = Math.sqrt(Math.max(0, dx * dx + dy * dy + dz * dz + warpAmount * warp[p]));
+        const w = 1 / (1 + Math.exp(-((1 - f) * rMm) / edgeScale));
+        if (w > weight[p]) {
+          weight[p] = w;
+          value[p] = mean;
+        }
+      }
+    }
+  }
+  // the centre voxel always belongs to the lesion, so no planned lesion vanishes at coarse spacing
+  if (weight[p0] <= 0.5) {
+    weight[p0] = 0.75;
+    value[p0] = mean;
+  }
+}
+
+/** Lesions at white-matter or periventricular sites, drawing from the lesions stream. */
+function placeColinLesions(anatomy: ColinAnatomy, o: ColinOptions, lRng: Random): { field: LesionField; planned: ColinLesionInfo[] } {
   const dims = anatomy.t1.dims;
   const [nx, ny] = dims;
   const n = anatomy.t1.data.length;
   const sp = anatomy.spacingMm;
-  const voxelMm3 = sp[0] * sp[1] * sp[2];
-  const aux = anatomy.aux.data;
   const sites = lesionSites(anatomy);
   const { grey, white } = anatomy.tissueMeans;
-
-  const lRng = rng.fork('lesions');
   const warp = smoothNoiseField(dims, Math.max(1.5, 3 / Math.min(...sp)), lRng.fork('warp'));
-  const weight = new Float32Array(n);
-  const value = new Float32Array(n);
-  const lesion = new Uint8Array(n);
+  const field: LesionField = { weight: new Float32Array(n), value: new Float32Array(n) };
   const nLesions = o.minLesions + lRng.poisson(o.extraLesionsMean);
   const planned: ColinLesionInfo[] = [];
   for (let l = 0; l < nLesions; l++) {
@@ -374,52 +415,41 @@ export function generateColinCase(anatomy: ColinAnatomy, seed: number, id: strin
     const radiusMm = Math.cbrt((3 * targetMl * 1000) / (4 * Math.PI));
     // MS lesions are ovoid; elongation along a random axis
     const semiMm: Vec3 = [radiusMm * lRng.range(0.75, 1.3), radiusMm * lRng.range(0.75, 1.3), radiusMm * lRng.range(0.75, 1.3)];
-    const semi = semiMm.map((s, a) => s / sp[a]) as Vec3;
     const hyper = !lRng.bernoulli(o.hypoProbability);
     const u = hyper ? lRng.range(o.hyperContrast[0], o.hyperContrast[1]) : lRng.range(o.hypoContrast[0], o.hypoContrast[1]);
     const mean = hyper ? white + u * (white - grey) : white - u * (white - grey);
-    const rMm = (semiMm[0] + semiMm[1] + semiMm[2]) / 3;
     const warpAmount = radiusMm > 4 ? 0.35 : 0.15;
-    const edgeScale = o.lesionEdgeMm / 2.2;
-    const lo = centre.map((c, a) => Math.max(0, Math.floor(c - semi[a] * 1.8 - 2)));
-    const hi = centre.map((c, a) => Math.min(dims[a] - 1, Math.ceil(c + semi[a] * 1.8 + 2)));
-    for (let k = lo[2]; k <= hi[2]; k++) {
-      for (let j = lo[1]; j <= hi[1]; j++) {
-        for (let i = lo[0]; i <= hi[0]; i++) {
-          const p = i + nx * (j + ny * k);
-          // lesions grow in white matter only (the shape follows its boundary)
-          if (aux[p] !== COLIN_AUX.white_matter) continue;
-          const dx = (i - centre[0]) / semi[0];
-          const dy = (j - centre[1]) / semi[1];
-          const dz = (k - centre[2]) / semi[2];
-          const f = Math.sqrt(Math.max(0, dx * dx + dy * dy + dz * dz + warpAmount * warp[p]));
-          const w = 1 / (1 + Math.exp(-((1 - f) * rMm) / edgeScale));
-          if (w > weight[p]) {
-            weight[p] = w;
-            value[p] = mean;
-          }
-        }
-      }
-    }
-    // the centre voxel always belongs to the lesion, so no planned lesion vanishes at coarse spacing
-    if (weight[p0] <= 0.5) {
-      weight[p0] = 0.75;
-      value[p0] = mean;
-    }
+    paintWhiteMatterLesion(field, anatomy, p0, centre, semiMm, { warp, warpAmount, edgeMm: o.lesionEdgeMm, mean });
     planned.push({ centre, targetMl, hyper, site: periventricular ? 'periventricular' : 'white_matter' });
   }
+  return { field, planned };
+}
+
+/**
+ * The hard lesion mask (membership > 0.5). Clipping a blob to white matter can split it; the
+ * pieces that hold no lesion centre (at 2 mm mostly single voxels) are dropped together with
+ * their soft edge (zeroed in `field`), so the image shows no unlabelled lesion intensity.
+ */
+function lesionMask(field: LesionField, planned: ColinLesionInfo[], dims: Vec3): Uint8Array {
+  const [nx, ny] = dims;
+  const { weight } = field;
+  const n = weight.length;
+  const lesion = new Uint8Array(n);
   for (let p = 0; p < n; p++) lesion[p] = weight[p] > 0.5 ? 1 : 0;
-  // Clipping a blob to white matter can split it; drop the pieces that hold no lesion centre
-  // (at 2 mm they are mostly single voxels) together with their soft edge, so the image shows
-  // no unlabelled lesion intensity.
   const cc = labelComponents(lesion, dims, 26);
   const keep = new Uint8Array(cc.count + 1);
   for (const l of planned) keep[cc.labels[l.centre[0] + nx * (l.centre[1] + ny * l.centre[2])]] = 1;
   for (let p = 0; p < n; p++) if (lesion[p] && !keep[cc.labels[p]]) lesion[p] = 0;
   const near = dilate(lesion, dims, 1, 26);
   for (let p = 0; p < n; p++) if (!near[p]) weight[p] = 0;
+  return lesion;
+}
 
-  const iRng = rng.fork('intensity');
+/** The T1 with lesions blended in, then gamma, gain, bias field and noise, drawing from the intensity stream. */
+function renderColinImage(anatomy: ColinAnatomy, field: LesionField, o: ColinOptions, iRng: Random): Float32Array {
+  const dims = anatomy.t1.dims;
+  const n = anatomy.t1.data.length;
+  const sp = anatomy.spacingMm;
   const texture = smoothNoiseField(dims, Math.max(1.5, 3 / Math.min(...sp)), iRng);
   const bias = smoothNoiseField(dims, o.biasCellMm / Math.min(...sp), iRng);
   const gain = iRng.range(o.gain[0], o.gain[1]);
@@ -430,11 +460,28 @@ export function generateColinCase(anatomy: ColinAnatomy, seed: number, id: strin
   const image = new Float32Array(n);
   for (let p = 0; p < n; p++) {
     let v = src[p];
-    const w = weight[p];
-    if (w > 0.01) v = (1 - w) * v + w * value[p] * (1 + o.lesionTexture * texture[p]);
+    const w = field.weight[p];
+    if (w > 0.01) v = (1 - w) * v + w * field.value[p] * (1 + o.lesionTexture * texture[p]);
     v = Math.pow(Math.max(0, v), gamma);
     image[p] = gain * v * Math.exp(biasAmp * bias[p]) + iRng.normal(0, noiseSd);
   }
+  return image;
+}
+
+/**
+ * Generate one case on a loaded anatomy.
+ * @param anatomy from loadColinAnatomy
+ * @param seed case seed (a case is fully determined by seed, anatomy and options)
+ * @param id case id
+ * @param options generator parameters (defaults: COLIN_DEFAULTS)
+ */
+export function generateColinCase(anatomy: ColinAnatomy, seed: number, id: string, options: Partial<ColinOptions> = {}): ColinCase {
+  const o = mergeOptions(options);
+  const rng = new Random(seed);
+  const dims = anatomy.t1.dims;
+  const { field, planned } = placeColinLesions(anatomy, o, rng.fork('lesions'));
+  const lesion = lesionMask(field, planned, dims);
+  const image = renderColinImage(anatomy, field, o, rng.fork('intensity'));
   const { affine, spacing } = anatomy.t1;
   return {
     id,
@@ -442,7 +489,7 @@ export function generateColinCase(anatomy: ColinAnatomy, seed: number, id: strin
     channels: [makeVolume(image, dims, spacing, affine)],
     channelNames: ['T1'],
     lesion: makeVolume(lesion, dims, spacing, affine),
-    aux: makeVolume(Uint8Array.from(aux), dims, spacing, affine),
+    aux: makeVolume(Uint8Array.from(anatomy.aux.data), dims, spacing, affine),
     auxNames: [...anatomy.auxNames],
     lesionsPlanned: planned,
   };

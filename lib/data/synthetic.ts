@@ -252,40 +252,34 @@ function sampleLesionVolumeMl(o: SyntheticOptions, rng: Random): number {
   return rng.logUniform(c[1], c[2]);
 }
 
-/**
- * Generate one synthetic case.
- * @param seed case seed (a case is fully determined by seed and options)
- * @param id case id
- * @param options generator parameters (defaults: SYNTHETIC_DEFAULTS)
- */
-export function generateSyntheticCase(seed: number, id: string, options: Partial<SyntheticOptions> = {}): SyntheticCase {
-  const o = mergeOptions(options);
-  const rng = new Random(seed);
-  const dims = o.size;
-  const [nx, ny, nz] = dims;
-  const n = nx * ny * nz;
-  const voxelMm3 = o.spacingMm[0] * o.spacingMm[1] * o.spacingMm[2];
-  const labels = new Uint8Array(n);
-  const shapeRng = rng.fork('shapes');
-  const warpBody = smoothNoiseField(dims, 14, shapeRng);
-  const warpOrgan = smoothNoiseField(dims, 9, shapeRng);
-  const warpFine = smoothNoiseField(dims, 3.5, shapeRng);
+/** Smooth warp fields of the anatomy: coarse (body), medium (organs), fine (spine, lesion outlines). */
+interface ShapeWarps {
+  body: Float32Array;
+  organ: Float32Array;
+  fine: Float32Array;
+}
 
+/**
+ * Body wall, organ, kidneys and spine into `labels`, drawing from the shapes stream.
+ * Returns the spine's position in the axial plane (the big vessel runs in front of it).
+ */
+function paintAnatomy(labels: Uint8Array, dims: Vec3, warps: ShapeWarps, shapeRng: Random): { spineX: number; spineY: number } {
+  const [nx, ny, nz] = dims;
   // body: a warped elliptic cylinder that fills most of the field of view
   const cx = nx / 2 + shapeRng.range(-2, 2);
   const cy = ny / 2 + shapeRng.range(-2, 2);
-  paintEllipsoid(labels, dims, [cx, cy, nz / 2], [nx * shapeRng.range(0.4, 0.46), ny * shapeRng.range(0.34, 0.42), nz * 3], SYNTH.body_wall, warpBody, 0.12);
+  paintEllipsoid(labels, dims, [cx, cy, nz / 2], [nx * shapeRng.range(0.4, 0.46), ny * shapeRng.range(0.34, 0.42), nz * 3], SYNTH.body_wall, warps.body, 0.12);
 
   // organ: a large warped ellipsoid on one side, inside the body
   const inBody = (v: number) => v !== SYNTH.outside;
   const organCentre: Vec3 = [nx * shapeRng.range(0.36, 0.46), ny * shapeRng.range(0.4, 0.5), nz * shapeRng.range(0.42, 0.58)];
-  paintEllipsoid(labels, dims, organCentre, [nx * shapeRng.range(0.24, 0.3), ny * shapeRng.range(0.19, 0.25), nz * shapeRng.range(0.38, 0.5)], SYNTH.organ, warpOrgan, 0.35, inBody);
+  paintEllipsoid(labels, dims, organCentre, [nx * shapeRng.range(0.24, 0.3), ny * shapeRng.range(0.19, 0.25), nz * shapeRng.range(0.38, 0.5)], SYNTH.organ, warps.organ, 0.35, inBody);
 
   // kidneys: two smaller ellipsoids, posterior, either side of the spine
   const kidneyY = ny * shapeRng.range(0.62, 0.68);
   for (const side of [-1, 1]) {
     const kc: Vec3 = [nx / 2 + side * nx * shapeRng.range(0.22, 0.27), kidneyY + shapeRng.range(-2, 2), nz * shapeRng.range(0.4, 0.6)];
-    paintEllipsoid(labels, dims, kc, [nx * shapeRng.range(0.06, 0.08), ny * shapeRng.range(0.08, 0.1), nz * shapeRng.range(0.25, 0.33)], SYNTH.kidney, warpOrgan, 0.25, inBody);
+    paintEllipsoid(labels, dims, kc, [nx * shapeRng.range(0.06, 0.08), ny * shapeRng.range(0.08, 0.1), nz * shapeRng.range(0.25, 0.33)], SYNTH.kidney, warps.organ, 0.25, inBody);
   }
 
   // spine: vertebral bodies along z with discs (body wall) in between
@@ -296,11 +290,16 @@ export function generateSyntheticCase(seed: number, id: string, options: Partial
   for (let k = 0; k < nz; k++) {
     const disc = (k + phase) % period < 1.3;
     if (disc) continue;
-    paintEllipsoid(labels, dims, [spineX, spineY, k], [nx * 0.085, ny * 0.07, 0.75], SYNTH.bone, warpFine, 0.15, inBody);
+    paintEllipsoid(labels, dims, [spineX, spineY, k], [nx * 0.085, ny * 0.07, 0.75], SYNTH.bone, warps.fine, 0.15, inBody);
   }
+  return { spineX, spineY };
+}
 
+/** The big vessel in front of the spine and thin tortuous organ vessels, drawing from the vessels stream. */
+function paintVessels(labels: Uint8Array, dims: Vec3, o: SyntheticOptions, spine: { spineX: number; spineY: number }, vRng: Random): void {
+  const [nx, ny, nz] = dims;
+  const { spineX, spineY } = spine;
   // big vessel (aorta-like) in front of the spine along z
-  const vRng = rng.fork('vessels');
   const bigR = vRng.range(o.bigVesselRadius[0], o.bigVesselRadius[1]);
   paintTube(labels, dims, [spineX + nx * 0.06, spineY - ny * 0.13, -2], [0, 0, 1], nz + 6, [bigR, bigR], vRng, SYNTH.vessel, (v) => v !== SYNTH.outside && v !== SYNTH.bone, 0.03);
   // organ vessels: thin tortuous tubes that start inside the organ
@@ -312,9 +311,10 @@ export function generateSyntheticCase(seed: number, id: string, options: Partial
     const r0 = vRng.range(o.organVesselRadius[0], o.organVesselRadius[1]);
     paintTube(labels, dims, start, dir, vRng.range(14, 40), [Math.max(0.6, r0 * 0.6), r0], vRng, SYNTH.vessel, (c) => c === SYNTH.organ || c === SYNTH.vessel, 0.12);
   }
+}
 
-  // cysts: round, sharp, homogeneous, bright — the main lesion mimics
-  const cRng = rng.fork('cysts');
+/** Cysts: round, sharp, homogeneous, bright — the main lesion mimics; drawing from the cysts stream. */
+function paintCysts(labels: Uint8Array, dims: Vec3, o: SyntheticOptions, cRng: Random): void {
   const nCysts = o.cysts[0] + cRng.int(o.cysts[1] - o.cysts[0] + 1);
   for (let c = 0; c < nCysts; c++) {
     const host = [SYNTH.organ, SYNTH.kidney, SYNTH.body_wall][cRng.weightedIndex([0.6, 0.25, 0.15])];
@@ -323,11 +323,63 @@ export function generateSyntheticCase(seed: number, id: string, options: Partial
     const r = cRng.range(o.cystRadius[0], o.cystRadius[1]);
     paintEllipsoid(labels, dims, centre, [r, r * cRng.range(0.85, 1.15), r * cRng.range(0.85, 1.15)], SYNTH.cyst, null, 0, (v) => v === host || v === SYNTH.cyst);
   }
+}
 
-  // lesions: irregular blobs in tissue-dependent places, soft edges, heterogeneous
-  const lRng = rng.fork('lesions');
-  const lesionWeight = new Float32Array(n); // soft membership 0..1
-  const lesionValue = new Float32Array(n); // lesion mean intensity where weight > 0
+/** Soft lesion membership (0..1) per voxel and the lesion mean intensity where it is > 0. */
+interface LesionField {
+  weight: Float32Array;
+  value: Float32Array;
+}
+
+/**
+ * One warped ellipsoidal lesion with a logistic edge of `edge` voxels into `field`
+ * (inside the body only; where lesions overlap the larger membership wins).
+ */
+function paintSoftLesion(
+  field: LesionField,
+  labels: Uint8Array,
+  dims: Vec3,
+  centre: Vec3,
+  semi: Vec3,
+  shape: { warp: number; warpFine: Float32Array; edge: number; mean: number },
+): void {
+  const [nx, ny] = dims;
+  const { warp, warpFine, edge, mean } = shape;
+  const lo = centre.map((c, a) => Math.max(0, Math.floor(c - semi[a] * 1.8 - 2)));
+  const hi = centre.map((c, a) => Math.min(dims[a] - 1, Math.ceil(c + semi[a] * 1.8 + 2)));
+  const rMean = (semi[0] + semi[1] + semi[2]) / 3;
+  for (let k = lo[2]; k <= hi[2]; k++) {
+    for (let j = lo[1]; j <= hi[1]; j++) {
+      for (let i = lo[0]; i <= hi[0]; i++) {
+        const p = i + nx * (j + ny * k);
+        if (labels[p] === SYNTH.outside) continue;
+        const dx = (i - centre[0]) / semi[0];
+        const dy = (j - centre[1]) / semi[1];
+        const dz = (k - centre[2]) / semi[2];
+        const f = Math.sqrt(Math.max(0, dx * dx + dy * dy + dz * dz + warp * warpFine[p]));
+        // signed distance to the boundary in voxels (approximately)
+        const sd = (1 - f) * rMean;
+        const w = 1 / (1 + Math.exp(-sd / (edge / 2.2)));
+        if (w > field.weight[p]) {
+          field.weight[p] = w;
+          field.value[p] = mean;
+        }
+      }
+    }
+  }
+}
+
+/** Lesions: irregular blobs in tissue-dependent places, soft edges, heterogeneous; drawing from the lesions stream. */
+function placeLesions(
+  labels: Uint8Array,
+  dims: Vec3,
+  o: SyntheticOptions,
+  warpFine: Float32Array,
+  lRng: Random,
+): { field: LesionField; planned: SyntheticLesionInfo[] } {
+  const n = labels.length;
+  const voxelMm3 = o.spacingMm[0] * o.spacingMm[1] * o.spacingMm[2];
+  const field: LesionField = { weight: new Float32Array(n), value: new Float32Array(n) };
   const nLesions = o.minLesions + lRng.poisson(o.extraLesionsMean);
   const hosts: Array<'organ' | 'kidney' | 'body_wall'> = ['organ', 'kidney', 'body_wall'];
   const planned: SyntheticLesionInfo[] = [];
@@ -342,36 +394,15 @@ export function generateSyntheticCase(seed: number, id: string, options: Partial
     const delta = hyper ? lRng.range(o.lesionHyperDelta[0], o.lesionHyperDelta[1]) : lRng.range(o.lesionHypoDelta[0], o.lesionHypoDelta[1]);
     const mean = o.appearance[host].mean + delta;
     const warp = radiusVox > 2 ? 0.35 : 0.15;
-    const edge = o.lesionEdgeVoxels;
-    const lo = centre.map((c, a) => Math.max(0, Math.floor(c - semi[a] * 1.8 - 2)));
-    const hi = centre.map((c, a) => Math.min(dims[a] - 1, Math.ceil(c + semi[a] * 1.8 + 2)));
-    const rMean = (semi[0] + semi[1] + semi[2]) / 3;
-    for (let k = lo[2]; k <= hi[2]; k++) {
-      for (let j = lo[1]; j <= hi[1]; j++) {
-        for (let i = lo[0]; i <= hi[0]; i++) {
-          const p = i + nx * (j + ny * k);
-          if (labels[p] === SYNTH.outside) continue;
-          const dx = (i - centre[0]) / semi[0];
-          const dy = (j - centre[1]) / semi[1];
-          const dz = (k - centre[2]) / semi[2];
-          const f = Math.sqrt(Math.max(0, dx * dx + dy * dy + dz * dz + warp * warpFine[p]));
-          // signed distance to the boundary in voxels (approximately)
-          const sd = (1 - f) * rMean;
-          const w = 1 / (1 + Math.exp(-sd / (edge / 2.2)));
-          if (w > lesionWeight[p]) {
-            lesionWeight[p] = w;
-            lesionValue[p] = mean;
-          }
-        }
-      }
-    }
+    paintSoftLesion(field, labels, dims, centre, semi, { warp, warpFine, edge: o.lesionEdgeVoxels, mean });
     planned.push({ host, centre, targetMl, hyper });
   }
-  const lesion = new Uint8Array(n);
-  for (let p = 0; p < n; p++) lesion[p] = lesionWeight[p] > 0.5 ? 1 : 0;
+  return { field, planned };
+}
 
-  // intensities: tissue means with texture, lesions blended in, blur, bias, noise
-  const iRng = rng.fork('intensity');
+/** Intensities: tissue means with texture, lesions blended in, blur, bias, noise; drawing from the intensity stream. */
+function renderImage(labels: Uint8Array, lesions: LesionField, dims: Vec3, o: SyntheticOptions, iRng: Random): Float32Array {
+  const n = labels.length;
   const texture = smoothNoiseField(dims, 2.5, iRng);
   const texture2 = smoothNoiseField(dims, 1.5, iRng);
   const bias = smoothNoiseField(dims, 40, iRng);
@@ -388,8 +419,8 @@ export function generateSyntheticCase(seed: number, id: string, options: Partial
   for (let p = 0; p < n; p++) {
     const a = appearanceById[labels[p]];
     let v = a.mean * (1 + a.texture * texture[p]);
-    const w = lesionWeight[p];
-    if (w > 0.01) v = (1 - w) * v + w * lesionValue[p] * (1 + o.lesionTexture * texture2[p]);
+    const w = lesions.weight[p];
+    if (w > 0.01) v = (1 - w) * v + w * lesions.value[p] * (1 + o.lesionTexture * texture2[p]);
     clean[p] = v;
   }
   const s = o.blurSigmaVoxels;
@@ -400,6 +431,35 @@ export function generateSyntheticCase(seed: number, id: string, options: Partial
   for (let p = 0; p < n; p++) {
     image[p] = gain * (blurred[p] * Math.exp(o.biasAmplitude * bias[p]) + iRng.normal(0, noiseSd));
   }
+  return image;
+}
+
+/**
+ * Generate one synthetic case.
+ * @param seed case seed (a case is fully determined by seed and options)
+ * @param id case id
+ * @param options generator parameters (defaults: SYNTHETIC_DEFAULTS)
+ */
+export function generateSyntheticCase(seed: number, id: string, options: Partial<SyntheticOptions> = {}): SyntheticCase {
+  const o = mergeOptions(options);
+  const rng = new Random(seed);
+  const dims = o.size;
+  const [nx, ny, nz] = dims;
+  const n = nx * ny * nz;
+  const labels = new Uint8Array(n);
+  const shapeRng = rng.fork('shapes');
+  const warps: ShapeWarps = {
+    body: smoothNoiseField(dims, 14, shapeRng),
+    organ: smoothNoiseField(dims, 9, shapeRng),
+    fine: smoothNoiseField(dims, 3.5, shapeRng),
+  };
+  const spine = paintAnatomy(labels, dims, warps, shapeRng);
+  paintVessels(labels, dims, o, spine, rng.fork('vessels'));
+  paintCysts(labels, dims, o, rng.fork('cysts'));
+  const { field, planned } = placeLesions(labels, dims, o, warps.fine, rng.fork('lesions'));
+  const lesion = new Uint8Array(n);
+  for (let p = 0; p < n; p++) lesion[p] = field.weight[p] > 0.5 ? 1 : 0;
+  const image = renderImage(labels, field, dims, o, rng.fork('intensity'));
 
   const affine = affineFromSpacing(o.spacingMm);
   return {

@@ -23,8 +23,9 @@
  * glioma and k = 1 for metastases and meningioma. The BraTS lesion-volume
  * threshold and the HD95 penalty of 374 mm for misses are not applied here.
  */
+import type { Vec3 } from '../core/volume';
 import { checkGrid, Grid } from '../core/grid';
-import { Connectivity, dilate, labelComponents } from '../core/morphology';
+import { ComponentLabels, Connectivity, dilate, labelComponents } from '../core/morphology';
 import { toBinaryMask, voxelVolumeMl } from './mask';
 import { diceFromCounts } from './overlap';
 
@@ -84,6 +85,122 @@ export interface LesionMetrics {
 }
 
 /**
+ * The reference lesions as matching regions: `matchLabel` gives per voxel the lesion whose
+ * region claims it (the reference components themselves, or the components of the dilated
+ * reference mask under dilation matching), `groups` their number, and `mergedComponents`
+ * how many reference components each lesion merges.
+ */
+function referenceGroups(
+  ref: ArrayLike<number>,
+  refCC: ComponentLabels,
+  grid: Grid,
+  connectivity: Connectivity,
+  dilationVoxels: number,
+): { matchLabel: Int32Array; groups: number; mergedComponents: Int32Array } {
+  if (dilationVoxels > 0) {
+    const n = ref.length;
+    const dilated = dilate(ref, grid.dims, dilationVoxels, 18);
+    const dilatedCC = labelComponents(dilated, grid.dims, connectivity);
+    const matchLabel = dilatedCC.labels;
+    const groups = dilatedCC.count;
+    const mergedComponents = new Int32Array(groups + 1);
+    const seen = new Uint8Array(refCC.count + 1);
+    for (let v = 0; v < n; v++) {
+      const r = refCC.labels[v];
+      if (r !== 0 && !seen[r]) {
+        seen[r] = 1;
+        mergedComponents[matchLabel[v]]++;
+      }
+    }
+    return { matchLabel, groups, mergedComponents };
+  }
+  return { matchLabel: refCC.labels, groups: refCC.count, mergedComponents: new Int32Array(refCC.count + 1).fill(1) };
+}
+
+/**
+ * Per reference lesion: its voxel count, its overlap with the prediction, and the predicted
+ * components whose voxels fall in its matching region (ascending ids); per predicted
+ * component whether it matched any lesion.
+ */
+function matchComponents(
+  matchLabel: Int32Array,
+  groups: number,
+  refLabels: Int32Array,
+  predCC: ComponentLabels,
+): { refVoxels: Float64Array; intersection: Float64Array; matchedTo: number[][]; predMatched: Uint8Array } {
+  const n = matchLabel.length;
+  const refVoxels = new Float64Array(groups + 1);
+  const intersection = new Float64Array(groups + 1);
+  const pairs = new Set<number>();
+  const stride = predCC.count + 1;
+  const predLabels = predCC.labels;
+  for (let v = 0; v < n; v++) {
+    const g = matchLabel[v];
+    if (g === 0) continue;
+    const p = predLabels[v];
+    if (p !== 0) pairs.add(g * stride + p);
+    if (refLabels[v] !== 0) {
+      refVoxels[g]++;
+      if (p !== 0) intersection[g]++;
+    }
+  }
+  const matchedTo: number[][] = Array.from({ length: groups + 1 }, () => []);
+  const predMatched = new Uint8Array(predCC.count + 1);
+  for (const key of Array.from(pairs).sort((a, b) => a - b)) {
+    const g = Math.floor(key / stride);
+    const p = key - g * stride;
+    matchedTo[g].push(p);
+    predMatched[p] = 1;
+  }
+  return { refVoxels, intersection, matchedTo, predMatched };
+}
+
+/** One entry per reference lesion, with the detection count and the sum of per-lesion Dice. */
+function referenceLesions(
+  match: ReturnType<typeof matchComponents>,
+  groups: number,
+  mergedComponents: Int32Array,
+  predSizes: ArrayLike<number>,
+  voxelMl: number,
+): { reference: ReferenceLesion[]; tp: number; diceSum: number } {
+  const { refVoxels, intersection, matchedTo } = match;
+  const reference: ReferenceLesion[] = [];
+  let tp = 0;
+  let diceSum = 0;
+  for (let g = 1; g <= groups; g++) {
+    const matched = matchedTo[g];
+    let predSize = 0;
+    for (const p of matched) predSize += predSizes[p];
+    const detected = matched.length > 0;
+    const dice = detected ? diceFromCounts(intersection[g], refVoxels[g], predSize) : 0;
+    if (detected) tp++;
+    diceSum += dice;
+    reference.push({
+      id: g,
+      voxels: refVoxels[g],
+      volumeMl: refVoxels[g] * voxelMl,
+      detected,
+      dice,
+      matchedPredictions: matched,
+      mergedComponents: mergedComponents[g],
+    });
+  }
+  return { reference, tp, diceSum };
+}
+
+/** One entry per predicted component, with the number of false positives. */
+function predictedLesions(predCC: ComponentLabels, predMatched: Uint8Array, voxelMl: number): { predicted: PredictedLesion[]; fp: number } {
+  const predicted: PredictedLesion[] = [];
+  let fp = 0;
+  for (let p = 1; p <= predCC.count; p++) {
+    const matched = predMatched[p] === 1;
+    if (!matched) fp++;
+    predicted.push({ id: p, voxels: predCC.sizes[p], volumeMl: predCC.sizes[p] * voxelMl, matched });
+  }
+  return { predicted, fp };
+}
+
+/**
  * Lesion-wise metrics of a predicted mask against a reference mask.
  * @param pred predicted mask (non-zero = lesion), x fastest
  * @param ref reference mask, same grid
@@ -106,92 +223,15 @@ export function lesionWiseMetrics(
   }
   checkGrid(grid, pred.length, 'lesionWiseMetrics (prediction)');
   checkGrid(grid, ref.length, 'lesionWiseMetrics (reference)');
-  const n = pred.length;
   const voxelMl = voxelVolumeMl(grid.spacing);
 
   // any non-zero value is lesion: binarise so that touching voxels of different values join
   const predCC = labelComponents(toBinaryMask(pred), grid.dims, connectivity);
   const refCC = labelComponents(toBinaryMask(ref), grid.dims, connectivity);
-
-  // matchLabel: the region a reference lesion claims for matching;
-  // groups: number of reference lesions after optional merging.
-  let matchLabel: Int32Array;
-  let groups: number;
-  let mergedComponents: Int32Array;
-  if (dilationVoxels > 0) {
-    const dilated = dilate(ref, grid.dims, dilationVoxels, 18);
-    const dilatedCC = labelComponents(dilated, grid.dims, connectivity);
-    matchLabel = dilatedCC.labels;
-    groups = dilatedCC.count;
-    mergedComponents = new Int32Array(groups + 1);
-    const seen = new Uint8Array(refCC.count + 1);
-    for (let v = 0; v < n; v++) {
-      const r = refCC.labels[v];
-      if (r !== 0 && !seen[r]) {
-        seen[r] = 1;
-        mergedComponents[matchLabel[v]]++;
-      }
-    }
-  } else {
-    matchLabel = refCC.labels;
-    groups = refCC.count;
-    mergedComponents = new Int32Array(groups + 1).fill(1);
-  }
-
-  const refVoxels = new Float64Array(groups + 1);
-  const intersection = new Float64Array(groups + 1);
-  const pairs = new Set<number>();
-  const stride = predCC.count + 1;
-  const predLabels = predCC.labels;
-  const refLabels = refCC.labels;
-  for (let v = 0; v < n; v++) {
-    const g = matchLabel[v];
-    if (g === 0) continue;
-    const p = predLabels[v];
-    if (p !== 0) pairs.add(g * stride + p);
-    if (refLabels[v] !== 0) {
-      refVoxels[g]++;
-      if (p !== 0) intersection[g]++;
-    }
-  }
-
-  const matchedTo: number[][] = Array.from({ length: groups + 1 }, () => []);
-  const predMatched = new Uint8Array(predCC.count + 1);
-  for (const key of Array.from(pairs).sort((a, b) => a - b)) {
-    const g = Math.floor(key / stride);
-    const p = key - g * stride;
-    matchedTo[g].push(p);
-    predMatched[p] = 1;
-  }
-
-  const reference: ReferenceLesion[] = [];
-  let tp = 0;
-  let diceSum = 0;
-  for (let g = 1; g <= groups; g++) {
-    const matched = matchedTo[g];
-    let predSize = 0;
-    for (const p of matched) predSize += predCC.sizes[p];
-    const detected = matched.length > 0;
-    const dice = detected ? diceFromCounts(intersection[g], refVoxels[g], predSize) : 0;
-    if (detected) tp++;
-    diceSum += dice;
-    reference.push({
-      id: g,
-      voxels: refVoxels[g],
-      volumeMl: refVoxels[g] * voxelMl,
-      detected,
-      dice,
-      matchedPredictions: matched,
-      mergedComponents: mergedComponents[g],
-    });
-  }
-  const predicted: PredictedLesion[] = [];
-  let fp = 0;
-  for (let p = 1; p <= predCC.count; p++) {
-    const matched = predMatched[p] === 1;
-    if (!matched) fp++;
-    predicted.push({ id: p, voxels: predCC.sizes[p], volumeMl: predCC.sizes[p] * voxelMl, matched });
-  }
+  const { matchLabel, groups, mergedComponents } = referenceGroups(ref, refCC, grid, connectivity, dilationVoxels);
+  const match = matchComponents(matchLabel, groups, refCC.labels, predCC);
+  const { reference, tp, diceSum } = referenceLesions(match, groups, mergedComponents, predCC.sizes, voxelMl);
+  const { predicted, fp } = predictedLesions(predCC, match.predMatched, voxelMl);
   const fn = groups - tp;
   const denom = 2 * tp + fp + fn;
   return {

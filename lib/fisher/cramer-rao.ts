@@ -484,17 +484,10 @@ function influenceStdError(u: Float64Array): number {
   return Math.sqrt(variance(u) / u.length);
 }
 
-/**
- * Run the simulation: R resampled training sets, two fits each, empirical
- * variances against delta-method predictions from the closed-form Fisher.
- * Deterministic given the seed; a few seconds at the defaults (K = 3).
- * The Monte-Carlo error of each log variance and log variance ratio is the delta-method
- * (influence-function) error over the replicates, paired for the ratio since both fits of a
- * replicate see the same training set; a paired bootstrap is reported beside it as a check.
- * Validated over seeds by data-scripts/cramer-rao-calibration.ts.
- */
-export function runCramerRao(config: CramerRaoConfig = {}): CramerRaoResult {
-  const t0 = Date.now();
+/** The settings with their defaults, checked; trainSize and testPoints are resolved from the problem. */
+type Settings = Omit<CramerRaoResult['config'], 'trainSize' | 'testPoints'>;
+
+function resolveSettings(config: CramerRaoConfig): Settings {
   const K = config.backgroundClasses ?? 3;
   const separation = config.separation ?? 2.5;
   const lesionPrior = config.lesionPrior ?? 0.25;
@@ -511,24 +504,41 @@ export function runCramerRao(config: CramerRaoConfig = {}): CramerRaoResult {
   if (config.trainSize !== undefined && !(Number.isInteger(config.trainSize) && config.trainSize >= 10)) {
     throw new Error(`runCramerRao: trainSize must be an integer >= 10, got ${config.trainSize}`);
   }
-  const prob = buildProblem(K, separation, lesionPrior);
-  const testPoints: [number, number][] = config.testPoints ?? [
+  return { backgroundClasses: K, separation, lesionPrior, asymptoticLogitSd: tau, maxTrainSize, replicates: R, bootstrap: B, quadratureNodes: nodes, seed };
+}
+
+/** Four test points from the lesion centre towards the boundary. */
+function defaultTestPoints(prob: Problem, separation: number): [number, number][] {
+  return [
     [0, 0],
     [0.5 * prob.means[1][0], 0.5 * prob.means[1][1]],
     // between two sub-classes (for K = 2 their midpoint is the lesion centre: go off-axis instead)
-    K === 2 ? [0, 0.3 * separation] : [0.6 * (prob.means[1][0] + prob.means[2][0]) / 2, 0.6 * (prob.means[1][1] + prob.means[2][1]) / 2],
+    prob.K === 2 ? [0, 0.3 * separation] : [0.6 * (prob.means[1][0] + prob.means[2][0]) / 2, 0.6 * (prob.means[1][1] + prob.means[2][1]) / 2],
     [0.7 * prob.means[2][0], 0.7 * prob.means[2][1]],
   ];
-  const P = K * (DIM + 1);
-  const info = expectedInformation(prob, nodes);
-  const logitVariance = { binary: logitVariancePerObservation(prob, info.z), backsplit: logitVariancePerObservation(prob, info.y) };
-  const n = config.trainSize ?? Math.min(maxTrainSize, Math.max(500, Math.ceil(logitVariance.binary / tau ** 2 / 500) * 500));
-  const logitSd = { binary: Math.sqrt(logitVariance.binary / n), backsplit: Math.sqrt(logitVariance.backsplit / n) };
-  const covY = inverseSpd(info.y, P).map((v) => v / n);
-  const covZ = inverseSpd(info.z, P).map((v) => v / n);
-  const gapEig = symmetricEigen(info.y.map((v, i) => v - info.z[i]), P).values[0];
+}
 
-  const rng = new Random(seed);
+/** One arm's estimates over the kept replicates: [test point][replicate] and [parameter][replicate]. */
+interface ArmEstimates {
+  probs: Float64Array[];
+  params: Float64Array[];
+}
+
+type Arms<T> = { binary: T; backsplit: T };
+
+/**
+ * R training sets of size n, each fitted under both likelihoods from the true parameters.
+ * A replicate is kept only when both fits converge (the arms stay paired); `kept` of them fill the estimates.
+ */
+function simulateReplicates(
+  prob: Problem,
+  n: number,
+  R: number,
+  testPoints: [number, number][],
+  rng: Random,
+): { estimates: Arms<ArmEstimates>; failed: Arms<number>; iterations: Arms<number>; kept: number } {
+  const K = prob.K;
+  const P = K * (DIM + 1);
   const estimates = {
     binary: { probs: testPoints.map(() => new Float64Array(R)), params: Array.from({ length: P }, () => new Float64Array(R)) },
     backsplit: { probs: testPoints.map(() => new Float64Array(R)), params: Array.from({ length: P }, () => new Float64Array(R)) },
@@ -551,6 +561,91 @@ export function runCramerRao(config: CramerRaoConfig = {}): CramerRaoResult {
     }
     kept++;
   }
+  return { estimates, failed, iterations, kept };
+}
+
+/** B paired-bootstrap resamples of the kept replicates, from a fork independent of how many draws the replicates used. */
+function bootstrapIndices(rng: Random, kept: number, B: number): Int32Array[] {
+  const bootIdx: Int32Array[] = [];
+  const brng = rng.fork('bootstrap');
+  for (let b = 0; b < B && kept > 0; b++) bootIdx.push(Int32Array.from({ length: kept }, () => brng.int(kept)));
+  return bootIdx;
+}
+
+/** Empirical variances of one quantity under both arms against their predictions, with Monte-Carlo errors. */
+function compareVariances(
+  label: string,
+  truth: number,
+  zs: Float64Array,
+  ys: Float64Array,
+  predZ: number,
+  predY: number,
+  bootIdx: Int32Array[],
+  B: number,
+): VarianceComparison {
+  const vz = variance(zs);
+  const vy = variance(ys);
+  const uz = logVarianceInfluence(zs, vz);
+  const uy = logVarianceInfluence(ys, vy);
+  const seZ = influenceStdError(uz);
+  const seY = influenceStdError(uy);
+  const se = influenceStdError(uz.map((v, r) => v - uy[r]));
+  let bootSe = NaN;
+  if (B > 1) {
+    const logs = bootIdx.map((idx) => Math.log(variance(zs, idx) / variance(ys, idx)));
+    const mean = logs.reduce((s, v) => s + v, 0) / B;
+    bootSe = Math.sqrt(logs.reduce((s, v) => s + (v - mean) ** 2, 0) / (B - 1));
+  }
+  const empiricalRatio = vz / vy;
+  const predictedRatio = predZ / predY;
+  return {
+    label,
+    truth,
+    empiricalVariance: { binary: vz, backsplit: vy },
+    predictedVariance: { binary: predZ, backsplit: predY },
+    empiricalRatio,
+    predictedRatio,
+    logRatioStdError: se,
+    bootstrapLogRatioStdError: bootSe,
+    zScore: (Math.log(empiricalRatio) - Math.log(predictedRatio)) / se,
+    logVarianceStdError: { binary: seZ, backsplit: seY },
+    armZScore: { binary: Math.log(vz / predZ) / seZ, backsplit: Math.log(vy / predY) / seY },
+  };
+}
+
+/** Sum of the diagonal of a row-major P×P matrix. */
+function trace(m: Float64Array, P: number): number {
+  let t = 0;
+  for (let i = 0; i < P; i++) t += m[i * P + i];
+  return t;
+}
+
+/**
+ * Run the simulation: R resampled training sets, two fits each, empirical
+ * variances against delta-method predictions from the closed-form Fisher.
+ * Deterministic given the seed; a few seconds at the defaults (K = 3).
+ * The Monte-Carlo error of each log variance and log variance ratio is the delta-method
+ * (influence-function) error over the replicates, paired for the ratio since both fits of a
+ * replicate see the same training set; a paired bootstrap is reported beside it as a check.
+ * Validated over seeds by data-scripts/cramer-rao-calibration.ts.
+ */
+export function runCramerRao(config: CramerRaoConfig = {}): CramerRaoResult {
+  const t0 = Date.now();
+  const settings = resolveSettings(config);
+  const { backgroundClasses: K, separation, lesionPrior, asymptoticLogitSd: tau, maxTrainSize, replicates: R, bootstrap: B, seed } = settings;
+  const prob = buildProblem(K, separation, lesionPrior);
+  const testPoints: [number, number][] = config.testPoints ?? defaultTestPoints(prob, separation);
+  const P = K * (DIM + 1);
+  const info = expectedInformation(prob, settings.quadratureNodes);
+  const logitVariance = { binary: logitVariancePerObservation(prob, info.z), backsplit: logitVariancePerObservation(prob, info.y) };
+  const n = config.trainSize ?? Math.min(maxTrainSize, Math.max(500, Math.ceil(logitVariance.binary / tau ** 2 / 500) * 500));
+  const logitSd = { binary: Math.sqrt(logitVariance.binary / n), backsplit: Math.sqrt(logitVariance.backsplit / n) };
+  const covY = inverseSpd(info.y, P).map((v) => v / n);
+  const covZ = inverseSpd(info.z, P).map((v) => v / n);
+  const gapEig = symmetricEigen(info.y.map((v, i) => v - info.z[i]), P).values[0];
+
+  const rng = new Random(seed);
+  const { estimates, failed, iterations, kept } = simulateReplicates(prob, n, R, testPoints, rng);
   if (kept < 10) {
     throw new Error(
       `runCramerRao: only ${kept} of ${R} replicates converged under both likelihoods (K = ${K}, n = ${n}; ` +
@@ -558,65 +653,26 @@ export function runCramerRao(config: CramerRaoConfig = {}): CramerRaoResult {
     );
   }
   const trim = (a: Float64Array): Float64Array => a.subarray(0, kept);
-
-  const bootIdx: Int32Array[] = [];
-  const brng = rng.fork('bootstrap'); // independent of how many draws the replicates used
-  for (let b = 0; b < B && kept > 0; b++) bootIdx.push(Int32Array.from({ length: kept }, () => brng.int(kept)));
-  const compare = (label: string, truth: number, zs: Float64Array, ys: Float64Array, predZ: number, predY: number): VarianceComparison => {
-    const vz = variance(zs);
-    const vy = variance(ys);
-    const uz = logVarianceInfluence(zs, vz);
-    const uy = logVarianceInfluence(ys, vy);
-    const seZ = influenceStdError(uz);
-    const seY = influenceStdError(uy);
-    const se = influenceStdError(uz.map((v, r) => v - uy[r]));
-    let bootSe = NaN;
-    if (B > 1) {
-      const logs = bootIdx.map((idx) => Math.log(variance(zs, idx) / variance(ys, idx)));
-      const mean = logs.reduce((s, v) => s + v, 0) / B;
-      bootSe = Math.sqrt(logs.reduce((s, v) => s + (v - mean) ** 2, 0) / (B - 1));
-    }
-    const empiricalRatio = vz / vy;
-    const predictedRatio = predZ / predY;
-    return {
-      label,
-      truth,
-      empiricalVariance: { binary: vz, backsplit: vy },
-      predictedVariance: { binary: predZ, backsplit: predY },
-      empiricalRatio,
-      predictedRatio,
-      logRatioStdError: se,
-      bootstrapLogRatioStdError: bootSe,
-      zScore: (Math.log(empiricalRatio) - Math.log(predictedRatio)) / se,
-      logVarianceStdError: { binary: seZ, backsplit: seY },
-      armZScore: { binary: Math.log(vz / predZ) / seZ, backsplit: Math.log(vy / predY) / seY },
-    };
-  };
+  const bootIdx = bootstrapIndices(rng, kept, B);
   const lesionProbability = testPoints.map(([a, b], t) => {
     const { value, grad } = lesionProbabilityGradient(prob.theta, K, a, b);
-    return compare(`p_L(${a.toFixed(2)}, ${b.toFixed(2)})`, value, trim(estimates.binary.probs[t]), trim(estimates.backsplit.probs[t]), bilinear(grad, covZ, grad, P), bilinear(grad, covY, grad, P));
+    return compareVariances(`p_L(${a.toFixed(2)}, ${b.toFixed(2)})`, value, trim(estimates.binary.probs[t]), trim(estimates.backsplit.probs[t]), bilinear(grad, covZ, grad, P), bilinear(grad, covY, grad, P), bootIdx, B);
   });
   const parameterNames: string[] = [];
   for (let k = 1; k <= K; k++) parameterNames.push(`c_${k}`, `d_${k}x`, `d_${k}y`);
   const parameters = parameterNames.map((name, j) =>
-    compare(name, prob.theta[j], trim(estimates.binary.params[j]), trim(estimates.backsplit.params[j]), covZ[j * P + j], covY[j * P + j]),
+    compareVariances(name, prob.theta[j], trim(estimates.binary.params[j]), trim(estimates.backsplit.params[j]), covZ[j * P + j], covY[j * P + j], bootIdx, B),
   );
-  let traceY = 0;
-  let traceZ = 0;
-  for (let i = 0; i < P; i++) {
-    traceY += info.y[i * P + i];
-    traceZ += info.z[i * P + i];
-  }
   return {
-    config: { backgroundClasses: K, separation, lesionPrior, trainSize: n, asymptoticLogitSd: tau, maxTrainSize, replicates: R, bootstrap: B, quadratureNodes: nodes, seed, testPoints },
+    config: { backgroundClasses: K, separation, lesionPrior, trainSize: n, asymptoticLogitSd: tau, maxTrainSize, replicates: R, bootstrap: B, quadratureNodes: settings.quadratureNodes, seed, testPoints },
     logitSd,
     asymptotic: logitSd.binary <= tau,
     trueParameters: Array.from(prob.theta),
     parameterNames,
     informationY: info.y,
     informationZ: info.z,
-    traceY,
-    traceZ,
+    traceY: trace(info.y, P),
+    traceZ: trace(info.z, P),
     minEigenvalueGap: gapEig,
     lesionProbability,
     parameters,

@@ -19,21 +19,24 @@ export {
 export type { ClassGroups, FisherTraceMaps, GapSurface } from './closed-form';
 export { bilinear, cholesky, choleskySolve, inverseSpd, symmetricEigen } from './linalg';
 export type { SymmetricEigen } from './linalg';
-export { empiricalFisher, exactFisher, layersModelVariables, measurePerExampleCost, monteCarloFisher, parameterLayout } from './network';
+export { layersModelVariables, measurePerExampleCost, parameterLayout } from './network';
 export type {
   EstimatorOptions,
-  ExactFisher,
   FisherBatch,
   FisherEstimate,
   FisherModel,
   Likelihood,
   LogitsFn,
-  MonteCarloOptions,
   ParameterBlock,
   PerExampleCost,
   ProgressFn,
   VariableTrace,
 } from './network';
+export { monteCarloFisher } from './network-monte-carlo';
+export type { MonteCarloOptions } from './network-monte-carlo';
+export { empiricalFisher } from './network-empirical';
+export { exactFisher } from './network-exact';
+export type { ExactFisher } from './network-exact';
 export { gradientNoise } from './gradient-noise';
 export type { GradientNoiseEntry, GradientNoiseStats } from './gradient-noise';
 export { fisherReport } from './report';

@@ -6,7 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { lesionVsRest } from './closed-form';
-import { empiricalFisher, exactFisher, FisherBatch, FisherEstimate, monteCarloFisher, ProgressFn } from './network';
+import { FisherBatch, FisherEstimate, ProgressFn } from './network';
+import { empiricalFisher } from './network-empirical';
+import { exactFisher } from './network-exact';
+import { monteCarloFisher } from './network-monte-carlo';
 
 /** A network as the CLI knows it. */
 export interface ReportModel {

@@ -162,8 +162,8 @@ export function affineToQuaternion(aff: Affine): QuaternionForm {
     y = (r[1][2] + r[2][1]) / s;
     z = s / 4;
   }
+  // q and -q are the same rotation: keep the one with w >= 0 (NIfTI stores only b, c, d).
   if (w < 0) {
-    w = -w;
     x = -x;
     y = -y;
     z = -z;

@@ -3,16 +3,10 @@
  * common volume operations (the Volume type, grid check and z-scoring are lib/core's).
  */
 export * from './errors';
-export {
-  NIFTI_DATATYPES,
-  DEFAULT_MAX_BYTES,
-  findNonFinite,
-  parseNifti,
-  readNifti,
-  readNiftiAll,
-  readNiftiHeader,
-} from './nifti';
-export type { AffineSource, NiftiDatatypeName, NiftiHeader, NiftiReadResult, ReadNiftiOptions } from './nifti';
+export { NIFTI_DATATYPES } from './nifti-header';
+export type { AffineSource, NiftiDatatypeName, NiftiHeader } from './nifti-header';
+export { DEFAULT_MAX_BYTES, findNonFinite, parseNifti, readNifti, readNiftiAll } from './nifti';
+export type { NiftiReadResult, ReadNiftiOptions } from './nifti';
 export { defaultWriteDatatype, encodeNifti, writeNifti } from './nifti-write';
 export type { NiftiWriteDatatype, WriteNiftiOptions } from './nifti-write';
 export {

@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../core/atomic';
 import { Volume, voxelCount } from '../core/volume';
 import { NiftiError } from './errors';
 import { affineToQuaternion, isUsableAffine } from './affine';
-import { NIFTI_DATATYPES } from './nifti';
+import { NIFTI_DATATYPES } from './nifti-header';
 
 /** Datatypes the writer produces. */
 export type NiftiWriteDatatype = 'float32' | 'int16' | 'uint8';

@@ -151,7 +151,7 @@ export function loadGroupSpec(nameOrPath: string): GroupSpec {
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`group spec ${file}: invalid JSON (${(e as Error).message})`);
+    throw new Error(`group spec ${file}: invalid JSON (${(e as Error).message})`, { cause: e });
   }
   return parseGroupSpec(json, builtin ? `builtin:${nameOrPath}` : file);
 }

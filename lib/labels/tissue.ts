@@ -59,21 +59,65 @@ export function clusterTissues(channels: Volume<VoxelArray>[], options: TissueCl
   const ref = channels[0];
   channels.forEach((c, i) => assertSameGrid(ref, c, ['channel 0', `channel ${i}`]));
   if (options.mask) assertSameGrid(ref, options.mask, ['channel 0', 'the mask']);
-  const n = ref.data.length;
   const m = channels.length;
-  // voxels in the mask
+  const idx = maskVoxels(channels, options.mask);
+  if (idx.length < k) throw new RangeError(`clusterTissues: only ${idx.length} voxels in the mask for ${k} classes`);
+  const { mu, sd } = channelStandardisation(channels, idx);
+  const feature = (p: number, c: number) => (channels[c].data[p] - mu[c]) / sd[c];
+  const rng = new Random(seed);
+  const { X, S } = sampleFeatures(idx, sampleSize, m, feature, rng);
+  const centres = kmeansPlusPlus(X, S, m, k, rng);
+  const lloyd = lloydIterations(X, S, m, k, centres, maxIterations);
+  let { iterations, converged } = lloyd;
+  let weights = new Float64Array(k);
+  for (let s = 0; s < S; s++) weights[lloyd.assign[s]]++;
+  for (let j = 0; j < k; j++) weights[j] /= S;
+  let variances: Float64Array | null = null;
+  if (method === 'gmm') {
+    const fit = fitDiagonalGmm(X, S, m, k, centres, lloyd.assign, maxIterations);
+    weights = fit.weights;
+    variances = fit.variances;
+    iterations = fit.iterations;
+    converged = fit.converged;
+  }
+  // sort classes by first-channel mean
+  const order = Array.from({ length: k }, (_, j) => j).sort((a, b) => centres[a * m] - centres[b * m] || a - b);
+  const rank = new Int32Array(k);
+  order.forEach((j, r) => (rank[j] = r));
+  const { out, counts } = labelMaskVoxels(idx, ref.data.length, m, k, feature, { centres, weights, variances }, rank);
+  const means = order.map((j) => Array.from({ length: m }, (_, c) => centres[j * m + c] * sd[c] + mu[c]));
+  return {
+    labels: makeVolume(out, ref.dims, ref.spacing, ref.affine),
+    names,
+    means,
+    weights: order.map((j) => weights[j]),
+    counts,
+    iterations,
+    converged,
+    method,
+  };
+}
+
+/** Voxel indices in the mask: its nonzero voxels, or where any channel is nonzero without a mask. */
+function maskVoxels(channels: Volume<VoxelArray>[], mask: Volume<VoxelArray> | undefined): number[] {
+  const n = channels[0].data.length;
+  const m = channels.length;
   const idx: number[] = [];
   for (let p = 0; p < n; p++) {
     let inside: boolean;
-    if (options.mask) inside = options.mask.data[p] !== 0;
+    if (mask) inside = mask.data[p] !== 0;
     else {
       inside = false;
       for (let c = 0; c < m; c++) if (channels[c].data[p] !== 0) inside = true;
     }
     if (inside) idx.push(p);
   }
-  if (idx.length < k) throw new RangeError(`clusterTissues: only ${idx.length} voxels in the mask for ${k} classes`);
-  // standardise each channel over the mask so channels weigh equally
+  return idx;
+}
+
+/** Mean and standard deviation (1 when 0) of each channel over the mask, so channels weigh equally. */
+function channelStandardisation(channels: Volume<VoxelArray>[], idx: number[]): { mu: Float64Array; sd: Float64Array } {
+  const m = channels.length;
   const mu = new Float64Array(m);
   const sd = new Float64Array(m);
   for (let c = 0; c < m; c++) {
@@ -85,8 +129,17 @@ export function clusterTissues(channels: Volume<VoxelArray>[], options: TissueCl
     for (const p of idx) v += (d[p] - mu[c]) ** 2;
     sd[c] = Math.sqrt(v / idx.length) || 1;
   }
-  const feature = (p: number, c: number) => (channels[c].data[p] - mu[c]) / sd[c];
-  const rng = new Random(seed);
+  return { mu, sd };
+}
+
+/** Standardised features [S × m] of the fitted voxels: all mask voxels, or `sampleSize` drawn with replacement. */
+function sampleFeatures(
+  idx: number[],
+  sampleSize: number,
+  m: number,
+  feature: (p: number, c: number) => number,
+  rng: Random,
+): { X: Float64Array; S: number } {
   let sample = idx;
   if (idx.length > sampleSize) {
     sample = [];
@@ -95,8 +148,11 @@ export function clusterTissues(channels: Volume<VoxelArray>[], options: TissueCl
   const S = sample.length;
   const X = new Float64Array(S * m);
   for (let s = 0; s < S; s++) for (let c = 0; c < m; c++) X[s * m + c] = feature(sample[s], c);
+  return { X, S };
+}
 
-  // k-means++ initialisation
+/** k-means++ initial centres [k × m]: each next centre drawn with probability ∝ squared distance. */
+function kmeansPlusPlus(X: Float64Array, S: number, m: number, k: number, rng: Random): Float64Array {
   const centres = new Float64Array(k * m);
   const first = rng.int(S);
   for (let c = 0; c < m; c++) centres[c] = X[first * m + c];
@@ -107,13 +163,23 @@ export function clusterTissues(channels: Volume<VoxelArray>[], options: TissueCl
       for (let c = 0; c < m; c++) dd += (X[s * m + c] - centres[(j - 1) * m + c]) ** 2;
       if (dd < d2[s]) d2[s] = dd;
     }
-    let pickIdx: number;
     let total = 0;
     for (let s = 0; s < S; s++) total += d2[s];
-    pickIdx = total > 0 ? rng.weightedIndex(d2) : rng.int(S);
+    const pickIdx = total > 0 ? rng.weightedIndex(d2) : rng.int(S);
     for (let c = 0; c < m; c++) centres[j * m + c] = X[pickIdx * m + c];
   }
-  // Lloyd iterations
+  return centres;
+}
+
+/** Lloyd's k-means iterations until no assignment changes; updates `centres` in place. */
+function lloydIterations(
+  X: Float64Array,
+  S: number,
+  m: number,
+  k: number,
+  centres: Float64Array,
+  maxIterations: number,
+): { assign: Int32Array; iterations: number; converged: boolean } {
   const assign = new Int32Array(S);
   let iterations = 0;
   let converged = false;
@@ -146,22 +212,23 @@ export function clusterTissues(channels: Volume<VoxelArray>[], options: TissueCl
       break;
     }
   }
-  let weights = new Float64Array(k);
-  for (let s = 0; s < S; s++) weights[assign[s]]++;
-  for (let j = 0; j < k; j++) weights[j] /= S;
-  let variances: Float64Array | null = null;
-  if (method === 'gmm') {
-    const fit = fitDiagonalGmm(X, S, m, k, centres, assign, maxIterations);
-    weights = fit.weights;
-    variances = fit.variances;
-    iterations = fit.iterations;
-    converged = fit.converged;
-  }
-  // sort classes by first-channel mean
-  const order = Array.from({ length: k }, (_, j) => j).sort((a, b) => centres[a * m] - centres[b * m] || a - b);
-  const rank = new Int32Array(k);
-  order.forEach((j, r) => (rank[j] = r));
-  // label every mask voxel
+  return { assign, iterations, converged };
+}
+
+/**
+ * Label every mask voxel with its class rank + 1: nearest centre (k-means), or highest
+ * posterior up to a constant (GMM, when `variances` is given). Returns the label array and per-class counts.
+ */
+function labelMaskVoxels(
+  idx: number[],
+  n: number,
+  m: number,
+  k: number,
+  feature: (p: number, c: number) => number,
+  model: { centres: Float64Array; weights: Float64Array; variances: Float64Array | null },
+  rank: Int32Array,
+): { out: Uint8Array; counts: number[] } {
+  const { centres, weights, variances } = model;
   const out = new Uint8Array(n);
   const counts = new Array<number>(k).fill(0);
   const f = new Float64Array(m);
@@ -188,17 +255,7 @@ export function clusterTissues(channels: Volume<VoxelArray>[], options: TissueCl
     out[p] = rank[best] + 1;
     counts[rank[best]]++;
   }
-  const means = order.map((j) => Array.from({ length: m }, (_, c) => centres[j * m + c] * sd[c] + mu[c]));
-  return {
-    labels: makeVolume(out, ref.dims, ref.spacing, ref.affine),
-    names,
-    means,
-    weights: order.map((j) => weights[j]),
-    counts,
-    iterations,
-    converged,
-    method,
-  };
+  return { out, counts };
 }
 
 /** EM for a diagonal-covariance Gaussian mixture; updates `centres` in place. */

@@ -10,7 +10,20 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as zmq from 'zeromq';
-import { ConnectionInfo, JupyterMessage, decodeMessage, encodeMessage, newMessage } from './protocol';
+import {
+  ConnectionInfo,
+  DisplayDataContent,
+  ErrorContent,
+  ExecuteInputContent,
+  ExecuteReplyContent,
+  ExecuteResultContent,
+  JupyterMessage,
+  StatusContent,
+  StreamContent,
+  decodeMessage,
+  encodeMessage,
+  newMessage,
+} from './protocol';
 
 /** One nbformat-4 output. */
 export type CellOutput =
@@ -52,6 +65,85 @@ export interface KernelOptions {
   env?: NodeJS.ProcessEnv;
   /** Seconds to wait for the kernel to answer kernel_info. */
   startTimeoutS?: number;
+}
+
+/** What execute collects from the iopub messages of one request. */
+interface CellRun {
+  outputs: CellOutput[];
+  executionCount: number | null;
+  errorText?: string;
+}
+
+/** Fold one iopub message of the request into `run`; true once the kernel reports idle. */
+function collectIopub(run: CellRun, msg: JupyterMessage): boolean {
+  const { outputs } = run;
+  const c = msg.content;
+  switch (msg.header.msg_type) {
+    case 'stream': {
+      const s = c as StreamContent;
+      const last = outputs[outputs.length - 1];
+      if (last && last.output_type === 'stream' && last.name === s.name) last.text += s.text;
+      else outputs.push({ output_type: 'stream', name: s.name, text: s.text });
+      break;
+    }
+    case 'display_data': {
+      const d = c as DisplayDataContent;
+      outputs.push({ output_type: 'display_data', data: d.data, metadata: d.metadata || {} });
+      break;
+    }
+    case 'execute_result': {
+      const r = c as ExecuteResultContent;
+      run.executionCount = r.execution_count ?? run.executionCount;
+      outputs.push({ output_type: 'execute_result', data: r.data, metadata: r.metadata || {}, execution_count: r.execution_count ?? null });
+      break;
+    }
+    case 'error': {
+      const e = c as ErrorContent;
+      outputs.push({ output_type: 'error', ename: e.ename, evalue: e.evalue, traceback: e.traceback || [] });
+      run.errorText = [`${e.ename}: ${e.evalue}`, ...(e.traceback || [])].join('\n');
+      break;
+    }
+    case 'execute_input':
+      run.executionCount = (c as ExecuteInputContent).execution_count ?? run.executionCount;
+      break;
+    case 'status':
+      if ((c as StatusContent).execution_state === 'idle') return true;
+      break;
+    default:
+      break;
+  }
+  return false;
+}
+
+/** The result of a cell whose iopub stream went idle, given the shell's execute_reply (if any arrived). */
+function finishCell(run: CellRun, reply: ExecuteReplyContent | undefined, t0: number): ExecuteResult {
+  const { outputs } = run;
+  let { executionCount, errorText } = run;
+  if (reply && reply.status === 'aborted') {
+    return { status: 'error', executionCount, outputs, error: 'the kernel aborted this request (an earlier cell failed)', seconds: (Date.now() - t0) / 1000 };
+  }
+  if (reply) {
+    executionCount = reply.execution_count ?? executionCount;
+    if (reply.status === 'error' && !errorText && reply.ename) {
+      errorText = `${reply.ename}: ${reply.evalue}`;
+    }
+  }
+  // tslab reports compile errors and some exceptions only as stderr text, with
+  // an execute_reply that has no ename/evalue: use that text as the error.
+  if (reply && reply.status === 'error' && (!errorText || !reply.ename)) {
+    const stderr = outputs
+      .filter((o) => o.output_type === 'stream' && o.name === 'stderr')
+      .map((o) => (o as { text: string }).text)
+      .join('');
+    errorText = stderr.trim() || errorText || 'the cell failed without an error message';
+  }
+  return {
+    status: errorText || (reply && reply.status === 'error') ? 'error' : 'ok',
+    executionCount,
+    outputs,
+    error: errorText,
+    seconds: (Date.now() - t0) / 1000,
+  };
 }
 
 export class KernelClient {
@@ -200,83 +292,36 @@ export class KernelClient {
     });
     const id = req.header.msg_id;
     await this.shell.send(encodeMessage(this.conn.key, req));
-    const outputs: CellOutput[] = [];
-    let executionCount: number | null = null;
+    const run: CellRun = { outputs: [], executionCount: null };
     let idle = false;
-    let errorText: string | undefined;
     const deadline = t0 + timeoutS * 1000;
     while (!idle) {
       const msg = await this.nextIopub(Math.max(0, deadline - Date.now()));
-      if (!msg) {
-        if (this.childExit) {
-          return { status: 'error', executionCount, outputs, error: `${this.childExit}\n${this.stderrTail}`, seconds: (Date.now() - t0) / 1000 };
-        }
-        this.child?.kill('SIGINT');
-        // Give the kernel a moment to report the interruption, then give up on this cell.
-        const settle = Date.now() + 5000;
-        while (Date.now() < settle) {
-          const m = await this.nextIopub(settle - Date.now());
-          if (!m) break;
-          if (m.parent_header.msg_id === id && m.header.msg_type === 'status' && m.content.execution_state === 'idle') break;
-        }
-        return { status: 'timeout', executionCount, outputs, error: `cell timed out after ${timeoutS} s`, seconds: (Date.now() - t0) / 1000 };
-      }
+      if (!msg) return this.abandonCell(run, id, t0, timeoutS);
       if (msg.parent_header.msg_id !== id) continue;
-      const c = msg.content;
-      switch (msg.header.msg_type) {
-        case 'stream': {
-          const last = outputs[outputs.length - 1];
-          if (last && last.output_type === 'stream' && last.name === c.name) last.text += c.text;
-          else outputs.push({ output_type: 'stream', name: c.name, text: c.text });
-          break;
-        }
-        case 'display_data':
-          outputs.push({ output_type: 'display_data', data: c.data, metadata: c.metadata || {} });
-          break;
-        case 'execute_result':
-          executionCount = c.execution_count ?? executionCount;
-          outputs.push({ output_type: 'execute_result', data: c.data, metadata: c.metadata || {}, execution_count: c.execution_count ?? null });
-          break;
-        case 'error':
-          outputs.push({ output_type: 'error', ename: c.ename, evalue: c.evalue, traceback: c.traceback || [] });
-          errorText = [`${c.ename}: ${c.evalue}`, ...(c.traceback || [])].join('\n');
-          break;
-        case 'execute_input':
-          executionCount = c.execution_count ?? executionCount;
-          break;
-        case 'status':
-          if (c.execution_state === 'idle') idle = true;
-          break;
-        default:
-          break;
-      }
+      idle = collectIopub(run, msg);
     }
     const reply = await this.waitShell(id, 5000);
-    if (reply && reply.content.status === 'aborted') {
-      return { status: 'error', executionCount, outputs, error: 'the kernel aborted this request (an earlier cell failed)', seconds: (Date.now() - t0) / 1000 };
+    return finishCell(run, reply ? (reply.content as ExecuteReplyContent) : undefined, t0);
+  }
+
+  /**
+   * No iopub message before the deadline: an error when the kernel died, otherwise interrupt
+   * the kernel, give it a moment to report the interruption and give up on this cell.
+   */
+  private async abandonCell(run: CellRun, id: string, t0: number, timeoutS: number): Promise<ExecuteResult> {
+    const { executionCount, outputs } = run;
+    if (this.childExit) {
+      return { status: 'error', executionCount, outputs, error: `${this.childExit}\n${this.stderrTail}`, seconds: (Date.now() - t0) / 1000 };
     }
-    if (reply) {
-      executionCount = reply.content.execution_count ?? executionCount;
-      if (reply.content.status === 'error' && !errorText && reply.content.ename) {
-        errorText = `${reply.content.ename}: ${reply.content.evalue}`;
-      }
+    this.child?.kill('SIGINT');
+    const settle = Date.now() + 5000;
+    while (Date.now() < settle) {
+      const m = await this.nextIopub(settle - Date.now());
+      if (!m) break;
+      if (m.parent_header.msg_id === id && m.header.msg_type === 'status' && (m.content as StatusContent).execution_state === 'idle') break;
     }
-    // tslab reports compile errors and some exceptions only as stderr text, with
-    // an execute_reply that has no ename/evalue: use that text as the error.
-    if (reply && reply.content.status === 'error' && (!errorText || !reply.content.ename)) {
-      const stderr = outputs
-        .filter((o) => o.output_type === 'stream' && o.name === 'stderr')
-        .map((o) => (o as { text: string }).text)
-        .join('');
-      errorText = stderr.trim() || errorText || 'the cell failed without an error message';
-    }
-    return {
-      status: errorText || (reply && reply.content.status === 'error') ? 'error' : 'ok',
-      executionCount,
-      outputs,
-      error: errorText,
-      seconds: (Date.now() - t0) / 1000,
-    };
+    return { status: 'timeout', executionCount, outputs, error: `cell timed out after ${timeoutS} s`, seconds: (Date.now() - t0) / 1000 };
   }
 
   /** Errors recorded by the launcher outside any cell since the last call. */

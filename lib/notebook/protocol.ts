@@ -20,8 +20,27 @@ export interface JupyterMessage {
   header: MessageHeader;
   parent_header: Partial<MessageHeader>;
   metadata: Record<string, unknown>;
-  content: any;
+  /** A JSON object whose shape depends on header.msg_type (the types below name the ones this client reads). */
+  content: MessageContent;
 }
+
+type MessageContent = Record<string, unknown>;
+
+// Content of the message types the runner reads (fields it does not read are left out).
+/** iopub 'stream'. */
+export type StreamContent = { name: 'stdout' | 'stderr'; text: string };
+/** iopub 'display_data'. */
+export type DisplayDataContent = { data: Record<string, unknown>; metadata?: Record<string, unknown> };
+/** iopub 'execute_result'. */
+export type ExecuteResultContent = DisplayDataContent & { execution_count?: number | null };
+/** iopub 'execute_input'. */
+export type ExecuteInputContent = { execution_count?: number | null };
+/** iopub 'error'. */
+export type ErrorContent = { ename: string; evalue: string; traceback?: string[] };
+/** iopub 'status'. */
+export type StatusContent = { execution_state: 'busy' | 'idle' | 'starting' };
+/** shell 'execute_reply'. */
+export type ExecuteReplyContent = { status: 'ok' | 'error' | 'aborted'; execution_count?: number | null; ename?: string; evalue?: string };
 
 export interface ConnectionInfo {
   transport: 'tcp';
@@ -44,7 +63,7 @@ function sign(key: string, parts: string[]): string {
 }
 
 /** Build a new request message for this client's session. */
-export function newMessage(session: string, msgType: string, content: unknown): JupyterMessage {
+export function newMessage(session: string, msgType: string, content: MessageContent): JupyterMessage {
   return {
     header: {
       msg_id: randomBytes(16).toString('hex'),

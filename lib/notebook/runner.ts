@@ -64,7 +64,7 @@ export function readNotebook(file: string): Notebook {
   try {
     nb = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`${file}: not a readable notebook (${(e as Error).message})`);
+    throw new Error(`${file}: not a readable notebook (${(e as Error).message})`, { cause: e });
   }
   if (!nb || !Array.isArray(nb.cells) || nb.nbformat !== 4) {
     throw new Error(`${file}: not an nbformat-4 notebook (expected "nbformat": 4 and a "cells" array)`);

@@ -109,7 +109,7 @@ export async function createRenderer(opts: { executablePath?: string; timeoutMs?
   if (!executablePath || (!avail.ok && !opts.executablePath)) {
     throw new Error(`createRenderer: static export unavailable: ${avail.reason ?? 'no Chromium executable'}`);
   }
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { chromium } = require('playwright-core') as { chromium: PwChromium };
   const timeout = opts.timeoutMs ?? 60_000;
   const browser = await chromium.launch({
@@ -130,7 +130,7 @@ export async function createRenderer(opts: { executablePath?: string; timeoutMs?
     if (ok !== true) throw new Error('plotly.js did not define window.Plotly.toImage in the page');
   } catch (e) {
     await browser.close().catch(() => undefined);
-    throw new Error(`createRenderer: could not prepare the page with ${plotlyBundlePath()}: ${(e as Error).message}`);
+    throw new Error(`createRenderer: could not prepare the page with ${plotlyBundlePath()}: ${(e as Error).message}`, { cause: e });
   }
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;

@@ -56,7 +56,7 @@ function currentSink(): DisplaySink | null {
   if (s.sink) return s.sink;
   if (!inTslabKernel()) return null;
   // Inside the kernel, tslab hooks require('tslab') to return its own instance (the one bound to the running cell).
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const tslab = require('tslab') as { display: DisplaySink };
   return tslab.display;
 }

@@ -16,7 +16,7 @@
  * to its 1st–99th percentile and stored as 0–255 grey levels.
  */
 import type { Volume } from '../core/volume';
-import type { CommonFigureOptions, Figure, PlotFrame, PlotTrace } from './types';
+import type { CommonFigureOptions, Figure, PlotFrame, PlotLayout, PlotTrace } from './types';
 import { CLASS_PALETTE, LESION_COLOR } from './colors';
 import { baseConfig, baseLayout } from './basic';
 
@@ -234,6 +234,170 @@ function checkGrid(name: string, v: Volume | undefined, image: Volume): void {
   }
 }
 
+/** The class overlay: the classes named in the legend, and a discrete colour scale over ids 0..maxId. */
+interface ClassOverlay {
+  classes?: LegendClass[];
+  maxId: number;
+  colorscale: [number, string][];
+  /** Overlay value of a class id: the id when it is coloured, else null (not drawn). */
+  classValue: (v: number) => number | null;
+}
+
+function classOverlay(opts: SliceViewerOptions): ClassOverlay {
+  let classes = opts.classes;
+  if (opts.classMap && !classes) {
+    const ids = new Set<number>();
+    for (let i = 0; i < opts.classMap.data.length; i++) ids.add(opts.classMap.data[i]);
+    classes = [...ids].filter((id) => id !== 0).sort((a, b) => a - b).map((id) => ({ id, name: `class ${id}` }));
+  }
+  const colors = classes ? classColors(classes) : new Map<number, string>();
+  let maxId = 0;
+  if (opts.classMap) for (let i = 0; i < opts.classMap.data.length; i++) maxId = Math.max(maxId, opts.classMap.data[i]);
+  for (const id of colors.keys()) maxId = Math.max(maxId, id);
+  // Discrete colour scale: class id k owns [k, k+1)/(maxId+1); uncoloured ids are drawn transparent.
+  const colorscale: [number, string][] = [];
+  for (let k = 0; k <= maxId; k++) {
+    const c = colors.get(k) ?? 'rgba(0,0,0,0)';
+    colorscale.push([k / (maxId + 1), c], [(k + 1) / (maxId + 1), c]);
+  }
+  const classValue = (v: number) => (v > 0 && colors.has(v) ? v : null);
+  return { classes, maxId, colorscale, classValue };
+}
+
+/** What the planes of one viewer share while the figure is built (the arrays and layout fill up plane by plane). */
+interface ViewerBuild {
+  image: Volume;
+  opts: SliceViewerOptions;
+  sliders: Plane[];
+  maxInPlane: number;
+  maxSteps: number;
+  grey: (v: number) => number;
+  overlay: ClassOverlay;
+  centre: [number, number, number] | null;
+  /** Plane pi spans the paper x-range [pi·(width + gap), pi·(width + gap) + width]. */
+  width: number;
+  gap: number;
+  data: PlotTrace[];
+  frames: PlotFrame[];
+  layout: PlotLayout;
+  annotations: Record<string, unknown>[];
+  sliderSpecs: Record<string, unknown>[];
+}
+
+/** The downsampled pixel grid of a plane; shown pixel size in mm = voxel spacing × sampling stride. */
+function planeGrid(image: Volume, plane: Plane, maxInPlane: number): PlaneGrid {
+  const a = PLANE_AXES[plane];
+  const cols = strided(image.dims[a.col], maxInPlane);
+  const rows = strided(image.dims[a.row], maxInPlane);
+  return {
+    cols, rows,
+    dx: image.spacing[a.col] * (cols.length > 1 ? cols[1] - cols[0] : 1),
+    dy: image.spacing[a.row] * (rows.length > 1 ? rows[1] - rows[0] : 1),
+  };
+}
+
+/** The initial slice of a plane (requested, lesion centre or middle; snapped to a slider step) and the slider steps. */
+function planeSlices(b: ViewerBuild, plane: Plane): { index: number; steps: number[] } {
+  const a = PLANE_AXES[plane];
+  const n = b.image.dims[a.fixed];
+  let index = b.opts.slices?.[plane] ?? (b.centre ? b.centre[a.fixed] : Math.floor(n / 2));
+  if (!Number.isInteger(index) || index < 0 || index >= n) {
+    throw new RangeError(`sliceViewerFigure: ${plane} slice ${index} is outside 0..${n - 1}`);
+  }
+  const steps = b.sliders.includes(plane) ? evenIndices(n, b.maxSteps) : [index];
+  if (!steps.includes(index)) index = steps.reduce((s0, s) => (Math.abs(s - index) < Math.abs(s0 - index) ? s : s0), steps[0]);
+  return { index, steps };
+}
+
+/** The data of a plane's traces at slice k: image grey levels, class overlay, lesion contour (the last two when given). */
+function planeTraces(b: ViewerBuild, plane: Plane, k: number, grid: PlaneGrid): PlotTrace[] {
+  const { image, opts } = b;
+  const t: PlotTrace[] = [{ z: sliceValues(image, plane, k, grid, b.grey) }];
+  if (opts.classMap) t.push({ z: sliceValues(opts.classMap, plane, k, grid, b.overlay.classValue) });
+  if (opts.lesion) {
+    const m = sliceValues(opts.lesion, plane, k, grid, (v) => (v > 0 ? 1 : 0));
+    t.push(maskContour(m, grid.dx, grid.dy));
+  }
+  return t;
+}
+
+/** Append plane pi's traces (styled, on its axes) with the data of its initial slice. */
+function pushPlaneTraces(b: ViewerBuild, plane: Plane, pi: number, grid: PlaneGrid, initial: PlotTrace[]): void {
+  const { data, opts } = b;
+  const xName = pi === 0 ? 'x' : `x${pi + 1}`;
+  const yName = pi === 0 ? 'y' : `y${pi + 1}`;
+  data.push({
+    type: 'heatmap', name: `${plane} image`, ...initial[0], x0: 0, dx: grid.dx, y0: 0, dy: grid.dy,
+    zmin: 0, zmax: 255, colorscale: [[0, '#000000'], [1, '#ffffff']], showscale: false, hoverinfo: 'skip',
+    xaxis: xName, yaxis: yName, showlegend: false,
+  });
+  if (opts.classMap) {
+    data.push({
+      type: 'heatmap', name: `${plane} classes`, ...initial[1], x0: 0, dx: grid.dx, y0: 0, dy: grid.dy,
+      zmin: -0.5, zmax: b.overlay.maxId + 0.5, colorscale: b.overlay.colorscale, showscale: false, opacity: opts.overlayOpacity ?? 0.45,
+      hovertemplate: 'class %{z}<extra></extra>', xaxis: xName, yaxis: yName, showlegend: false,
+    });
+  }
+  if (opts.lesion) {
+    data.push({
+      type: 'scatter', mode: 'lines', name: 'lesion contour', ...initial[initial.length - 1],
+      line: { color: LESION_COLOR, width: 1.5 }, hoverinfo: 'skip', xaxis: xName, yaxis: yName,
+      legendgroup: 'lesion', showlegend: pi === 0,
+    });
+  }
+}
+
+/** Plane pi's hidden x/y axes (equal aspect, in mm) and its title annotation. */
+function addPlaneAxes(b: ViewerBuild, plane: Plane, pi: number, grid: PlaneGrid, index: number): void {
+  const { layout, width, gap } = b;
+  const a = PLANE_AXES[plane];
+  const xName = pi === 0 ? 'x' : `x${pi + 1}`;
+  layout[pi === 0 ? 'xaxis' : `xaxis${pi + 1}`] = {
+    domain: [pi * (width + gap), pi * (width + gap) + width], visible: false, constrain: 'domain',
+    range: [-grid.dx / 2, (grid.cols.length - 0.5) * grid.dx],
+  };
+  layout[pi === 0 ? 'yaxis' : `yaxis${pi + 1}`] = {
+    anchor: xName, scaleanchor: xName, scaleratio: 1, visible: false, constrain: 'domain',
+    range: [-grid.dy / 2, (grid.rows.length - 0.5) * grid.dy],
+  };
+  b.annotations.push({
+    text: b.sliders.includes(plane) ? `${plane} (${a.letter})` : `${plane} (${a.letter} = ${index})`,
+    xref: 'paper', yref: 'paper', x: pi * (width + gap) + width / 2, y: 1, yanchor: 'bottom', xanchor: 'center',
+    showarrow: false, font: { size: 13 },
+  });
+}
+
+/** The slider under plane pi: one animation step per slice, each showing frame '<plane>:<k>'. */
+function planeSlider(b: ViewerBuild, plane: Plane, pi: number, steps: number[], index: number): Record<string, unknown> {
+  const a = PLANE_AXES[plane];
+  return {
+    active: steps.indexOf(index),
+    x: pi * (b.width + b.gap), len: b.width, y: 0, yanchor: 'top', pad: { t: 8 },
+    currentvalue: { prefix: `${plane} ${a.letter} = `, font: { size: 12 } },
+    steps: steps.map((k) => ({
+      label: String(k), method: 'animate',
+      args: [[`${plane}:${k}`], { mode: 'immediate', frame: { duration: 0, redraw: true }, transition: { duration: 0 } }],
+    })),
+  };
+}
+
+/** Add plane pi: its traces at the initial slice, axes, title, and (with a slider) one frame per step. */
+function addPlane(b: ViewerBuild, plane: Plane, pi: number): void {
+  const grid = planeGrid(b.image, plane, b.maxInPlane);
+  const { index, steps } = planeSlices(b, plane);
+  const first = b.data.length;
+  const initial = planeTraces(b, plane, index, grid);
+  pushPlaneTraces(b, plane, pi, grid, initial);
+  const traceIdx = Array.from({ length: b.data.length - first }, (_, i) => first + i);
+  addPlaneAxes(b, plane, pi, grid, index);
+  if (b.sliders.includes(plane)) {
+    for (const k of steps) {
+      b.frames.push({ name: `${plane}:${k}`, data: k === index ? initial : planeTraces(b, plane, k, grid), traces: traceIdx });
+    }
+    b.sliderSpecs.push(planeSlider(b, plane, pi, steps, index));
+  }
+}
+
 /**
  * Three-plane slice viewer of an image with a class-map overlay, lesion
  * contour, class legend and per-plane sliders (plotly frames named
@@ -259,118 +423,24 @@ export function sliceViewerFigure(image: Volume, opts: SliceViewerOptions = {}):
   const [lo, hi] = opts.window ?? percentileWindow(image.data);
   if (!(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo)) throw new RangeError(`sliceViewerFigure: window must be [low, high] with low < high, got [${lo}, ${hi}]`);
   const grey = (v: number) => Math.max(0, Math.min(255, Math.round((255 * (v - lo)) / (hi - lo))));
+  const overlay = classOverlay(opts);
+  const { classes } = overlay;
 
-  let classes = opts.classes;
-  if (opts.classMap && !classes) {
-    const ids = new Set<number>();
-    for (let i = 0; i < opts.classMap.data.length; i++) ids.add(opts.classMap.data[i]);
-    classes = [...ids].filter((id) => id !== 0).sort((a, b) => a - b).map((id) => ({ id, name: `class ${id}` }));
-  }
-  const colors = classes ? classColors(classes) : new Map<number, string>();
-  let maxId = 0;
-  if (opts.classMap) for (let i = 0; i < opts.classMap.data.length; i++) maxId = Math.max(maxId, opts.classMap.data[i]);
-  for (const id of colors.keys()) maxId = Math.max(maxId, id);
-  // Discrete colour scale: class id k owns [k, k+1)/(maxId+1); uncoloured ids are drawn transparent.
-  const colorscale: [number, string][] = [];
-  for (let k = 0; k <= maxId; k++) {
-    const c = colors.get(k) ?? 'rgba(0,0,0,0)';
-    colorscale.push([k / (maxId + 1), c], [(k + 1) / (maxId + 1), c]);
-  }
-  const classValue = (v: number) => (v > 0 && colors.has(v) ? v : null);
-
-  const centre = opts.lesion ? centreOfMass(opts.lesion) : null;
   const gap = 0.04;
-  const width = (1 - gap * (planes.length - 1)) / planes.length;
-  const data: PlotTrace[] = [];
-  const frames: PlotFrame[] = [];
   const layout = baseLayout({ ...opts, defaultHeight: 380 + (sliders.length ? 70 : 0) });
-  const annotations: Record<string, unknown>[] = [];
-  const sliderSpecs: Record<string, unknown>[] = [];
+  const b: ViewerBuild = {
+    image, opts, sliders, maxInPlane, maxSteps, grey, overlay,
+    centre: opts.lesion ? centreOfMass(opts.lesion) : null,
+    width: (1 - gap * (planes.length - 1)) / planes.length, gap,
+    data: [], frames: [], layout, annotations: [], sliderSpecs: [],
+  };
   layout.margin = { l: 16, r: 16, t: opts.title ? 64 : 40, b: sliders.length ? 90 : 16 };
+  planes.forEach((plane, pi) => addPlane(b, plane, pi));
 
-  planes.forEach((plane, pi) => {
-    const a = PLANE_AXES[plane];
-    const n = image.dims[a.fixed];
-    const xName = pi === 0 ? 'x' : `x${pi + 1}`;
-    const yName = pi === 0 ? 'y' : `y${pi + 1}`;
-    const cols = strided(image.dims[a.col], maxInPlane);
-    const rows = strided(image.dims[a.row], maxInPlane);
-    // Shown pixel size in mm = voxel spacing × sampling stride.
-    const grid: PlaneGrid = {
-      cols, rows,
-      dx: image.spacing[a.col] * (cols.length > 1 ? cols[1] - cols[0] : 1),
-      dy: image.spacing[a.row] * (rows.length > 1 ? rows[1] - rows[0] : 1),
-    };
-    let index = opts.slices?.[plane] ?? (centre ? centre[a.fixed] : Math.floor(n / 2));
-    if (!Number.isInteger(index) || index < 0 || index >= n) {
-      throw new RangeError(`sliceViewerFigure: ${plane} slice ${index} is outside 0..${n - 1}`);
-    }
-    const steps = sliders.includes(plane) ? evenIndices(n, maxSteps) : [index];
-    if (!steps.includes(index)) index = steps.reduce((b, s) => (Math.abs(s - index) < Math.abs(b - index) ? s : b), steps[0]);
-
-    const planeTraces = (k: number): PlotTrace[] => {
-      const t: PlotTrace[] = [{ z: sliceValues(image, plane, k, grid, grey) }];
-      if (opts.classMap) t.push({ z: sliceValues(opts.classMap, plane, k, grid, classValue) });
-      if (opts.lesion) {
-        const m = sliceValues(opts.lesion, plane, k, grid, (v) => (v > 0 ? 1 : 0));
-        t.push(maskContour(m, grid.dx, grid.dy));
-      }
-      return t;
-    };
-    const first = data.length;
-    const initial = planeTraces(index);
-    data.push({
-      type: 'heatmap', name: `${plane} image`, ...initial[0], x0: 0, dx: grid.dx, y0: 0, dy: grid.dy,
-      zmin: 0, zmax: 255, colorscale: [[0, '#000000'], [1, '#ffffff']], showscale: false, hoverinfo: 'skip',
-      xaxis: xName, yaxis: yName, showlegend: false,
-    });
-    if (opts.classMap) {
-      data.push({
-        type: 'heatmap', name: `${plane} classes`, ...initial[1], x0: 0, dx: grid.dx, y0: 0, dy: grid.dy,
-        zmin: -0.5, zmax: maxId + 0.5, colorscale, showscale: false, opacity: opts.overlayOpacity ?? 0.45,
-        hovertemplate: 'class %{z}<extra></extra>', xaxis: xName, yaxis: yName, showlegend: false,
-      });
-    }
-    if (opts.lesion) {
-      data.push({
-        type: 'scatter', mode: 'lines', name: 'lesion contour', ...initial[initial.length - 1],
-        line: { color: LESION_COLOR, width: 1.5 }, hoverinfo: 'skip', xaxis: xName, yaxis: yName,
-        legendgroup: 'lesion', showlegend: pi === 0,
-      });
-    }
-    const traceIdx = Array.from({ length: data.length - first }, (_, i) => first + i);
-    layout[pi === 0 ? 'xaxis' : `xaxis${pi + 1}`] = {
-      domain: [pi * (width + gap), pi * (width + gap) + width], visible: false, constrain: 'domain',
-      range: [-grid.dx / 2, (grid.cols.length - 0.5) * grid.dx],
-    };
-    layout[pi === 0 ? 'yaxis' : `yaxis${pi + 1}`] = {
-      anchor: xName, scaleanchor: xName, scaleratio: 1, visible: false, constrain: 'domain',
-      range: [-grid.dy / 2, (grid.rows.length - 0.5) * grid.dy],
-    };
-    annotations.push({
-      text: sliders.includes(plane) ? `${plane} (${a.letter})` : `${plane} (${a.letter} = ${index})`,
-      xref: 'paper', yref: 'paper', x: pi * (width + gap) + width / 2, y: 1, yanchor: 'bottom', xanchor: 'center',
-      showarrow: false, font: { size: 13 },
-    });
-    if (sliders.includes(plane)) {
-      for (const k of steps) {
-        frames.push({ name: `${plane}:${k}`, data: k === index ? initial : planeTraces(k), traces: traceIdx });
-      }
-      sliderSpecs.push({
-        active: steps.indexOf(index),
-        x: pi * (width + gap), len: width, y: 0, yanchor: 'top', pad: { t: 8 },
-        currentvalue: { prefix: `${plane} ${a.letter} = `, font: { size: 12 } },
-        steps: steps.map((k) => ({
-          label: String(k), method: 'animate',
-          args: [[`${plane}:${k}`], { mode: 'immediate', frame: { duration: 0, redraw: true }, transition: { duration: 0 } }],
-        })),
-      });
-    }
-  });
-
+  const { data, frames } = b;
   if (classes) data.push(...classLegendTraces(classes, { xaxis: 'x', yaxis: 'y' }));
-  layout.annotations = annotations;
-  if (sliderSpecs.length) layout.sliders = sliderSpecs;
+  layout.annotations = b.annotations;
+  if (b.sliderSpecs.length) layout.sliders = b.sliderSpecs;
   layout.legend = { orientation: 'v', x: 1.01, y: 1, itemclick: false, itemdoubleclick: false };
   if (classes || opts.lesion) layout.margin = { ...(layout.margin as object), r: 180 };
   const fig: Figure = { data, layout, config: baseConfig() };

@@ -147,23 +147,9 @@ function fisherTable(results: StudyResults): ReportSection['table'] {
   };
 }
 
-/**
- * Write the report folder atomically: everything goes to `<dir>.partial` first,
- * which replaces `dir` only once complete.
- */
-export async function writeStudyReport(results: StudyResults, summary: StudySummary, dir: string, log: (l: string) => void): Promise<string[]> {
-  const tmp = `${dir}.partial`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp, { recursive: true });
-  const written: string[] = [];
-  const write = (name: string, data: string | Buffer) => {
-    fs.writeFileSync(path.join(tmp, name), data);
-    written.push(name);
-  };
-  write('results.csv', tidyRowsToCsv(summary.rows));
-  write('comparisons.csv', comparisonsToCsv(summary.comparisons));
-  write(
-    'results.json',
+/** results.json: settings, backend, dataset hash, splits, comparisons, bins, runs (F_Y without its per-parameter detail) and rows. */
+function resultsJson(results: StudyResults, summary: StudySummary): string {
+  return (
     JSON.stringify(
       {
         settings: results.config,
@@ -178,9 +164,12 @@ export async function writeStudyReport(results: StudyResults, summary: StudySumm
       },
       null,
       1,
-    ) + '\n',
+    ) + '\n'
   );
-  const figs = studyFigures(results, summary);
+}
+
+/** PNG of every figure, each also written as `<name>.png`, when Chromium is available; none (with a log line) otherwise. */
+async function renderPngs(figs: Record<string, Figure>, write: (name: string, data: Buffer) => void, log: (l: string) => void): Promise<Record<string, Buffer>> {
   const pngs: Record<string, Buffer> = {};
   const avail = renderAvailability();
   if (avail.ok) {
@@ -197,16 +186,30 @@ export async function writeStudyReport(results: StudyResults, summary: StudySumm
   } else {
     log(`report: no PNG figures (${avail.reason})`);
   }
-  const cmpRows = (arm: string) =>
-    COMPARED_METRICS.map((m) => {
-      const c = summary.comparisons.find((x) => x.metric === m.metric && x.modelA === arm)!;
-      return [m.label, c.meanB, c.meanA, c.meanDifference, c.meanDifferenceCi ? `[${fmt(c.meanDifferenceCi[0])}, ${fmt(c.meanDifferenceCi[1])}]` : '', c.wilcoxon ? c.wilcoxon.pValue : null, c.n, verdict(c, m.higherIsBetter)];
-    });
+  return pngs;
+}
+
+/** One arm against binary: a row per compared metric. */
+function comparisonTable(summary: StudySummary, arm: string, caption: string): ReportSection['table'] {
   const columns = ['metric', 'binary', 'BackSplit', 'mean difference', '95% bootstrap CI', 'Wilcoxon p', 'pairs', 'verdict'];
+  const rows = COMPARED_METRICS.map((m) => {
+    const c = summary.comparisons.find((x) => x.metric === m.metric && x.modelA === arm)!;
+    return [m.label, c.meanB, c.meanA, c.meanDifference, c.meanDifferenceCi ? `[${fmt(c.meanDifferenceCi[0])}, ${fmt(c.meanDifferenceCi[1])}]` : '', c.wilcoxon ? c.wilcoxon.pValue : null, c.n, verdict(c, m.higherIsBetter)];
+  });
+  return { columns, rows, caption };
+}
+
+/** Mean Dice per auxiliary class over cases × seeds (BackSplit arms only). */
+function auxiliaryTable(summary: StudySummary): ReportSection['table'] {
   const auxRows = summary.rows.filter((r) => r.scope === 'auxiliary' && r.metric.startsWith('dice:'));
   const auxByClass = new Map<string, number[]>();
   for (const r of auxRows) if (r.value !== null) auxByClass.set(r.metric.slice(5), [...(auxByClass.get(r.metric.slice(5)) || []), r.value]);
-  const sections: ReportSection[] = [
+  return { columns: ['class', 'mean Dice', 'cases × seeds'], rows: [...auxByClass.entries()].map(([k, v]) => [k, v.reduce((a, b) => a + b, 0) / v.length, v.length]) };
+}
+
+/** The sections of report.html, in reading order. */
+function reportSections(results: StudyResults, summary: StudySummary, figs: Record<string, Figure>, pngs: Record<string, Buffer>): ReportSection[] {
+  return [
     {
       heading: 'What was run',
       text:
@@ -215,8 +218,8 @@ export async function writeStudyReport(results: StudyResults, summary: StudySumm
         'At test time only the lesion output is used. Pairs are test cases, each value averaged over seeds.\n\n' +
         settingsText(results),
     },
-    { heading: 'BackSplit (argmax rule) vs binary', table: { columns, rows: cmpRows(ARM_BACKSPLIT), caption: 'BackSplit lesion mask = voxels whose most probable class is the lesion.' } },
-    { heading: 'BackSplit (sum rule) vs binary', table: { columns, rows: cmpRows(ARM_BACKSPLIT_SUM), caption: 'BackSplit lesion mask = voxels where p(lesion) > Σ p(background classes).' } },
+    { heading: 'BackSplit (argmax rule) vs binary', table: comparisonTable(summary, ARM_BACKSPLIT, 'BackSplit lesion mask = voxels whose most probable class is the lesion.') },
+    { heading: 'BackSplit (sum rule) vs binary', table: comparisonTable(summary, ARM_BACKSPLIT_SUM, 'BackSplit lesion mask = voxels where p(lesion) > Σ p(background classes).') },
     { heading: 'Small lesions: detection', figure: figs.small_lesion_detection, figurePng: pngs.small_lesion_detection },
     { heading: 'Small lesions: per-lesion Dice', figure: figs.small_lesion_dice, figurePng: pngs.small_lesion_dice },
     ...(figs.paired_dice ? [{ heading: 'Per-case differences', figure: figs.paired_dice, figurePng: pngs.paired_dice }] : []),
@@ -224,9 +227,30 @@ export async function writeStudyReport(results: StudyResults, summary: StudySumm
     { heading: 'Fisher information of the trained models', text: 'Monte-Carlo estimates: labels are sampled from each trained model and the squared norm of the log-likelihood gradient is averaged. F_Y uses the model\'s own (multiclass) likelihood, F_Z the same model coarsened to lesion vs rest at the same weights; by the chain rule F_Y ≥ F_Z in expectation. Comparing the two separately trained models is not the theorem\'s comparison.', figure: figs.fisher_traces, figurePng: pngs.fisher_traces, table: fisherTable(results) },
     {
       heading: 'Auxiliary classes (BackSplit only, kept apart from the lesion numbers)',
-      table: { columns: ['class', 'mean Dice', 'cases × seeds'], rows: [...auxByClass.entries()].map(([k, v]) => [k, v.reduce((a, b) => a + b, 0) / v.length, v.length]) },
+      table: auxiliaryTable(summary),
     },
   ];
+}
+
+/**
+ * Write the report folder atomically: everything goes to `<dir>.partial` first,
+ * which replaces `dir` only once complete.
+ */
+export async function writeStudyReport(results: StudyResults, summary: StudySummary, dir: string, log: (l: string) => void): Promise<string[]> {
+  const tmp = `${dir}.partial`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { recursive: true });
+  const written: string[] = [];
+  const write = (name: string, data: string | Buffer) => {
+    fs.writeFileSync(path.join(tmp, name), data);
+    written.push(name);
+  };
+  write('results.csv', tidyRowsToCsv(summary.rows));
+  write('comparisons.csv', comparisonsToCsv(summary.comparisons));
+  write('results.json', resultsJson(results, summary));
+  const figs = studyFigures(results, summary);
+  const pngs = await renderPngs(figs, write, log);
+  const sections = reportSections(results, summary, figs, pngs);
   write('report.html', reportHtml({ title: 'BackSplit reproduction: binary vs split-background training', subtitle: `generated ${new Date().toISOString()}`, sections }));
   fs.rmSync(dir, { recursive: true, force: true });
   fs.renameSync(tmp, dir);

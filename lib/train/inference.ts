@@ -52,6 +52,82 @@ export function gaussianImportance(patch: [number, number, number]): Float32Arra
   return out;
 }
 
+type Corner = [number, number, number];
+
+/** Tile corners [z, y, x] in z-major order; a 2D model gets every slice along z. */
+function tileCorners(dims: Vec3, patch: Corner, spatialDims: number, overlap: number): Corner[] {
+  const [nx, ny, nz] = dims;
+  const [pd, ph, pw] = patch;
+  const zs = spatialDims === 2 ? Array.from({ length: nz }, (_, i) => i) : tilePositions(nz, pd, overlap);
+  const corners: Corner[] = [];
+  for (const z of zs) for (const y of tilePositions(ny, ph, overlap)) for (const x of tilePositions(nx, pw, overlap)) corners.push([z, y, x]);
+  return corners;
+}
+
+/** The tiles at `group` as one channels-last input batch; voxels beyond the volume stay 0. */
+function gatherTiles(group: Corner[], channels: Float32Array[], dims: Vec3, patch: Corner): Float32Array {
+  const [nx, ny, nz] = dims;
+  const [pd, ph, pw] = patch;
+  const per = pd * ph * pw;
+  const nc = channels.length;
+  const input = new Float32Array(group.length * per * nc);
+  group.forEach(([z0, y0, x0], b) => {
+    for (let dz = 0; dz < pd; dz++) {
+      const z = z0 + dz;
+      if (z >= nz) continue;
+      for (let dy = 0; dy < ph; dy++) {
+        const y = y0 + dy;
+        if (y >= ny) continue;
+        for (let dx = 0; dx < pw; dx++) {
+          const x = x0 + dx;
+          if (x >= nx) continue;
+          const src = x + nx * (y + ny * z);
+          const dst = b * per + (dz * ph + dy) * pw + dx;
+          for (let c = 0; c < nc; c++) input[dst * nc + c] = channels[c][src];
+        }
+      }
+    }
+  });
+  return input;
+}
+
+/** Add the tiles' importance-weighted probabilities (voxel-major, k per voxel) into `acc` (class-major) and the weights into `wsum`. */
+function scatterTiles(
+  group: Corner[],
+  probs: Float32Array,
+  importance: Float32Array,
+  dims: Vec3,
+  patch: Corner,
+  acc: Float32Array,
+  wsum: Float32Array,
+): void {
+  const [nx, ny, nz] = dims;
+  const [pd, ph, pw] = patch;
+  const per = pd * ph * pw;
+  const nvox = wsum.length;
+  const k = acc.length / nvox;
+  group.forEach(([z0, y0, x0], b) => {
+    for (let dz = 0; dz < pd; dz++) {
+      const z = z0 + dz;
+      if (z >= nz) continue;
+      for (let dy = 0; dy < ph; dy++) {
+        const y = y0 + dy;
+        if (y >= ny) continue;
+        for (let dx = 0; dx < pw; dx++) {
+          const x = x0 + dx;
+          if (x >= nx) continue;
+          const t = (dz * ph + dy) * pw + dx;
+          const w = importance[t];
+          const v = x + nx * (y + ny * z);
+          wsum[v] += w;
+          const p0 = (b * per + t) * k;
+          for (let c = 0; c < k; c++) acc[c * nvox + v] += w * probs[p0 + c];
+        }
+      }
+    }
+  });
+}
+
 /**
  * Per-class probabilities for a whole volume.
  * @param model a trained model (2D or 3D)
@@ -79,36 +155,15 @@ export async function slidingWindowProbabilities(
   const tileBatch = opts.batchSize ?? 4;
   const patch = patch3(opts.patchSize);
   const [pd, ph, pw] = patch;
-  const per = pd * ph * pw;
   const k = cfg.numClasses;
   const nc = channels.length;
   const importance = gaussianImportance(patch);
   const acc = new Float32Array(k * nvox);
   const wsum = new Float32Array(nvox);
-  const zs = cfg.spatialDims === 2 ? Array.from({ length: nz }, (_, i) => i) : tilePositions(nz, pd, overlap);
-  const corners: [number, number, number][] = [];
-  for (const z of zs) for (const y of tilePositions(ny, ph, overlap)) for (const x of tilePositions(nx, pw, overlap)) corners.push([z, y, x]);
-
+  const corners = tileCorners(dims, patch, cfg.spatialDims, overlap);
   for (let start = 0; start < corners.length; start += tileBatch) {
     const group = corners.slice(start, start + tileBatch);
-    const input = new Float32Array(group.length * per * nc);
-    group.forEach(([z0, y0, x0], b) => {
-      for (let dz = 0; dz < pd; dz++) {
-        const z = z0 + dz;
-        if (z >= nz) continue;
-        for (let dy = 0; dy < ph; dy++) {
-          const y = y0 + dy;
-          if (y >= ny) continue;
-          for (let dx = 0; dx < pw; dx++) {
-            const x = x0 + dx;
-            if (x >= nx) continue;
-            const src = x + nx * (y + ny * z);
-            const dst = b * per + (dz * ph + dy) * pw + dx;
-            for (let c = 0; c < nc; c++) input[dst * nc + c] = channels[c][src];
-          }
-        }
-      }
-    });
+    const input = gatherTiles(group, channels, dims, patch);
     const shape = cfg.spatialDims === 2 ? [group.length, ph, pw, nc] : [group.length, pd, ph, pw, nc];
     const probsT = tf.tidy(() => {
       const logits = model.apply(tf.tensor(input, shape, 'float32'), false) as tf.Tensor;
@@ -116,26 +171,7 @@ export async function slidingWindowProbabilities(
     });
     const probs = (await probsT.data()) as Float32Array;
     probsT.dispose();
-    group.forEach(([z0, y0, x0], b) => {
-      for (let dz = 0; dz < pd; dz++) {
-        const z = z0 + dz;
-        if (z >= nz) continue;
-        for (let dy = 0; dy < ph; dy++) {
-          const y = y0 + dy;
-          if (y >= ny) continue;
-          for (let dx = 0; dx < pw; dx++) {
-            const x = x0 + dx;
-            if (x >= nx) continue;
-            const t = (dz * ph + dy) * pw + dx;
-            const w = importance[t];
-            const v = x + nx * (y + ny * z);
-            wsum[v] += w;
-            const p0 = (b * per + t) * k;
-            for (let c = 0; c < k; c++) acc[c * nvox + v] += w * probs[p0 + c];
-          }
-        }
-      }
-    });
+    scatterTiles(group, probs, importance, dims, patch, acc, wsum);
   }
   for (let v = 0; v < nvox; v++) {
     const w = wsum[v];

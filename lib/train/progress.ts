@@ -106,7 +106,7 @@ export function notebookProgress(sink?: LineSink, now: () => number = () => Date
   let out = sink;
   if (!out && (globalThis as { __tslab__?: unknown }).__tslab__ !== undefined) {
     // tslab hooks require('tslab') inside a kernel to return the instance bound to the running cell
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     out = (require('tslab') as { newDisplay(): LineSink }).newDisplay();
   }
   if (!out) return createProgressBar(process.stderr, { tty: false, now });

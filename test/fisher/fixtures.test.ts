@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fisherGap, fisherY, fisherZ, lesionVsRest } from '../../lib/fisher/closed-form';
 import { symmetricEigen } from '../../lib/fisher/linalg';
-import { exactFisher, monteCarloFisher } from '../../lib/fisher/network';
+import { exactFisher } from '../../lib/fisher/network-exact';
+import { monteCarloFisher } from '../../lib/fisher/network-monte-carlo';
 
 interface LogitsCase { K: number; lesion: number; p: number[]; iy: number[]; iz: number[]; chain: number[]; gapEigenvalues: number[] }
 interface NetworkCase { C: number; H: number; K: number; N: number; V: number; lesion: number; W1: number[]; b1: number[]; W2: number[]; b2: number[]; x: number[]; fy: number[]; fz: number[] }

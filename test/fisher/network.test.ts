@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fisherY, fisherZ, lesionVsRest, softmaxRows } from '../../lib/fisher/closed-form';
-import { empiricalFisher, exactFisher, ExactFisher, FisherBatch, measurePerExampleCost, monteCarloFisher } from '../../lib/fisher/network';
+import { FisherBatch, measurePerExampleCost } from '../../lib/fisher/network';
+import { empiricalFisher } from '../../lib/fisher/network-empirical';
+import { exactFisher, ExactFisher } from '../../lib/fisher/network-exact';
+import { monteCarloFisher } from '../../lib/fisher/network-monte-carlo';
 import { Random } from '../../lib/core/random';
 import { makeTinyNet, referenceJacobian, TinyNet } from './tiny-model';
 

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lesionVsRest } from '../../lib/fisher/closed-form';
-import { exactFisher, FisherBatch, layersModelVariables, monteCarloFisher } from '../../lib/fisher/network';
+import { FisherBatch, layersModelVariables } from '../../lib/fisher/network';
+import { exactFisher } from '../../lib/fisher/network-exact';
+import { monteCarloFisher } from '../../lib/fisher/network-monte-carlo';
 import { fisherReport } from '../../lib/fisher/report';
 import { Random } from '../../lib/core/random';
 

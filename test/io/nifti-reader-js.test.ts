@@ -1,7 +1,7 @@
 /**
  * Cross-check of our header parser against nifti-reader-js 0.7.0 (the library on the
  * design card) on valid NIfTI-1 fixtures of both byte orders. Our reader does not use
- * it at run time (see lib/io/nifti.ts for why); on valid files the two must agree.
+ * it at run time (see lib/io/nifti-header.ts for why); on valid files the two must agree.
  * Only a copy of the first 348 bytes is given to it, which keeps its extension walker
  * (unsafe on corrupt input) out of the way.
  */

@@ -8,7 +8,8 @@
  * selects, and the statistics are taken after scaling over every volume of the file.
  */
 import { Command, parseArgs, UsageError } from '../args';
-import { NiftiHeader, readNiftiAll } from '../../io/nifti';
+import { readNiftiAll } from '../../io/nifti';
+import { NiftiHeader } from '../../io/nifti-header';
 import { StatsAccumulator, VolumeStats } from '../../io/ops';
 
 /** The object `info --json` prints. */
