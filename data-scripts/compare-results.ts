@@ -62,7 +62,7 @@ function main(argv: string[]): number {
     try {
       return JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
     } catch (e) {
-      throw new Error(`${file}: cannot read as JSON (${(e as Error).message})`);
+      throw new Error(`${file}: cannot read as JSON (${(e as Error).message})`, { cause: e });
     }
   });
   const out: Comparison = { compared: 0, differences: [] };

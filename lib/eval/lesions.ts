@@ -23,7 +23,6 @@
  * glioma and k = 1 for metastases and meningioma. The BraTS lesion-volume
  * threshold and the HD95 penalty of 374 mm for misses are not applied here.
  */
-import type { Vec3 } from '../core/volume';
 import { checkGrid, Grid } from '../core/grid';
 import { ComponentLabels, Connectivity, dilate, labelComponents } from '../core/morphology';
 import { toBinaryMask, voxelVolumeMl } from './mask';

@@ -78,7 +78,7 @@ export async function predictCase(
   try {
     probs = await predictProbabilities(model, layout, prepared.channels, prepared.dims, opts);
   } catch (e) {
-    throw new Error(`predictCase: case ${c.id}: ${(e as Error).message}`);
+    throw new Error(`predictCase: case ${c.id}: ${(e as Error).message}`, { cause: e });
   }
   const n = prepared.target.length;
   const grid = c.lesion;
