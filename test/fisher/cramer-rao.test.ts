@@ -32,13 +32,12 @@ describe('Cramér–Rao simulation (defaults: K = 3 background sub-classes, asym
     result = runCramerRao();
   });
 
-  it('picks an n in the asymptotic regime, runs in seconds, every fit converges, and I_Y − I_Z ⪰ 0 in parameter space', () => {
+  it('picks an n in the asymptotic regime, every fit converges, and I_Y − I_Z ⪰ 0 in parameter space', () => {
     // v_Z / τ² with v_Z ≈ 811 for K = 3 and τ = 0.45, rounded up to a multiple of 500
     expect(result.config.trainSize).toBe(4500);
     expect(result.asymptotic).toBe(true);
     expect(result.logitSd.binary).toBeLessThanOrEqual(result.config.asymptoticLogitSd);
     expect(result.logitSd.backsplit).toBeLessThan(result.logitSd.binary);
-    expect(result.seconds).toBeLessThan(20);
     expect(result.failedFits).toEqual({ binary: 0, backsplit: 0 });
     expect(result.minEigenvalueGap).toBeGreaterThanOrEqual(-1e-10);
     expect(result.traceY).toBeGreaterThan(result.traceZ);

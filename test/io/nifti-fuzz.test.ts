@@ -168,8 +168,9 @@ describe('reader fuzz', () => {
     const elapsed = Date.now() - t0;
     console.log(`fuzz: ${ITERATIONS} mutations in ${elapsed} ms (slowest ${slowest} ms):`, JSON.stringify(outcomes));
     expect(failures.slice(0, 10)).toEqual([]);
-    expect(elapsed).toBeLessThan(20_000);
-    expect(slowest).toBeLessThan(2_000);
+    // hang guards only (speed is measured by data-scripts/bench-io.ts): generous enough for a loaded CI machine
+    expect(elapsed).toBeLessThan(120_000);
+    expect(slowest).toBeLessThan(10_000);
     // the mutations exercise both paths and several kinds of error
     expect(outcomes.ok ?? 0).toBeGreaterThan(ITERATIONS * 0.05);
     for (const reason of ['magic', 'truncated-data', 'gzip', 'bad-dims', 'unsupported-datatype', 'bad-header']) {
