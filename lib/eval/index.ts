@@ -26,8 +26,11 @@ export type {
   EvaluationOptions, ResolvedEvaluationOptions, CaseEvaluation, MaskVolume, EvalJson, EvalCaseInput, CaseResult,
 } from './evaluate';
 export { resolveEvaluationOptions, evaluateSegmentation, toEvalJson, evaluateCases } from './evaluate';
-export type { MetricScope, TidyRow, LesionRow } from './tidy';
-export { LESION_METRICS, tidyRows, lesionRows, pooledBins, toCsv, tidyRowsToCsv, writeTidyCsv, writeTidyJson } from './tidy';
+export type { MetricScope, TidyRow, LesionRow, ArmMetricMean } from './tidy';
+export {
+  LESION_METRICS, tidyRows, lesionRows, pooledBins, toCsv, tidyRowsToCsv, writeTidyCsv, writeTidyJson, armMetricMeans, formatArmMetricMeans,
+  countDifferingPairs,
+} from './tidy';
 export type { PairedComparisonOptions, PairedValue, PairedComparison } from './compare';
 export { bootstrapCi, wilcoxonSignedRank, pairedComparison, compareModels, comparisonsToCsv } from './compare';
 export type { BinStatistics, BinStatisticsOptions } from './stratified';

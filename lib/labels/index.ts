@@ -3,17 +3,20 @@
  *
  * - buildBackSplitLabels: lesion + auxiliary maps → class map, binary map, class table
  * - grouping specs (TotalSegmentator total / total_mr, SynthSeg/FreeSurfer, tissue): loadGroupSpec, applyGroupSpec
- * - collapse rules for BackSplit predictions: argmaxIsLesion, lesionBeatsBackgroundSum
+ * - collapse rules for BackSplit predictions: argmaxIsLesion, lesionBeatsBackgroundSum; comparing them (collapse-compare)
  * - automatic aux labels: clusterTissues (k-means / GMM)
  * - simulated noisy labels: simulateNoisyLabels and its primitives
+ * - describing label maps as text (present ids, grouping summaries, class tables): describe
  * - morphology helpers: erode, dilate, labelComponents (same-label components; binary masks: lib/eval labelComponents), labelBoundary
  */
 export * from './build';
 export * from './spec';
 export * from './collapse';
+export * from './collapse-compare';
 export * from './tissue';
 export { erodeClass, dilateClass, jitterBoundary, dropComponents, mergeIntoNeighbour, simulateNoisyLabels } from './noisy';
 export type { NoisyLabelOptions, NoisyLabelReport } from './noisy';
 export * from './morphology';
 export * from './from-files';
 export * from './case';
+export * from './describe';

@@ -2,7 +2,7 @@
  * Small helpers for the course notebooks 03 (training), 05 (evaluation) and
  * 06 (your data): the per-run training config the study uses, train-or-reuse
  * of a run folder, whole-case predictions with the maps a slice view needs,
- * per-arm metric means, and the steps of bringing an MSD-layout dataset with
+ * and the steps of bringing an MSD-layout dataset with
  * TotalSegmentator-style auxiliary labels (layout check, manifest, a
  * TotalSegmentator-like aux map for the embedded dataset).
  * The library does the work; these only package it for a notebook cell.
@@ -12,7 +12,6 @@ import * as path from 'path';
 import { MsdDatasetJson, parseMsdDatasetJson, msdCaseId } from '../data/msd';
 import type { DatasetManifest } from '../data/manifest';
 import type { LabelMode, SegmentationCase } from '../data/types';
-import type { TidyRow } from '../eval/tidy';
 import { makeVolume, Volume } from '../io/volume';
 import { loadGroupSpec } from '../labels/spec';
 import type { SegmentationModel } from '../model/model';
@@ -138,40 +137,6 @@ export async function predictCase(
     lesionMask: makeVolume(lesion, grid.dims, grid.spacing, grid.affine),
     auxMap,
   };
-}
-
-export interface ArmMetricMean {
-  metric: string;
-  arm: string;
-  /** Mean over cases of the per-case value (each case first averaged over seeds); null when no value. */
-  mean: number | null;
-  /** Cases with a value. */
-  cases: number;
-}
-
-/**
- * Per-arm means of lesion-scope metrics, pairing nothing: each case's values are averaged over
- * seeds first, then over cases (the same per-case values the paired comparisons use).
- * @param rows tidy rows (e.g. summarizeStudy(...).rows)
- * @param arms model names, e.g. ['binary', 'backsplit', 'backsplit-sumrule']
- * @param metrics metric names, e.g. ['dice', 'lesion_fp']
- */
-export function armMetricMeans(rows: readonly TidyRow[], arms: string[], metrics: string[]): ArmMetricMean[] {
-  const out: ArmMetricMean[] = [];
-  for (const metric of metrics) {
-    for (const arm of arms) {
-      const perCase = new Map<string, number[]>();
-      for (const r of rows) {
-        if (r.model !== arm || r.metric !== metric || r.value === null || !Number.isFinite(r.value)) continue;
-        const list = perCase.get(r.case) || [];
-        list.push(r.value);
-        perCase.set(r.case, list);
-      }
-      const caseMeans = [...perCase.values()].map((v) => v.reduce((a, b) => a + b, 0) / v.length);
-      out.push({ metric, arm, mean: caseMeans.length ? caseMeans.reduce((a, b) => a + b, 0) / caseMeans.length : null, cases: caseMeans.length });
-    }
-  }
-  return out;
 }
 
 export interface MsdLayoutReport {

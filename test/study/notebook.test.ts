@@ -5,13 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../lib/backend/index';
 import { generateSyntheticDataset, loadManifest, saveManifest, writeMsdDataset } from '../../lib/data/index';
 import type { SegmentationCase } from '../../lib/data/types';
-import type { TidyRow } from '../../lib/eval/tidy';
 import { makeVolume, writeNifti } from '../../lib/io/index';
 import { applyGroupSpec, loadGroupSpec } from '../../lib/labels/index';
 import { StudyConfig, studyPreset } from '../../lib/study/config';
 import { runStudy } from '../../lib/study/pipeline';
 import {
-  armMetricMeans, checkMsdLayout, manifestFromMsd, predictCase, readLossCurve, studyRunConfig, SYNTHETIC_AS_TOTALSEGMENTATOR,
+  checkMsdLayout, manifestFromMsd, predictCase, readLossCurve, studyRunConfig, SYNTHETIC_AS_TOTALSEGMENTATOR,
   totalSegmentatorStyleLabels, trainOrLoad,
 } from '../../lib/study/notebook';
 import { loadRun } from '../../lib/train/index';
@@ -94,24 +93,6 @@ describe('study runs from a notebook', () => {
       run.model.dispose();
     }
   }, 60_000);
-});
-
-describe('armMetricMeans', () => {
-  it('averages seeds within a case, then cases, per arm and metric', () => {
-    const row = (c: string, model: string, seed: number, metric: string, value: number | null): TidyRow => ({ case: c, model, seed, scope: 'lesion', metric, value });
-    const rows = [
-      row('a', 'binary', 0, 'dice', 0.2), row('a', 'binary', 1, 'dice', 0.4), row('b', 'binary', 0, 'dice', 0.9),
-      row('a', 'backsplit', 0, 'dice', 0.5), row('b', 'backsplit', 0, 'dice', null), row('a', 'binary', 0, 'lesion_fp', 3),
-    ];
-    const out = armMetricMeans(rows, ['binary', 'backsplit', 'other'], ['dice', 'lesion_fp']);
-    const binaryDice = out.find((r) => r.arm === 'binary' && r.metric === 'dice')!;
-    expect(binaryDice.mean).toBeCloseTo(0.6, 12);
-    expect(binaryDice.cases).toBe(2);
-    expect(out.find((r) => r.arm === 'backsplit' && r.metric === 'dice')!.cases).toBe(1);
-    expect(out.find((r) => r.arm === 'other' && r.metric === 'dice')!.mean).toBeNull();
-    expect(out.find((r) => r.arm === 'binary' && r.metric === 'lesion_fp')!.mean).toBe(3);
-    expect(out.length).toBe(6);
-  });
 });
 
 describe('MSD folder with TotalSegmentator-style aux labels', () => {
