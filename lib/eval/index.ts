@@ -17,9 +17,9 @@ export { surfaceMask, percentileOfSorted, surfaceDistances, surfaceMetrics, metr
 export type { Connectivity, ComponentLabels } from './components';
 export { labelComponents } from './components';
 export type { LesionOptions, ReferenceLesion, PredictedLesion, LesionMetrics } from './lesions';
-export { lesionWiseMetrics, dilate18 } from './lesions';
-export type { BinnableLesion, LesionBin } from './bins';
-export { DEFAULT_BIN_EDGES_ML, smallLesionBins, validateBinEdges } from './bins';
+export { lesionWiseMetrics, dilate18, lesionVolumesMl } from './lesions';
+export type { BinnableLesion, LesionBin, LesionCountBin } from './bins';
+export { DEFAULT_BIN_EDGES_ML, smallLesionBins, validateBinEdges, binLabel, countLesionsByVolume } from './bins';
 export type { ClassDice, AuxiliaryClassReport, ClassSpec } from './multiclass';
 export { perClassDice } from './multiclass';
 export type {
@@ -34,6 +34,8 @@ export {
 export type { PairedComparisonOptions, PairedValue, PairedComparison } from './compare';
 export { bootstrapCi, wilcoxonSignedRank, pairedComparison, compareModels, comparisonsToCsv } from './compare';
 export type { BinStatistics, BinStatisticsOptions } from './stratified';
-export { binStatistics, binLabel } from './stratified';
-export type { DetectionCase, DetectionPoint, DetectionCurveOptions } from './detection-curve';
-export { detectionCurve } from './detection-curve';
+export { binStatistics } from './stratified';
+export type {
+  DetectionCase, DetectionPoint, DetectionCurveOptions, RunPredictions, DetectionSubset, RunDetectionCurve,
+} from './detection-curve';
+export { detectionCurve, detectionCurvesOfRun, detectionCurvesOverRuns, formatDetectionOperatingPoints } from './detection-curve';

@@ -201,6 +201,7 @@ export class KernelClient {
     const id = req.header.msg_id;
     await this.shell.send(encodeMessage(this.conn.key, req));
     const outputs: CellOutput[] = [];
+    const displays = new Map<string, number>();
     let executionCount: number | null = null;
     let idle = false;
     let errorText: string | undefined;
@@ -232,7 +233,14 @@ export class KernelClient {
         }
         case 'display_data':
           outputs.push({ output_type: 'display_data', data: c.data, metadata: c.metadata || {} });
+          if (c.transient?.display_id) displays.set(c.transient.display_id, outputs.length - 1);
           break;
+        case 'update_display_data': {
+          // a display rewritten in place (e.g. a progress line): keep its latest content
+          const at = c.transient?.display_id ? displays.get(c.transient.display_id) : undefined;
+          if (at !== undefined) outputs[at] = { output_type: 'display_data', data: c.data, metadata: c.metadata || {} };
+          break;
+        }
         case 'execute_result':
           executionCount = c.execution_count ?? executionCount;
           outputs.push({ output_type: 'execute_result', data: c.data, metadata: c.metadata || {}, execution_count: c.execution_count ?? null });

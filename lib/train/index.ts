@@ -37,7 +37,7 @@ export {
   lesionMaskFromProbabilities,
   binaryDice,
 } from './inference';
-export { TrainProgress, ProgressBarOptions, LineSink, formatDuration, formatProgress, createProgressBar, notebookProgress } from './progress';
+export { TrainProgress, ProgressBarOptions, LineSink, NotebookProgressOptions, formatDuration, formatProgress, createProgressBar, notebookProgress } from './progress';
 export { TrainingData, loadTrainingData } from './dataset';
 export { RunMetrics, readRunMetrics } from './metrics';
 export {

@@ -8,7 +8,9 @@ import type { SegmentationCase } from '../../lib/data/types';
 import { makeVolume, writeNifti } from '../../lib/io/index';
 import { applyGroupSpec, loadGroupSpec } from '../../lib/labels/index';
 import { StudyConfig, studyPreset } from '../../lib/study/config';
-import { runStudy } from '../../lib/study/pipeline';
+import { loadStudyCases, runStudy } from '../../lib/study/pipeline';
+import { studyDetectionCurves } from '../../lib/study/detection';
+import { detectionCurve } from '../../lib/eval/detection-curve';
 import {
   checkMsdLayout, manifestFromMsd, predictCase, readLossCurve, studyRunConfig, SYNTHETIC_AS_TOTALSEGMENTATOR,
   totalSegmentatorStyleLabels, trainOrLoad,
@@ -93,6 +95,29 @@ describe('study runs from a notebook', () => {
       run.model.dispose();
     }
   }, 60_000);
+});
+
+describe('studyDetectionCurves', () => {
+  const runsDir = path.join(tmp, 'runs'); // the study trained above: runStudy reuses its finished runs
+  it('predicts every test case with every run and matches detectionCurve on the same predictions', async () => {
+    const cfg = tinyStudy(runsDir);
+    const results = await runStudy(cfg, () => undefined);
+    const testCases = loadStudyCases(cfg).filter((c) => results.splits.test.includes(c.id));
+    const lines: string[] = [];
+    const [all, small] = await studyDetectionCurves(results.runs, testCases, [0.2, 0.5], [{ name: 'all' }, { name: 'small', maxVolumeMl: 0.5 }], (l) => lines.push(l));
+    expect(all.map((c) => `${c.mode}-${c.seed}`)).toEqual(results.runs.map((r) => `${r.mode}-${r.seed}`));
+    expect(small.map((c) => c.subset)).toEqual(['small', 'small']);
+    expect(lines).toHaveLength(results.runs.length);
+    const loaded = loadRun(results.runs[0].runDir);
+    const cases = [];
+    for (const c of testCases) {
+      const p = await predictCase(loaded.model, loaded.meta.layout, c, { patchSize: loaded.config.patchSize, overlap: loaded.config.inferenceOverlap });
+      cases.push({ caseId: c.id, probability: p.lesionProbability, ref: c.lesion });
+    }
+    loaded.model.dispose();
+    const direct = detectionCurve(cases, [0.2, 0.5]).filter((q) => q.sensitivity !== null);
+    expect(all[0].points.map((q) => [q.threshold, q.fpPerCase, q.sensitivity])).toEqual(direct.map((q) => [q.threshold, q.fpPerCase, q.sensitivity]));
+  }, 120_000);
 });
 
 describe('MSD folder with TotalSegmentator-style aux labels', () => {
