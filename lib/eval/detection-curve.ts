@@ -105,9 +105,10 @@ export function detectionCurve(
 }
 
 /** The cases one trained run predicted, with the run's arm and seed. */
-export interface RunPredictions {
-  mode: string;
-  seed: number | null;
+export interface RunPredictions<M extends string = string> {
+  /** the arm, e.g. 'binary' or 'backsplit' */
+  mode: M;
+  seed?: number;
   cases: readonly DetectionCase[];
 }
 
@@ -119,9 +120,9 @@ export interface DetectionSubset {
 }
 
 /** A run's detection curve for one subset: points with a defined sensitivity, and one highlighted threshold. */
-export interface RunDetectionCurve {
-  mode: string;
-  seed: number | null;
+export interface RunDetectionCurve<M extends string = string> {
+  mode: M;
+  seed?: number;
   subset: string;
   points: Array<{ threshold: number; fpPerCase: number; sensitivity: number }>;
   /** The point at the highlighted threshold (default 0.5), when it has a sensitivity. */
@@ -134,12 +135,12 @@ export interface RunDetectionCurve {
  * @example detectionCurvesOfRun(run, [0.1, 0.5, 0.9], [{ name: 'all' }, { name: '< 1 mL', maxVolumeMl: 1 }])
  * @param highlightThreshold threshold to mark (default 0.5, the operating point of every metric)
  */
-export function detectionCurvesOfRun(
-  run: RunPredictions,
+export function detectionCurvesOfRun<M extends string>(
+  run: RunPredictions<M>,
   thresholds: readonly number[],
   subsets: readonly DetectionSubset[],
   options: { connectivity?: Connectivity; highlightThreshold?: number } = {},
-): RunDetectionCurve[] {
+): RunDetectionCurve<M>[] {
   const mark = options.highlightThreshold ?? 0.5;
   return subsets.map((subset) => {
     const points = detectionCurve(run.cases, thresholds, { connectivity: options.connectivity, minVolumeMl: subset.minVolumeMl, maxVolumeMl: subset.maxVolumeMl })
@@ -154,12 +155,12 @@ export function detectionCurvesOfRun(
  * @param runs each run's predictions
  * @returns curves[s][r]: subset s, run r
  */
-export function detectionCurvesOverRuns(
-  runs: readonly RunPredictions[],
+export function detectionCurvesOverRuns<M extends string>(
+  runs: readonly RunPredictions<M>[],
   thresholds: readonly number[],
   subsets: readonly DetectionSubset[],
   options: { connectivity?: Connectivity; highlightThreshold?: number } = {},
-): RunDetectionCurve[][] {
+): RunDetectionCurve<M>[][] {
   const perRun = runs.map((run) => detectionCurvesOfRun(run, thresholds, subsets, options));
   return subsets.map((_, s) => perRun.map((curves) => curves[s]));
 }

@@ -187,3 +187,30 @@ export function describeNoiseReport(report: NoisyLabelReport, classNames: readon
     `${report.droppedComponents.length} components dropped, ${report.jitteredVoxels} voxels jittered, ` +
     `${formatPercent(report.changedFraction, 1, 2)} of voxels changed`;
 }
+
+/**
+ * Voxels with a nonzero value (e.g. the size of a mask in voxels).
+ * @example countNonzero([0, 3, 1, 0]) // 2
+ */
+export function countNonzero(data: ArrayLike<number>): number {
+  let n = 0;
+  for (let i = 0; i < data.length; i++) if (data[i] !== 0) n++;
+  return n;
+}
+
+/**
+ * Fraction of the voxels inside a mask on which two label maps agree (NaN for an empty mask).
+ * @example agreementInMask([1, 2, 3], [1, 0, 3], [1, 1, 0]) // 0.5
+ * @throws RangeError when the lengths differ
+ */
+export function agreementInMask(a: ArrayLike<number>, b: ArrayLike<number>, mask: ArrayLike<number>): number {
+  if (a.length !== b.length || a.length !== mask.length) throw new RangeError(`agreementInMask: lengths ${a.length}, ${b.length} and mask ${mask.length} differ`);
+  let inside = 0;
+  let agree = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (mask[i] === 0) continue;
+    inside++;
+    if (a[i] === b[i]) agree++;
+  }
+  return inside > 0 ? agree / inside : NaN;
+}

@@ -4,7 +4,7 @@
  * FROC-style curves per lesion-size subset. This file only reads the runs and
  * predicts; the aggregation is lib/eval detectionCurvesOverRuns.
  */
-import type { SegmentationCase } from '../data/types';
+import type { LabelMode, SegmentationCase } from '../data/types';
 import { detectionCurvesOverRuns, DetectionCase, DetectionSubset, RunDetectionCurve, RunPredictions } from '../eval/detection-curve';
 import { loadRun } from '../train/trainer';
 import { predictCase } from './notebook';
@@ -27,8 +27,8 @@ export async function studyDetectionCurves(
   thresholds: readonly number[],
   subsets: readonly DetectionSubset[],
   log: (line: string) => void = () => undefined,
-): Promise<RunDetectionCurve[][]> {
-  const predictions: RunPredictions[] = [];
+): Promise<RunDetectionCurve<LabelMode>[][]> {
+  const predictions: RunPredictions<LabelMode>[] = [];
   const t0 = Date.now();
   for (const [r, run] of runs.entries()) {
     const loaded = loadRun(run.runDir);

@@ -49,7 +49,7 @@ describe('detectionCurvesOfRun / detectionCurvesOverRuns', () => {
   });
 
   it('formats the operating points, one row per run', () => {
-    const runs = [{ mode: 'binary', seed: 0, cases: [makeCase('a')] }, { mode: 'backsplit', seed: null, cases: [makeCase('a', 0.35)] }];
+    const runs = [{ mode: 'binary', seed: 0, cases: [makeCase('a')] }, { mode: 'backsplit', cases: [makeCase('a', 0.35)] }];
     const lines = formatDetectionOperatingPoints(detectionCurvesOverRuns(runs, [0.5], subsets.slice(0, 2))).split('\n');
     expect(lines[0]).toMatch(/^arm\s+seed\s+sensitivity @ t=0\.5 \(all\)\s+FP\/case @ t=0\.5\s+sensitivity @ t=0\.5 \(small\)$/);
     expect(lines[2].split(/\s+/)).toEqual(['binary', '0', '0.500', '0.00', '0.000']);

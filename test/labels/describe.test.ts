@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseGroupSpec } from '../../lib/labels/spec';
 import {
-  countDifferingVoxels, describeGrouping, describeNoiseReport, formatClassTable, formatGrouping, formatLabelShares, formatSpecOverview,
+  agreementInMask, countDifferingVoxels, countNonzero, describeGrouping, describeNoiseReport, formatClassTable, formatGrouping, formatLabelShares, formatSpecOverview,
   labelCountsInMask, presentClasses, presentLabelIds,
 } from '../../lib/labels/describe';
 
@@ -97,5 +97,18 @@ describe('formatSpecOverview / describeNoiseReport', () => {
       noiseLevel: 0.5, seed: 2, eroded: [1], dilated: [2], merged: [[3, 1]], droppedComponents: [[1, 4]], jitteredVoxels: 7, changedFraction: 0.125,
     }, ['organ', 'vessel', 'cyst']);
     expect(text).toBe('noise 0.5, seed 2: eroded classes [organ], dilated [vessel], merged [cyst→organ], 1 components dropped, 7 voxels jittered, 12.50% of voxels changed');
+  });
+});
+
+describe('countNonzero / agreementInMask', () => {
+  it('counts nonzero voxels', () => {
+    expect(countNonzero([0, 3, 1, 0])).toBe(2);
+    expect(countNonzero(new Uint8Array(5))).toBe(0);
+  });
+
+  it('measures agreement only inside the mask', () => {
+    expect(agreementInMask([1, 2, 3, 4], [1, 0, 3, 0], [1, 1, 0, 0])).toBe(0.5);
+    expect(agreementInMask([1], [1], [0])).toBeNaN();
+    expect(() => agreementInMask([1, 2], [1], [1, 1])).toThrow(/lengths 2, 1 and mask 2 differ/);
   });
 });
