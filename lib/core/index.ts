@@ -8,6 +8,7 @@
  * - morphology: erode, dilate, labelBoundary, labelComponents, neighbourOffsets (connectivity always explicit)
  * - zscore: zscore (values), zscoreInMask (volumes)
  * - atomic: writeFileAtomic
+ * - format: plain-text tables, rounded numbers, intervals
  */
 export * from './random';
 export * from './volume';
@@ -16,3 +17,4 @@ export * from './grid';
 export * from './morphology';
 export * from './zscore';
 export * from './atomic';
+export * from './format';

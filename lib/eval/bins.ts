@@ -66,8 +66,7 @@ export function smallLesionBins(lesions: readonly BinnableLesion[], edgesMl: rea
   }
   const diceSum = new Float64Array(bins.length);
   for (const lesion of lesions) {
-    let b = 0;
-    while (b + 1 < bins.length && lesion.volumeMl >= bins[b].hiMl) b++;
+    const b = binIndex(lesion.volumeMl, bounds);
     bins[b].n++;
     if (lesion.detected) bins[b].detected++;
     diceSum[b] += lesion.dice;
@@ -79,5 +78,43 @@ export function smallLesionBins(lesions: readonly BinnableLesion[], edgesMl: rea
       bin.meanDice = diceSum[b] / bin.n;
     }
   }
+  return bins;
+}
+
+/** Human-readable label of the bin [lo, hi) in mL. */
+export function binLabel(loMl: number, hiMl: number): string {
+  if (loMl === 0) return `< ${hiMl} mL`;
+  if (!Number.isFinite(hiMl)) return `≥ ${loMl} mL`;
+  return `${loMl}–${hiMl} mL`;
+}
+
+/** Index of the half-open bin [bounds[b], bounds[b + 1]) holding a volume; below bounds[1] → 0, beyond the last edge → the last bin. */
+function binIndex(volumeMl: number, bounds: readonly number[]): number {
+  let b = 0;
+  while (b + 2 < bounds.length && volumeMl >= bounds[b + 1]) b++;
+  return b;
+}
+
+/** Number of lesions in one volume bin. */
+export interface LesionCountBin {
+  loMl: number;
+  hiMl: number;
+  /** e.g. '< 0.1 mL', '0.1–1 mL', '≥ 10 mL' */
+  label: string;
+  n: number;
+}
+
+/**
+ * Count lesion volumes per size bin (the bins of {@link smallLesionBins}, without detection).
+ * @example countLesionsByVolume([0.05, 0.5, 0.6]).map((b) => b.n) // [1, 2, 0, 0]
+ * @param volumesMl one volume per lesion, in mL
+ * @param edgesMl inner bin edges in mL (default [0.1, 1, 10])
+ */
+export function countLesionsByVolume(volumesMl: readonly number[], edgesMl: readonly number[] = DEFAULT_BIN_EDGES_ML): LesionCountBin[] {
+  validateBinEdges(edgesMl);
+  const bounds = [0, ...edgesMl, Infinity];
+  const bins: LesionCountBin[] = [];
+  for (let b = 0; b + 1 < bounds.length; b++) bins.push({ loMl: bounds[b], hiMl: bounds[b + 1], label: binLabel(bounds[b], bounds[b + 1]), n: 0 });
+  for (const v of volumesMl) bins[binIndex(v, bounds)].n++;
   return bins;
 }

@@ -10,9 +10,13 @@
  * A size subset (`minVolumeMl`, `maxVolumeMl`) restricts which reference
  * lesions enter the sensitivity (e.g. lesions < 1 mL); false positives are
  * always all false-positive components, whatever their size.
+ *
+ * Over runs: the curves of each trained run (arm, seed) from its predictions,
+ * per size subset, with the operating point at threshold 0.5 marked.
  */
 import { assertSameGrid, checkGrid } from '../core/grid';
 import type { Connectivity } from '../core/morphology';
+import { formatFixed, formatTable } from '../core/format';
 import { lesionWiseMetrics } from './lesions';
 import type { MaskVolume } from './evaluate';
 import { EVAL_GRID_TOLERANCE } from './mask';
@@ -99,4 +103,83 @@ export function detectionCurve(
     fn: t.fn,
     cases: cases.length,
   }));
+}
+
+/** The cases one trained run predicted, with the run's arm and seed. */
+export interface RunPredictions<M extends string = string> {
+  /** the arm, e.g. 'binary' or 'backsplit' */
+  mode: M;
+  seed?: number;
+  cases: readonly DetectionCase[];
+}
+
+/** A lesion-size subset of the reference lesions, e.g. { name: 'lesions < 1 mL', maxVolumeMl: 1 }. */
+export interface DetectionSubset {
+  name: string;
+  minVolumeMl?: number;
+  maxVolumeMl?: number;
+}
+
+/** A run's detection curve for one subset: points with a defined sensitivity, and one highlighted threshold. */
+export interface RunDetectionCurve<M extends string = string> {
+  mode: M;
+  seed?: number;
+  subset: string;
+  points: Array<{ threshold: number; fpPerCase: number; sensitivity: number }>;
+  /** The point at the highlighted threshold (default 0.5), when it has a sensitivity. */
+  highlight?: { threshold: number; fpPerCase: number; sensitivity: number };
+}
+
+/**
+ * Detection curves of one run for several lesion-size subsets. Points whose subset holds no
+ * reference lesion (sensitivity null) are left out.
+ * @example detectionCurvesOfRun(run, [0.1, 0.5, 0.9], [{ name: 'all' }, { name: '< 1 mL', maxVolumeMl: 1 }])
+ * @param highlightThreshold threshold to mark (default 0.5, the operating point of every metric)
+ */
+export function detectionCurvesOfRun<M extends string>(
+  run: RunPredictions<M>,
+  thresholds: readonly number[],
+  subsets: readonly DetectionSubset[],
+  options: { connectivity?: Connectivity; highlightThreshold?: number } = {},
+): RunDetectionCurve<M>[] {
+  const mark = options.highlightThreshold ?? 0.5;
+  return subsets.map((subset) => {
+    const points = detectionCurve(run.cases, thresholds, { connectivity: options.connectivity, minVolumeMl: subset.minVolumeMl, maxVolumeMl: subset.maxVolumeMl })
+      .filter((q) => q.sensitivity !== null)
+      .map((q) => ({ threshold: q.threshold, fpPerCase: q.fpPerCase, sensitivity: q.sensitivity as number }));
+    return { mode: run.mode, seed: run.seed, subset: subset.name, points, highlight: points.find((q) => q.threshold === mark) };
+  });
+}
+
+/**
+ * Detection curves of many runs, one list of curves per subset (same run order in each).
+ * @param runs each run's predictions
+ * @returns curves[s][r]: subset s, run r
+ */
+export function detectionCurvesOverRuns<M extends string>(
+  runs: readonly RunPredictions<M>[],
+  thresholds: readonly number[],
+  subsets: readonly DetectionSubset[],
+  options: { connectivity?: Connectivity; highlightThreshold?: number } = {},
+): RunDetectionCurve<M>[][] {
+  const perRun = runs.map((run) => detectionCurvesOfRun(run, thresholds, subsets, options));
+  return subsets.map((_, s) => perRun.map((curves) => curves[s]));
+}
+
+/**
+ * Sensitivity and false positives per case at the highlighted threshold, one row per run:
+ * FP/case and sensitivity of the first subset, then the sensitivity of every other subset.
+ * @param curves output of {@link detectionCurvesOverRuns} (subset-major)
+ */
+export function formatDetectionOperatingPoints(curves: readonly RunDetectionCurve[][]): string {
+  if (curves.length === 0) throw new RangeError('formatDetectionOperatingPoints: no subsets given');
+  const first = curves[0];
+  const at = first[0]?.highlight?.threshold ?? 0.5;
+  return formatTable(
+    ['arm', 'seed', `sensitivity @ t=${at} (${first[0]?.subset ?? ''})`, `FP/case @ t=${at}`, ...curves.slice(1).map((c) => `sensitivity @ t=${at} (${c[0]?.subset ?? ''})`)],
+    first.map((c, r) => [
+      c.mode, c.seed ?? '', formatFixed(c.highlight?.sensitivity), formatFixed(c.highlight?.fpPerCase, 2),
+      ...curves.slice(1).map((sub) => formatFixed(sub[r].highlight?.sensitivity)),
+    ]),
+  );
 }

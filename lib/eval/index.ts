@@ -15,20 +15,25 @@ export { squaredDistanceTransform } from './distance';
 export type { SurfaceDistances, SurfaceMetrics, SurfaceOptions } from './surface';
 export { surfaceMask, percentileOfSorted, surfaceDistances, surfaceMetrics, metricsFromDistances } from './surface';
 export type { LesionOptions, ReferenceLesion, PredictedLesion, LesionMetrics } from './lesions';
-export { lesionWiseMetrics } from './lesions';
-export type { BinnableLesion, LesionBin } from './bins';
-export { DEFAULT_BIN_EDGES_ML, smallLesionBins, validateBinEdges } from './bins';
+export { lesionWiseMetrics, lesionVolumesMl } from './lesions';
+export type { BinnableLesion, LesionBin, LesionCountBin } from './bins';
+export { DEFAULT_BIN_EDGES_ML, smallLesionBins, validateBinEdges, binLabel, countLesionsByVolume } from './bins';
 export type { ClassDice, AuxiliaryClassReport, ClassSpec } from './multiclass';
 export { perClassDice } from './multiclass';
 export type {
   EvaluationOptions, ResolvedEvaluationOptions, CaseEvaluation, MaskVolume, EvalJson, EvalCaseInput, CaseResult,
 } from './evaluate';
 export { resolveEvaluationOptions, evaluateSegmentation, toEvalJson, evaluateCases } from './evaluate';
-export type { MetricScope, TidyRow, LesionRow } from './tidy';
-export { LESION_METRICS, tidyRows, lesionRows, pooledBins, toCsv, tidyRowsToCsv, writeTidyCsv, writeTidyJson } from './tidy';
+export type { MetricScope, TidyRow, LesionRow, ArmMetricMean } from './tidy';
+export {
+  LESION_METRICS, tidyRows, lesionRows, pooledBins, toCsv, tidyRowsToCsv, writeTidyCsv, writeTidyJson, armMetricMeans, formatArmMetricMeans,
+  countDifferingPairs,
+} from './tidy';
 export type { PairedComparisonOptions, PairedValue, PairedComparison } from './compare';
 export { bootstrapCi, wilcoxonSignedRank, pairedComparison, compareModels, comparisonsToCsv } from './compare';
 export type { BinStatistics, BinStatisticsOptions } from './stratified';
-export { binStatistics, binLabel } from './stratified';
-export type { DetectionCase, DetectionPoint, DetectionCurveOptions } from './detection-curve';
-export { detectionCurve } from './detection-curve';
+export { binStatistics } from './stratified';
+export type {
+  DetectionCase, DetectionPoint, DetectionCurveOptions, RunPredictions, DetectionSubset, RunDetectionCurve,
+} from './detection-curve';
+export { detectionCurve, detectionCurvesOfRun, detectionCurvesOverRuns, formatDetectionOperatingPoints } from './detection-curve';

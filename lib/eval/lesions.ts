@@ -246,3 +246,18 @@ export function lesionWiseMetrics(
     dilationVoxels,
   };
 }
+
+/**
+ * Volumes of the lesions (connected components) of a mask, in mL, in component order.
+ * @example lesionVolumesMl({ data: mask, dims: [64, 64, 32], spacing: [1, 1, 2] }) // [0.004, 1.27, ...]
+ * @param mask non-zero = lesion, with its grid
+ * @param connectivity 6, 18 or 26 (default 26, as lesion-wise metrics)
+ */
+export function lesionVolumesMl(mask: Grid & { data: ArrayLike<number> }, connectivity: Connectivity = 26): number[] {
+  checkGrid(mask, mask.data.length, 'lesionVolumesMl mask');
+  const comps = labelComponents(toBinaryMask(mask.data), mask.dims, connectivity);
+  const voxelMl = voxelVolumeMl(mask.spacing);
+  const out: number[] = [];
+  for (let k = 1; k <= comps.count; k++) out.push(comps.sizes[k] * voxelMl);
+  return out;
+}

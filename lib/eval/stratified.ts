@@ -8,7 +8,7 @@
  *
  * The output feeds lib/plot's size-bin figure (one row per bin and model).
  */
-import { DEFAULT_BIN_EDGES_ML, smallLesionBins, validateBinEdges } from './bins';
+import { binLabel, DEFAULT_BIN_EDGES_ML, smallLesionBins, validateBinEdges } from './bins';
 import { Random } from '../core/random';
 import { percentileOfSorted } from './surface';
 import type { LesionRow } from './tidy';
@@ -44,13 +44,6 @@ export interface BinStatisticsOptions {
   seed?: number;
   /** confidence level (default 0.95) */
   confidence?: number;
-}
-
-/** Human-readable label of the bin [lo, hi) in mL. */
-export function binLabel(loMl: number, hiMl: number): string {
-  if (loMl === 0) return `< ${hiMl} mL`;
-  if (!Number.isFinite(hiMl)) return `≥ ${loMl} mL`;
-  return `${loMl}–${hiMl} mL`;
 }
 
 /**

@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { LesionBin, smallLesionBins } from './bins';
 import type { CaseEvaluation, CaseResult } from './evaluate';
+import { formatFixed, formatTable } from '../core/format';
 
 /** 'lesion' = metrics of the lesion mask; 'auxiliary' = Dice of BackSplit's auxiliary classes. */
 export type MetricScope = 'lesion' | 'auxiliary';
@@ -135,4 +136,69 @@ export function writeTidyCsv(filePath: string, rows: readonly TidyRow[]): void {
 export function writeTidyJson(filePath: string, rows: readonly object[]): void {
   fs.mkdirSync(path.dirname(filePath), { recursive: true });
   fs.writeFileSync(filePath, JSON.stringify(rows, null, 1) + '\n');
+}
+
+export interface ArmMetricMean {
+  metric: string;
+  arm: string;
+  /** Mean over cases of the per-case value (each case first averaged over seeds); null when no value. */
+  mean: number | null;
+  /** Cases with a value. */
+  cases: number;
+}
+
+/**
+ * Per-arm means of lesion-scope metrics, pairing nothing: each case's values are averaged over
+ * seeds first, then over cases (the same per-case values the paired comparisons use).
+ * @param rows tidy rows (e.g. summarizeStudy(...).rows)
+ * @param arms model names, e.g. ['binary', 'backsplit', 'backsplit-sumrule']
+ * @param metrics metric names, e.g. ['dice', 'lesion_fp']
+ */
+export function armMetricMeans(rows: readonly TidyRow[], arms: string[], metrics: string[]): ArmMetricMean[] {
+  const out: ArmMetricMean[] = [];
+  for (const metric of metrics) {
+    for (const arm of arms) {
+      const perCase = new Map<string, number[]>();
+      for (const r of rows) {
+        if (r.model !== arm || r.metric !== metric || r.value === null || !Number.isFinite(r.value)) continue;
+        const list = perCase.get(r.case) || [];
+        list.push(r.value);
+        perCase.set(r.case, list);
+      }
+      const caseMeans = [...perCase.values()].map((v) => v.reduce((a, b) => a + b, 0) / v.length);
+      out.push({ metric, arm, mean: caseMeans.length ? caseMeans.reduce((a, b) => a + b, 0) / caseMeans.length : null, cases: caseMeans.length });
+    }
+  }
+  return out;
+}
+
+/**
+ * Per-arm means as a table: one row per metric, one column per arm, and the number of cases
+ * with a value (of the first arm).
+ * @param means output of {@link armMetricMeans}
+ * @param digits decimals (default 3)
+ */
+export function formatArmMetricMeans(means: readonly ArmMetricMean[], arms: string[], metrics: string[], digits = 3): string {
+  const find = (metric: string, arm: string) => means.find((m) => m.metric === metric && m.arm === arm);
+  return formatTable(
+    ['metric', ...arms.map((a) => `${a} (mean per case)`), 'cases'],
+    metrics.map((metric) => [metric, ...arms.map((arm) => formatFixed(find(metric, arm)?.mean, digits)), find(metric, arms[0])?.cases ?? 0]),
+  );
+}
+
+/**
+ * How many (case, seed) pairs give a different value of one metric under two models, among the
+ * pairs both models have (e.g. the two collapse rules of the same BackSplit run).
+ * @example countDifferingPairs(rows, 'backsplit', 'backsplit-sumrule', 'dice')
+ */
+export function countDifferingPairs(rows: readonly TidyRow[], modelA: string, modelB: string, metric: string): number {
+  const key = (r: TidyRow) => `${r.case}\u0000${r.seed}`;
+  const b = new Map<string, number | null>();
+  for (const r of rows) if (r.model === modelB && r.metric === metric) b.set(key(r), r.value);
+  let n = 0;
+  for (const r of rows) {
+    if (r.model !== modelA || r.metric !== metric || !b.has(key(r))) continue;
+    if (b.get(key(r)) !== r.value) n++;
+  }
+  return n;
 }

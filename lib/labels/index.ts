@@ -3,15 +3,18 @@
  *
  * - buildBackSplitLabels: lesion + auxiliary maps → class map, binary map, class table
  * - grouping specs (TotalSegmentator total / total_mr, SynthSeg/FreeSurfer, tissue): loadGroupSpec, applyGroupSpec
- * - collapse rules for BackSplit predictions: argmaxIsLesion, lesionBeatsBackgroundSum
+ * - collapse rules for BackSplit predictions: argmaxIsLesion, lesionBeatsBackgroundSum; comparing them (collapse-compare)
  * - automatic aux labels: clusterTissues (k-means / GMM)
  * - simulated noisy labels: simulateNoisyLabels and its primitives
+ * - describing label maps as text (present ids, grouping summaries, class tables): describe
  */
 export * from './build';
 export * from './spec';
 export * from './collapse';
+export * from './collapse-compare';
 export * from './tissue';
 export { erodeClass, dilateClass, jitterBoundary, dropComponents, mergeIntoNeighbour, simulateNoisyLabels } from './noisy';
 export type { NoisyLabelOptions, NoisyLabelReport } from './noisy';
 export * from './from-files';
 export * from './case';
+export * from './describe';

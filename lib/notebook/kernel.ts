@@ -72,6 +72,8 @@ interface CellRun {
   outputs: CellOutput[];
   executionCount: number | null;
   errorText?: string;
+  /** display_id → index in outputs, so an update_display_data rewrites that output in place. */
+  displays: Map<string, number>;
 }
 
 /** Fold one iopub message of the request into `run`; true once the kernel reports idle. */
@@ -89,6 +91,14 @@ function collectIopub(run: CellRun, msg: JupyterMessage): boolean {
     case 'display_data': {
       const d = c as DisplayDataContent;
       outputs.push({ output_type: 'display_data', data: d.data, metadata: d.metadata || {} });
+      if (d.transient?.display_id) run.displays.set(d.transient.display_id, outputs.length - 1);
+      break;
+    }
+    case 'update_display_data': {
+      // a display rewritten in place (e.g. a progress line): keep its latest content
+      const d = c as DisplayDataContent;
+      const at = d.transient?.display_id ? run.displays.get(d.transient.display_id) : undefined;
+      if (at !== undefined) outputs[at] = { output_type: 'display_data', data: d.data, metadata: d.metadata || {} };
       break;
     }
     case 'execute_result': {
@@ -292,7 +302,7 @@ export class KernelClient {
     });
     const id = req.header.msg_id;
     await this.shell.send(encodeMessage(this.conn.key, req));
-    const run: CellRun = { outputs: [], executionCount: null };
+    const run: CellRun = { outputs: [], executionCount: null, displays: new Map() };
     let idle = false;
     const deadline = t0 + timeoutS * 1000;
     while (!idle) {

@@ -30,7 +30,7 @@ type MessageContent = Record<string, unknown>;
 /** iopub 'stream'. */
 export type StreamContent = { name: 'stdout' | 'stderr'; text: string };
 /** iopub 'display_data'. */
-export type DisplayDataContent = { data: Record<string, unknown>; metadata?: Record<string, unknown> };
+export type DisplayDataContent = { data: Record<string, unknown>; metadata?: Record<string, unknown>; transient?: { display_id?: string } };
 /** iopub 'execute_result'. */
 export type ExecuteResultContent = DisplayDataContent & { execution_count?: number | null };
 /** iopub 'execute_input'. */

@@ -39,6 +39,10 @@ export interface LineSeries {
   color?: string;
   dash?: 'solid' | 'dash' | 'dot' | 'dashdot';
   mode?: 'lines' | 'markers' | 'lines+markers';
+  /** Asymmetric error bars: the distance above and below each y value (same length as y). */
+  errorY?: { plus: ArrayLike<number>; minus: ArrayLike<number> };
+  /** Marker symbol (plotly name, e.g. 'diamond') and size in px; colour follows the line. */
+  marker?: { symbol?: string; size?: number };
 }
 
 export interface LineFigureOptions extends CommonFigureOptions {
@@ -65,14 +69,23 @@ export function lineFigure(series: LineSeries[], opts: LineFigureOptions): Figur
     if (s.x.length !== s.y.length) {
       throw new RangeError(`lineFigure: series '${s.name}' has ${s.x.length} x values but ${s.y.length} y values`);
     }
-    return {
+    const color = s.color ?? CLASS_PALETTE[i % CLASS_PALETTE.length];
+    const trace: PlotTrace = {
       type: 'scatter',
       mode: s.mode ?? 'lines',
       name: s.name,
       x: toArray(s.x),
       y: toArray(s.y),
-      line: { color: s.color ?? CLASS_PALETTE[i % CLASS_PALETTE.length], dash: s.dash ?? 'solid', width: 2 },
+      line: { color, dash: s.dash ?? 'solid', width: 2 },
     };
+    if (s.errorY) {
+      if (s.errorY.plus.length !== s.y.length || s.errorY.minus.length !== s.y.length) {
+        throw new RangeError(`lineFigure: series '${s.name}' has ${s.y.length} y values but ${s.errorY.plus.length}/${s.errorY.minus.length} error bars (plus/minus)`);
+      }
+      trace.error_y = { type: 'data', symmetric: false, array: toArray(s.errorY.plus), arrayminus: toArray(s.errorY.minus) };
+    }
+    if (s.marker) trace.marker = { ...s.marker, color };
+    return trace;
   });
   const layout = baseLayout(opts);
   layout.xaxis = axis(opts.xTitle, opts.logX ? { type: 'log' } : {});
@@ -96,6 +109,11 @@ export interface HeatmapFigureOptions extends CommonFigureOptions {
   annotateDigits?: number;
   zmin?: number;
   zmax?: number;
+  /**
+   * Draw the grid as an image: row 0 at the top and square cells (y axis reversed and
+   * anchored to x), as for an image slice (default false: row 0 at the bottom, free aspect).
+   */
+  imageAxes?: boolean;
 }
 
 /**
@@ -132,6 +150,6 @@ export function heatmapFigure(z: ArrayLike<number | null>[], opts: HeatmapFigure
   const layout = baseLayout(opts);
   // Given labels are grid positions, not a continuous scale: one cell per label, evenly spaced.
   layout.xaxis = axis(opts.xTitle, { showgrid: false, ...(opts.x ? { type: 'category' } : {}) });
-  layout.yaxis = axis(opts.yTitle, { showgrid: false, ...(opts.y ? { type: 'category' } : {}) });
+  layout.yaxis = axis(opts.yTitle, { showgrid: false, ...(opts.y ? { type: 'category' } : {}), ...(opts.imageAxes ? { autorange: 'reversed', scaleanchor: 'x' } : {}) });
   return { data: [trace], layout, config: baseConfig() };
 }

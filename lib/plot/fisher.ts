@@ -9,7 +9,7 @@
  */
 import type { CommonFigureOptions, Figure, PlotTrace } from './types';
 import { armColor, sequentialColors } from './colors';
-import { axis, baseConfig, baseLayout } from './basic';
+import { axis, baseConfig, baseLayout, lineFigure } from './basic';
 
 /** Which Fisher a number is (Kunstner et al. 2019); lib/fisher calls Monte-Carlo 'mc'. */
 export type FisherKind = 'exact' | 'monte-carlo' | 'empirical';
@@ -169,4 +169,39 @@ export function fisherRatioFigure(series: FisherSeries[], opts: FisherFigureOpti
   layout.legend = { orientation: 'v', x: 1.02, y: 1 };
   layout.margin = { l: 64, r: 160, t: 56, b: 56 };
   return { data, layout, config: baseConfig() };
+}
+
+/** One estimated quantity of a Cramér–Rao simulation (lib/fisher runCramerRao rows). */
+export interface VarianceRatioRow {
+  label: string;
+  /** Var(binary) / Var(BackSplit) over the simulated training sets. */
+  empiricalRatio: number;
+  /** The same ratio predicted by the inverse Fisher. */
+  predictedRatio: number;
+  /** Standard error of log(empirical ratio). */
+  logRatioStdError: number;
+}
+
+/**
+ * Empirical vs predicted variance ratio per estimated quantity: the empirical ratio with
+ * ±2 SE error bars (ratio · exp(±2 SE), from the SE of the log ratio) in the BackSplit
+ * colour, the inverse-Fisher prediction as diamonds in the binary colour.
+ * @example show(varianceRatioFigure([...cr.lesionProbability, ...cr.parameters]))
+ */
+export function varianceRatioFigure(rows: readonly VarianceRatioRow[], opts: CommonFigureOptions = {}): Figure {
+  if (rows.length === 0) throw new RangeError('varianceRatioFigure: no rows given');
+  const x = rows.map((r) => r.label);
+  return lineFigure([
+    {
+      name: 'empirical ratio (±2 SE)', x, y: rows.map((r) => r.empiricalRatio), color: armColor('backsplit'), mode: 'markers',
+      errorY: {
+        plus: rows.map((r) => r.empiricalRatio * (Math.exp(2 * r.logRatioStdError) - 1)),
+        minus: rows.map((r) => r.empiricalRatio * (1 - Math.exp(-2 * r.logRatioStdError))),
+      },
+    },
+    { name: 'predicted by inverse Fisher', x, y: rows.map((r) => r.predictedRatio), color: armColor('binary'), mode: 'markers', marker: { symbol: 'diamond', size: 10 } },
+  ], {
+    xTitle: 'estimated quantity', yTitle: 'Var(binary) / Var(BackSplit)',
+    title: opts.title ?? 'Variance ratio binary / BackSplit: simulation vs Cramér–Rao', width: opts.width, height: opts.height,
+  });
 }

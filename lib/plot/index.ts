@@ -13,10 +13,12 @@ export * from './colors';
 export { roundSignificant, roundDeep, describeFigure, figureTitle } from './spec';
 export { baseLayout, baseConfig, axis, lineFigure, heatmapFigure } from './basic';
 export type { LineSeries, LineFigureOptions, HeatmapFigureOptions } from './basic';
+export { noiseSweepFigure, collapseRatesFigure } from './labels';
+export type { NoiseSweepLike, CollapseRatesLike } from './labels';
 export { summarizeCurves, trainingCurvesFigure } from './curves';
 export type { CurveRun, CurveSummary, TrainingCurvesOptions } from './curves';
-export { fisherOverTrainingFigure, fisherByLayerFigure, fisherRatioFigure, normalizeFisherKind } from './fisher';
-export type { FisherKind, FisherTarget, FisherSeries, FisherLayerValue, FisherFigureOptions } from './fisher';
+export { fisherOverTrainingFigure, fisherByLayerFigure, fisherRatioFigure, normalizeFisherKind, varianceRatioFigure } from './fisher';
+export type { FisherKind, FisherTarget, FisherSeries, FisherLayerValue, FisherFigureOptions, VarianceRatioRow } from './fisher';
 export { sizeBinFigure, pairedDifferencesFigure, frocFigure } from './evaluation';
 export type { BinStat, SizeBinOptions, PairedCase, PairedDifferencesOptions, FrocPoint, FrocCurve, FrocOptions } from './evaluation';
 export { sliceViewerFigure, classLegendFigure, classLegendTraces, classColors, maskContour } from './slices';
@@ -30,7 +32,7 @@ export {
 } from './render';
 export type { ImageFormat, RenderOptions, FigureRenderer, RenderAvailability } from './render';
 export {
-  show, showWithImage, loadPlotly, inTslabKernel, setDisplaySink, setShowLogger, setPlotlyEmbedMode, resetPlotlyLoaded, plotlyLoaded, newFigureId,
+  show, showWithImage, showTable, loadPlotly, inTslabKernel, setDisplaySink, setShowLogger, setPlotlyEmbedMode, resetPlotlyLoaded, plotlyLoaded, newFigureId,
 } from './show';
 export type { DisplaySink } from './show';
 export {

@@ -18,7 +18,8 @@
 import { randomBytes } from 'crypto';
 import type { Figure } from './types';
 import { describeFigure } from './spec';
-import { figureHtml, pngImgHtml } from './html';
+import { figureHtml, pngImgHtml, tableHtml } from './html';
+import { formatTable, type TableCell } from '../core/format';
 import { plotlyLoaderScript, type PlotlyEmbedMode } from './bundle';
 import { renderAvailability, renderFigure } from './render';
 
@@ -158,4 +159,18 @@ export async function showWithImage(fig: Figure, opts: { width?: number; height?
     }
   }
   emit(fig, fallback);
+}
+
+/**
+ * Display a table as HTML in a tslab notebook (the report's table style); outside a kernel,
+ * log it as aligned plain text instead.
+ * @example showTable(['arm', 'tr F'], [['binary', '1.2'], ['backsplit', '3.4']], 'Fisher traces')
+ */
+export function showTable(columns: string[], rows: TableCell[][], caption?: string): void {
+  const sink = currentSink();
+  if (!sink) {
+    state().log((caption ? `${caption}\n` : '') + formatTable(columns, rows));
+    return;
+  }
+  sink.html(tableHtml({ columns, rows, caption }));
 }

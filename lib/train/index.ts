@@ -23,4 +23,4 @@ export {
   slidingWindowProbabilities,
   argmaxClasses,
 } from './inference';
-export { TrainProgress, ProgressBarOptions, LineSink, formatDuration, formatProgress, createProgressBar, notebookProgress } from './progress';
+export { TrainProgress, ProgressBarOptions, LineSink, NotebookProgressOptions, formatDuration, formatProgress, createProgressBar, notebookProgress } from './progress';

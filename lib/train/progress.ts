@@ -96,34 +96,62 @@ export interface LineSink {
   text(s: string): void;
 }
 
+/** Options of {@link notebookProgress}. */
+export interface NotebookProgressOptions {
+  /** Override the output (tests); default tslab's `newDisplay()` in a kernel. */
+  sink?: LineSink;
+  /** Clock in ms (tests). */
+  now?: () => number;
+  /** Text in front of the bar, e.g. 'binary    seed 0'. */
+  label?: string;
+  /** Minimum ms between redraws (default 500); the last step is always drawn. */
+  intervalMs?: number;
+}
+
 /**
  * A live-updating progress line for tslab notebooks: one display entry rewritten
- * in place (at most twice a second and at the last step). Outside a tslab kernel
- * it falls back to periodic lines on stderr.
- * @param sink override the output (tests); default tslab's `newDisplay()` in a kernel
+ * in place (at most twice a second and at the last step). Each line is padded
+ * with spaces to the length of the previous one, so a shorter line leaves no
+ * stale characters where the output is overwritten rather than replaced
+ * (a terminal, a '\r' stream). Outside a tslab kernel it falls back to
+ * periodic lines on stderr.
+ * @example const progress = notebookProgress({ label: 'binary seed 0' }); train({ ..., onProgress: progress.update }); progress.done();
  */
-export function notebookProgress(sink?: LineSink, now: () => number = () => Date.now()): { update(p: TrainProgress): void; done(): void } {
-  let out = sink;
+export function notebookProgress(options: NotebookProgressOptions = {}): { update(p: TrainProgress): void; done(): void } {
+  const now = options.now ?? (() => Date.now());
+  const prefix = options.label ? `${options.label} ` : '';
+  const interval = options.intervalMs ?? 500;
+  let out = options.sink;
   if (!out && (globalThis as { __tslab__?: unknown }).__tslab__ !== undefined) {
     // tslab hooks require('tslab') inside a kernel to return the instance bound to the running cell
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     out = (require('tslab') as { newDisplay(): LineSink }).newDisplay();
   }
-  if (!out) return createProgressBar(process.stderr, { tty: false, now });
+  if (!out) {
+    // not a TTY: every write is one whole line, so the label goes in front of each
+    return createProgressBar({ write: (s: string) => process.stderr.write(prefix + s) }, { tty: false, now });
+  }
   const target = out;
   let last = -Infinity;
+  let previousLength = 0;
   let pending: TrainProgress | undefined;
+  const draw = (p: TrainProgress) => {
+    const line = prefix + formatProgress(p);
+    target.text(line.padEnd(previousLength));
+    previousLength = line.length;
+  };
   return {
     update(p: TrainProgress) {
       pending = p;
       const t = now();
-      if (t - last < 500 && p.step < p.totalSteps) return;
-      target.text(formatProgress(p));
+      if (t - last < interval && p.step < p.totalSteps) return;
+      draw(p);
       last = t;
       pending = undefined;
     },
     done() {
-      if (pending) target.text(formatProgress(pending));
+      if (pending) draw(pending);
+      pending = undefined;
     },
   };
 }

@@ -13,7 +13,9 @@ import { loadRun } from '../../lib/run/open';
 import { predictCase } from '../../lib/run/predict';
 import { trainOrReuse } from '../../lib/run/reuse';
 import { StudyConfig, studyPreset } from '../../lib/study/config';
-import { runStudy, studyRunConfig } from '../../lib/study/pipeline';
+import { loadStudyCases, runStudy, studyRunConfig } from '../../lib/study/pipeline';
+import { studyDetectionCurves } from '../../lib/study/detection';
+import { detectionCurve } from '../../lib/eval/detection-curve';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'study-pipeline-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -99,3 +101,25 @@ describe('study runs used outside runStudy (notebooks)', () => {
   }, 60_000);
 });
 
+describe('studyDetectionCurves', () => {
+  const runsDir = path.join(tmp, 'runs'); // the study trained above: runStudy reuses its finished runs
+  it('predicts every test case with every run and matches detectionCurve on the same predictions', async () => {
+    const cfg = tinyStudy(runsDir);
+    const results = await runStudy(cfg, () => undefined);
+    const testCases = loadStudyCases(cfg).filter((c) => results.splits.test.includes(c.id));
+    const lines: string[] = [];
+    const [all, small] = await studyDetectionCurves(results.runs, testCases, [0.2, 0.5], [{ name: 'all' }, { name: 'small', maxVolumeMl: 0.5 }], (l) => lines.push(l));
+    expect(all.map((c) => `${c.mode}-${c.seed}`)).toEqual(results.runs.map((r) => `${r.mode}-${r.seed}`));
+    expect(small.map((c) => c.subset)).toEqual(['small', 'small']);
+    expect(lines).toHaveLength(results.runs.length);
+    const loaded = loadRun(results.runs[0].runDir);
+    const cases = [];
+    for (const c of testCases) {
+      const p = await predictCase(loaded.model, loaded.layout, c, { patchSize: loaded.config.patchSize, overlap: loaded.config.inferenceOverlap, rule: 'argmaxIsLesion' });
+      cases.push({ caseId: c.id, probability: p.lesionProbability, ref: c.lesion });
+    }
+    loaded.model.dispose();
+    const direct = detectionCurve(cases, [0.2, 0.5]).filter((q) => q.sensitivity !== null);
+    expect(all[0].points.map((q) => [q.threshold, q.fpPerCase, q.sensitivity])).toEqual(direct.map((q) => [q.threshold, q.fpPerCase, q.sensitivity]));
+  }, 120_000);
+});

@@ -60,7 +60,7 @@ describe('progress', () => {
   it('notebook progress rewrites one display entry, throttled, and always shows the last step', () => {
     const shown: string[] = [];
     let t = 0;
-    const p = notebookProgress({ text: (s) => shown.push(s) }, () => t);
+    const p = notebookProgress({ sink: { text: (s) => shown.push(s) }, now: () => t });
     for (let s = 1; s <= 100; s++) {
       t += 40; // 4 s in total → about 8 updates plus the final one
       p.update(ev(s));
@@ -69,5 +69,20 @@ describe('progress', () => {
     expect(shown.length).toBeGreaterThan(6);
     expect(shown.length).toBeLessThan(12);
     expect(shown[shown.length - 1]).toContain('100/100');
+  });
+
+  it('notebook progress pads a shorter line to the previous length and puts the label first', () => {
+    const shown: string[] = [];
+    let t = 0;
+    const p = notebookProgress({ sink: { text: (s) => shown.push(s) }, now: () => t, label: 'binary seed 0', intervalMs: 0 });
+    p.update({ ...ev(1), totalSteps: 100000, stepsPerSecond: 12345.67, etaSeconds: 7200 }); // a long line
+    t += 1;
+    p.update(ev(100)); // a shorter one
+    p.done();
+    expect(shown).toHaveLength(2);
+    expect(shown[0].startsWith('binary seed 0 [')).toBe(true);
+    expect(shown[1].length).toBe(shown[0].length);
+    expect(shown[1].trimEnd()).toBe(`binary seed 0 ${formatProgress(ev(100))}`);
+    expect(shown[1].length).toBeGreaterThan(shown[1].trimEnd().length);
   });
 });

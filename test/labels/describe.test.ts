@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { makeVolume } from '../../lib/core/volume';
 import { parseGroupSpec } from '../../lib/labels/spec';
-import { simulateNoisyLabels } from '../../lib/labels/noisy';
 import {
-  describeGrouping, formatClassTable, formatGrouping, formatTable, labelCountsInMask, noiseSweep, presentLabelIds,
-} from '../../lib/labels/notebook';
+  agreementInMask, countDifferingVoxels, countNonzero, describeGrouping, describeNoiseReport, formatClassTable, formatGrouping, formatLabelShares, formatSpecOverview,
+  labelCountsInMask, presentClasses, presentLabelIds,
+} from '../../lib/labels/describe';
 
-describe('formatTable / formatClassTable', () => {
-  it('aligns numbers right and text left, with a rule under the header', () => {
-    const t = formatTable(['id', 'name'], [[1, 'liver'], [12, 'kidneys']]);
-    expect(t.split('\n')).toEqual(['id  name', '--  -------', ' 1  liver', '12  kidneys']);
-  });
-
-  it('rejects ragged rows', () => {
-    expect(() => formatTable(['a', 'b'], [[1]])).toThrow(/row 0 has 1 cells, header has 2/);
-  });
-
+describe('formatClassTable', () => {
   it('prints every class row with the volume to the requested decimals', () => {
     const t = formatClassTable([
       { id: 0, name: 'background', source: 'background', voxels: 90, volumeMl: 0.09 },
@@ -75,39 +66,50 @@ describe('describeGrouping', () => {
   });
 });
 
-describe('noiseSweep', () => {
-  // two cubes of different classes in a 12×12×12 grid
-  const dims: [number, number, number] = [12, 12, 12];
-  const data = new Uint8Array(12 * 12 * 12);
-  for (let k = 2; k < 10; k++) for (let j = 2; j < 10; j++) for (let i = 1; i < 11; i++) data[i + 12 * (j + 12 * k)] = i < 6 ? 1 : 2;
-  const aux = makeVolume(data, dims, [1, 1, 1]);
-
-  it('gives Dice 1 and no change at noise 0, less than 1 at noise 1', () => {
-    const r = noiseSweep(aux, ['left', 'right', 'absent'], { levels: [0, 1], seeds: [1, 2] });
-    expect(r.classes).toEqual([{ id: 1, name: 'left' }, { id: 2, name: 'right' }]);
-    expect(r.dice.map((row) => row[0])).toEqual([1, 1]);
-    expect(r.changedFraction[0]).toBe(0);
-    expect(r.meanDice[1]).toBeLessThan(1);
-    expect(r.changedFraction[1]).toBeGreaterThan(0);
+describe('presentClasses / formatLabelShares / countDifferingVoxels', () => {
+  it('names present ids from a table, with a fallback name', () => {
+    expect(presentClasses([0, 5, 2, 5], { '2': 'kidney_right' })).toEqual([{ id: 2, name: 'kidney_right' }, { id: 5, name: 'class 5' }]);
   });
 
-  it('averages Dice over seeds and matches a direct computation for one seed', () => {
-    const r = noiseSweep(aux, ['left', 'right'], { levels: [0.5], seeds: [3] });
-    const noisy = simulateNoisyLabels(aux, { noiseLevel: 0.5, seed: 3 }).labels.data;
-    let both = 0, a = 0, b = 0;
-    for (let p = 0; p < data.length; p++) {
-      if (noisy[p] === 1) a++;
-      if (data[p] === 1) b++;
-      if (noisy[p] === 1 && data[p] === 1) both++;
-    }
-    expect(r.dice[0][0]).toBeCloseTo((2 * both) / (a + b), 12);
-    const again = noiseSweep(aux, ['left', 'right'], { levels: [0.5], seeds: [3] });
-    expect(again).toEqual(r);
+  it('gives each class its share of the counted voxels', () => {
+    const lines = formatLabelShares(['unlabelled', 'organ', 'vessel'], [3, 1, 0]).split('\n');
+    expect(lines[0]).toMatch(/^id\s+class\s+voxels\s+share$/);
+    expect(lines[2]).toMatch(/^ 0\s+unlabelled\s+3\s+75\.0%$/);
+    expect(lines[3]).toMatch(/^ 1\s+organ\s+1\s+25\.0%$/);
+    expect(lines[4]).toMatch(/^ 2\s+vessel\s+0\s+0\.0%$/);
+    expect(() => formatLabelShares(['a'], [1, 2])).toThrow(/1 names but 2 counts/);
   });
 
-  it('rejects unnamed ids and empty inputs', () => {
-    expect(() => noiseSweep(aux, ['left'], { levels: [0] })).toThrow(/label id\(s\) 2 have no name/);
-    expect(() => noiseSweep(aux, ['left', 'right'], { levels: [] })).toThrow(/no noise levels/);
-    expect(() => noiseSweep(makeVolume(new Uint8Array(8), [2, 2, 2], [1, 1, 1]), ['x'], { levels: [0] })).toThrow(/no labelled voxels/);
+  it('counts voxels that differ', () => {
+    expect(countDifferingVoxels([0, 1, 2, 3], [0, 2, 2, 0])).toBe(2);
+    expect(() => countDifferingVoxels([0], [0, 1])).toThrow(/1 voxels vs 2/);
+  });
+});
+
+describe('formatSpecOverview / describeNoiseReport', () => {
+  it('lists each spec with its id and group counts', () => {
+    const spec = parseGroupSpec({ name: 'two', groups: [{ name: 'a', ids: [1, 2] }, { name: 'b', ids: [3] }] });
+    const lines = formatSpecOverview([spec]).split('\n');
+    expect(lines[2]).toMatch(/^two\s+3\s+2\s+a, b$/);
+  });
+
+  it('names the classes a noise simulation touched', () => {
+    const text = describeNoiseReport({
+      noiseLevel: 0.5, seed: 2, eroded: [1], dilated: [2], merged: [[3, 1]], droppedComponents: [[1, 4]], jitteredVoxels: 7, changedFraction: 0.125,
+    }, ['organ', 'vessel', 'cyst']);
+    expect(text).toBe('noise 0.5, seed 2: eroded classes [organ], dilated [vessel], merged [cyst→organ], 1 components dropped, 7 voxels jittered, 12.50% of voxels changed');
+  });
+});
+
+describe('countNonzero / agreementInMask', () => {
+  it('counts nonzero voxels', () => {
+    expect(countNonzero([0, 3, 1, 0])).toBe(2);
+    expect(countNonzero(new Uint8Array(5))).toBe(0);
+  });
+
+  it('measures agreement only inside the mask', () => {
+    expect(agreementInMask([1, 2, 3, 4], [1, 0, 3, 0], [1, 1, 0, 0])).toBe(0.5);
+    expect(agreementInMask([1], [1], [0])).toBeNaN();
+    expect(() => agreementInMask([1, 2], [1], [1, 1])).toThrow(/lengths 2, 1 and mask 2 differ/);
   });
 });

@@ -1,33 +1,16 @@
 /**
- * Notebook-facing helpers for notebooks/02_backsplit_labels.ipynb: plain-text
- * tables of a BackSplit class map, which source classes a grouping spec put in
- * which group, label counts inside a mask, and the noise sweep that shows how
- * simulated label noise degrades auxiliary labels. They keep the notebook thin;
- * the label building itself lives in build.ts, spec.ts, tissue.ts and noisy.ts.
+ * Describing label maps in words and tables: which ids a map holds, what one
+ * map says under another's mask, how a grouping spec partitions the classes
+ * present, the class table of a BackSplit map, how two maps differ, and what
+ * a noise simulation did. Used by the course notebooks and the CLI to show
+ * labels to a person; the label building itself lives in build.ts, spec.ts,
+ * tissue.ts and noisy.ts.
  */
 import type { ClassInfo } from '../core/types';
 import type { Volume } from '../core/volume';
-import { perClassDice } from '../eval/multiclass';
+import { formatPercent, formatTable } from '../core/format';
 import type { GroupSpec } from './spec';
-import { simulateNoisyLabels } from './noisy';
-
-/**
- * Format rows as an aligned plain-text table (numbers right-aligned, text left-aligned).
- * @example formatTable(['id', 'name'], [[1, 'liver']]) // "id  name \n--  -----\n 1  liver"
- * @param header column titles
- * @param rows one array per row, same length as header
- */
-export function formatTable(header: string[], rows: Array<Array<string | number>>): string {
-  rows.forEach((r, i) => {
-    if (r.length !== header.length) throw new RangeError(`formatTable: row ${i} has ${r.length} cells, header has ${header.length}`);
-  });
-  const cells = rows.map((r) => r.map((v) => String(v)));
-  const numeric = header.map((_, c) => rows.length > 0 && rows.every((r) => typeof r[c] === 'number'));
-  const widths = header.map((h, c) => Math.max(h.length, ...cells.map((r) => r[c].length)));
-  const pad = (s: string, c: number) => (numeric[c] ? s.padStart(widths[c]) : s.padEnd(widths[c]));
-  const lines = [header.map(pad).join('  '), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map((r) => r.map(pad).join('  '))];
-  return lines.map((l) => l.replace(/\s+$/, '')).join('\n');
-}
+import type { NoisyLabelReport } from './noisy';
 
 /**
  * A BackSplit class table (id, name, source, voxels, mL) as aligned text.
@@ -142,59 +125,93 @@ export function formatGrouping(summary: GroupingSummary, maxNames = 6): string {
   );
 }
 
-/** Options of {@link noiseSweep}. */
-export interface NoiseSweepOptions {
-  /** Noise levels in [0, 1], in the order to report them. */
-  levels: number[];
-  /** Seeds of simulateNoisyLabels; Dice is averaged over them (default [1]). */
-  seeds?: number[];
-}
-
-/** Per-class Dice of noisy vs clean auxiliary labels over noise levels. */
-export interface NoiseSweepResult {
-  levels: number[];
-  seeds: number[];
-  /** Classes present in the clean map, in id order. */
-  classes: Array<{ id: number; name: string }>;
-  /** dice[c][l]: class classes[c] at levels[l], mean over seeds. */
-  dice: number[][];
-  /** Mean Dice over classes per level. */
-  meanDice: number[];
-  /** Fraction of voxels whose label changed, per level, mean over seeds. */
-  changedFraction: number[];
+/** A class id with its name (what a legend or a table row needs). */
+export interface NamedClass {
+  id: number;
+  name: string;
 }
 
 /**
- * Degrade a clean auxiliary map with simulateNoisyLabels at each noise level (and seed) and
- * measure per-class Dice of the noisy map against the clean one (lib/eval perClassDice; a class
- * that vanished scores 0). Deterministic for given levels and seeds.
- * @example noiseSweep(caseData.aux, caseData.auxNames, { levels: [0, 0.5, 1] })
- * @param aux clean auxiliary map (0 = unlabelled, 1..K classes)
+ * The nonzero ids present in a label map, named from a table (a source's id → name JSON,
+ * e.g. TotalSegmentator's label file); an id the table lacks is named 'class <id>'.
+ * @example presentClasses([0, 5, 2, 5], { '2': 'kidney_right' }) // [{id: 2, name: 'kidney_right'}, {id: 5, name: 'class 5'}]
+ */
+export function presentClasses(data: ArrayLike<number>, names: Readonly<Record<string, string>>): NamedClass[] {
+  return presentLabelIds(data).map((id) => ({ id, name: names[String(id)] || `class ${id}` }));
+}
+
+/**
+ * Voxel counts per class as a table with each class's share of all counted voxels.
+ * @example formatLabelShares(['unlabelled', 'organ'], [3, 1]) // rows "0 unlabelled 3 75.0%", "1 organ 1 25.0%"
+ * @param names class names, index = class id
+ * @param counts voxels per class id (same length as names)
+ * @param digits decimals of the percentage (default 1)
+ */
+export function formatLabelShares(names: readonly string[], counts: readonly number[], digits = 1): string {
+  if (names.length !== counts.length) throw new RangeError(`formatLabelShares: ${names.length} names but ${counts.length} counts`);
+  const total = counts.reduce((a, b) => a + b, 0);
+  return formatTable(['id', 'class', 'voxels', 'share'], names.map((name, id) => [id, name, counts[id], formatPercent(counts[id], total, digits)]));
+}
+
+/**
+ * Voxels whose value differs between two label maps of the same length.
+ * @example countDifferingVoxels([0, 1, 2], [0, 2, 2]) // 1
+ * @throws RangeError when the lengths differ
+ */
+export function countDifferingVoxels(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new RangeError(`countDifferingVoxels: ${a.length} voxels vs ${b.length}`);
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
+  return n;
+}
+
+/**
+ * One line per grouping spec: its name, how many source ids it maps and into which groups.
+ * @example formatSpecOverview([loadGroupSpec('synthseg')])
+ */
+export function formatSpecOverview(specs: readonly GroupSpec[]): string {
+  return formatTable(
+    ['spec', 'source ids', 'groups', 'group names'],
+    specs.map((s) => [s.name, s.idToGroup.size, s.groupNames.length, s.groupNames.join(', ')]),
+  );
+}
+
+/**
+ * What simulateNoisyLabels did, in one sentence with class names instead of ids.
+ * @param report the report of simulateNoisyLabels
  * @param classNames names of classes 1..K (index 0 = class 1)
  */
-export function noiseSweep(aux: Volume<Uint8Array>, classNames: string[], options: NoiseSweepOptions): NoiseSweepResult {
-  const { levels } = options;
-  const seeds = options.seeds ?? [1];
-  if (levels.length === 0) throw new RangeError('noiseSweep: no noise levels given');
-  if (seeds.length === 0) throw new RangeError('noiseSweep: no seeds given');
-  const present = presentLabelIds(aux.data);
-  const over = present.filter((id) => id > classNames.length);
-  if (over.length) throw new RangeError(`noiseSweep: label id(s) ${over.join(', ')} have no name (${classNames.length} names given)`);
-  // only classes the clean map contains: an absent class would score a meaningless Dice of 1
-  const classes = present.map((id) => ({ id, name: classNames[id - 1] }));
-  if (classes.length === 0) throw new RangeError('noiseSweep: the clean map has no labelled voxels');
-  const dice = classes.map(() => new Array<number>(levels.length).fill(0));
-  const changedFraction = new Array<number>(levels.length).fill(0);
-  levels.forEach((level, l) => {
-    for (const seed of seeds) {
-      const noisy = simulateNoisyLabels(aux, { noiseLevel: level, seed });
-      changedFraction[l] += noisy.report.changedFraction / seeds.length;
-      const report = perClassDice(noisy.labels.data, aux.data, classes);
-      report.classes.forEach((c, ci) => {
-        dice[ci][l] += c.dice / seeds.length;
-      });
-    }
-  });
-  const meanDice = levels.map((_, l) => dice.reduce((s, row) => s + row[l], 0) / Math.max(classes.length, 1));
-  return { levels: [...levels], seeds: [...seeds], classes, dice, meanDice, changedFraction };
+export function describeNoiseReport(report: NoisyLabelReport, classNames: readonly string[]): string {
+  const name = (id: number) => classNames[id - 1] ?? `class ${id}`;
+  return `noise ${report.noiseLevel}, seed ${report.seed}: eroded classes [${report.eroded.map(name).join(', ')}], ` +
+    `dilated [${report.dilated.map(name).join(', ')}], merged [${report.merged.map((m) => `${name(m[0])}→${name(m[1])}`).join(', ')}], ` +
+    `${report.droppedComponents.length} components dropped, ${report.jitteredVoxels} voxels jittered, ` +
+    `${formatPercent(report.changedFraction, 1, 2)} of voxels changed`;
+}
+
+/**
+ * Voxels with a nonzero value (e.g. the size of a mask in voxels).
+ * @example countNonzero([0, 3, 1, 0]) // 2
+ */
+export function countNonzero(data: ArrayLike<number>): number {
+  let n = 0;
+  for (let i = 0; i < data.length; i++) if (data[i] !== 0) n++;
+  return n;
+}
+
+/**
+ * Fraction of the voxels inside a mask on which two label maps agree (NaN for an empty mask).
+ * @example agreementInMask([1, 2, 3], [1, 0, 3], [1, 1, 0]) // 0.5
+ * @throws RangeError when the lengths differ
+ */
+export function agreementInMask(a: ArrayLike<number>, b: ArrayLike<number>, mask: ArrayLike<number>): number {
+  if (a.length !== b.length || a.length !== mask.length) throw new RangeError(`agreementInMask: lengths ${a.length}, ${b.length} and mask ${mask.length} differ`);
+  let inside = 0;
+  let agree = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (mask[i] === 0) continue;
+    inside++;
+    if (a[i] === b[i]) agree++;
+  }
+  return inside > 0 ? agree / inside : NaN;
 }
