@@ -41,5 +41,6 @@ export { gradientNoise } from './gradient-noise';
 export type { GradientNoiseEntry, GradientNoiseStats } from './gradient-noise';
 export { fisherReport } from './report';
 export type { FisherReport, FisherReportOptions, LikelihoodTraces, ReportKind, ReportModel } from './report';
-export { cramerRaoInformation, gaussHermite, runCramerRao } from './cramer-rao';
+export { cramerRaoInformation, runCramerRao } from './cramer-rao';
+export { gaussHermite } from './cramer-rao-model';
 export type { CramerRaoConfig, CramerRaoResult, VarianceComparison } from './cramer-rao';

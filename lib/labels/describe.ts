@@ -7,7 +7,6 @@
  * tissue.ts and noisy.ts.
  */
 import type { ClassInfo } from '../core/types';
-import type { Volume } from '../core/volume';
 import { formatPercent, formatTable } from '../core/format';
 import type { GroupSpec } from './spec';
 import type { NoisyLabelReport } from './noisy';

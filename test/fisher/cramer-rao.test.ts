@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CramerRaoResult } from '../../lib/fisher/cramer-rao';
-import { cramerRaoInformation, gaussHermite, runCramerRao } from '../../lib/fisher/cramer-rao';
+import { cramerRaoInformation, runCramerRao } from '../../lib/fisher/cramer-rao';
+import { gaussHermite } from '../../lib/fisher/cramer-rao-model';
 
 /**
  * Family-wise threshold for the z-scores below. Each z is ~N(0, 1) when the prediction is right
