@@ -6,8 +6,8 @@
  */
 export { initBackend, parseBackendName, BACKEND_NAMES } from './select';
 export type { BackendReport, BackendAttempt, BackendName, InitBackendOptions } from './select';
-export { registerBackendKernels } from './kernels';
-export type { KernelPatchInfo } from './kernels';
+export { registerBackendKernels } from './kernels/index';
+export type { KernelPatchInfo } from './kernels/index';
 export { conv3dSafe, conv3dTransposeSafe, conv3dMethodFor, upsampleNearest2d, upsampleNearest3d } from './gradient-safe-ops';
 export type { Conv3dMethod } from './gradient-safe-ops';
 export { smokeTestGradients } from './smoke';

@@ -8,7 +8,7 @@
  */
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
-import { registerBackendKernels, KernelPatchInfo } from './kernels';
+import { registerBackendKernels, KernelPatchInfo } from './kernels/index';
 import { smokeTestGradients } from './smoke';
 import { withWasmThreads } from './wasm-threads';
 import { installWebGpu, setWebGpuBackend } from './webgpu';

@@ -6,7 +6,7 @@
  * study is `numClasses` (the width of the output head).
  */
 
-import { ARCHITECTURES, ModelFamily, isModelFamily } from './architectures';
+import { ARCHITECTURES, ModelFamily, isModelFamily } from './architectures/index';
 import { NormKind } from './norm';
 
 export interface ModelConfig {

@@ -4,7 +4,7 @@
  */
 export { ModelConfig, DEFAULT_MODEL_CONFIG, ModelConfigError, resolveModelConfig } from './config';
 export { NormKind, effectiveGroups } from './norm';
-export { ARCHITECTURES, Architecture, ModelFamily } from './architectures';
+export { ARCHITECTURES, Architecture, ModelFamily } from './architectures/index';
 export { ParamStore, Initialiser, snapshotVariables, readVariables, restoreVariables } from './params';
 export { conv, conv3d, pointwise, normalise, groupNormCore, addSameShape, activation, upsample2x, avgPool2x } from './layers';
 export { SegmentationModel, createModel } from './model';

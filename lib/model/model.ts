@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ModelConfig, resolveModelConfig } from './config';
 import { ParamStore } from './params';
-import { ARCHITECTURES } from './architectures';
+import { ARCHITECTURES } from './architectures/index';
 
 export interface SegmentationModel {
   /**

@@ -11,7 +11,7 @@ import { DatasetConfigError } from '../data/kinds/kind';
 import { DatasetConfig, resolveDatasetConfig } from '../data/registry';
 import { LabelMode } from '../core/types';
 import { ModelConfig, resolveModelConfig } from '../model/config';
-import { ModelFamily } from '../model/architectures';
+import { ModelFamily } from '../model/architectures/index';
 import { NormKind } from '../model/norm';
 import { LossConfig, validateLossConfig } from '../model/loss';
 
