@@ -22,4 +22,3 @@ export * from './splits';
 export * from './crop';
 export * from './colin';
 export * from './registry';
-export { DatasetConfigError } from './kinds/kind';

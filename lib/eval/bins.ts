@@ -83,6 +83,7 @@ export function smallLesionBins(lesions: readonly BinnableLesion[], edgesMl: rea
 
 /** Human-readable label of the bin [lo, hi) in mL. */
 export function binLabel(loMl: number, hiMl: number): string {
+  if (!(hiMl > loMl) || !(loMl >= 0)) throw new RangeError(`binLabel: expected 0 <= low < high, got [${loMl}, ${hiMl})`);
   if (loMl === 0) return `< ${hiMl} mL`;
   if (!Number.isFinite(hiMl)) return `≥ ${loMl} mL`;
   return `${loMl}–${hiMl} mL`;

@@ -7,33 +7,34 @@
  * comparisons (bootstrap CIs, Wilcoxon signed-rank) over tidy result rows,
  * pooled size-bin statistics with case-bootstrap CIs, and FROC-style detection curves.
  */
-export type { VoxelValues, BoundingBox } from './mask';
-export { toBinaryMask, voxelVolumeMl, boundingBoxOfMasks, cropMask } from './mask';
-export type { OverlapMetrics } from './overlap';
-export { overlapMetrics, overlapFromCounts, diceFromCounts } from './overlap';
+export { toBinaryMask, voxelVolumeMl } from './mask';
+export { overlapMetrics } from './overlap';
 export { squaredDistanceTransform } from './distance';
-export type { SurfaceDistances, SurfaceMetrics, SurfaceOptions } from './surface';
-export { surfaceMask, percentileOfSorted, surfaceDistances, surfaceMetrics, metricsFromDistances } from './surface';
-export type { LesionOptions, ReferenceLesion, PredictedLesion, LesionMetrics } from './lesions';
+export { surfaceMask, percentileOfSorted, surfaceMetrics } from './surface';
 export { lesionWiseMetrics, lesionVolumesMl } from './lesions';
-export type { BinnableLesion, LesionBin, LesionCountBin } from './bins';
-export { DEFAULT_BIN_EDGES_ML, smallLesionBins, validateBinEdges, binLabel, countLesionsByVolume } from './bins';
-export type { ClassDice, AuxiliaryClassReport, ClassSpec } from './multiclass';
+export { smallLesionBins, binLabel, countLesionsByVolume } from './bins';
 export { perClassDice } from './multiclass';
-export type {
-  EvaluationOptions, ResolvedEvaluationOptions, CaseEvaluation, MaskVolume, EvalJson, EvalCaseInput, CaseResult,
-} from './evaluate';
+export type { EvalCaseInput } from './evaluate';
 export { resolveEvaluationOptions, evaluateSegmentation, toEvalJson, evaluateCases } from './evaluate';
-export type { MetricScope, TidyRow, LesionRow, ArmMetricMean } from './tidy';
+export type { TidyRow, LesionRow } from './tidy';
 export {
-  LESION_METRICS, tidyRows, lesionRows, pooledBins, toCsv, tidyRowsToCsv, writeTidyCsv, writeTidyJson, armMetricMeans, formatArmMetricMeans,
+  LESION_METRICS,
+  tidyRows,
+  lesionRows,
+  pooledBins,
+  toCsv,
+  tidyRowsToCsv,
+  writeTidyCsv,
+  writeTidyJson,
+  armMetricMeans,
+  formatArmMetricMeans,
   countDifferingPairs,
 } from './tidy';
-export type { PairedComparisonOptions, PairedValue, PairedComparison } from './compare';
 export { bootstrapCi, wilcoxonSignedRank, pairedComparison, compareModels, comparisonsToCsv } from './compare';
-export type { BinStatistics, BinStatisticsOptions } from './stratified';
 export { binStatistics } from './stratified';
-export type {
-  DetectionCase, DetectionPoint, DetectionCurveOptions, RunPredictions, DetectionSubset, RunDetectionCurve,
+export {
+  detectionCurve,
+  detectionCurvesOfRun,
+  detectionCurvesOverRuns,
+  formatDetectionOperatingPoints,
 } from './detection-curve';
-export { detectionCurve, detectionCurvesOfRun, detectionCurvesOverRuns, formatDetectionOperatingPoints } from './detection-curve';

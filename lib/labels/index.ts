@@ -13,8 +13,14 @@ export * from './spec';
 export * from './collapse';
 export * from './collapse-compare';
 export * from './tissue';
-export { erodeClass, dilateClass, jitterBoundary, dropComponents, mergeIntoNeighbour, simulateNoisyLabels } from './noisy';
-export type { NoisyLabelOptions, NoisyLabelReport } from './noisy';
+export {
+  erodeClass,
+  dilateClass,
+  jitterBoundary,
+  dropComponents,
+  mergeIntoNeighbour,
+  simulateNoisyLabels,
+} from './noisy';
 export * from './from-files';
 export * from './case';
 export * from './describe';

@@ -98,19 +98,3 @@ export function pairedInputFromComparison(cmp: PairedComparisonLike): { cases: P
   }
   return { cases, options };
 }
-
-function fmtMl(v: number): string {
-  return String(Number(v.toPrecision(3)));
-}
-
-/**
- * Label of a lesion-volume bin: '< 0.1 mL' (first bin from 0), '0.1–1 mL', '> 10 mL' (open upper end).
- * @param loMl lower edge in mL (inclusive)
- * @param hiMl upper edge in mL (exclusive; Infinity for the last bin)
- */
-export function binLabel(loMl: number, hiMl: number): string {
-  if (!(hiMl > loMl) || loMl < 0) throw new RangeError(`binLabel: expected 0 <= low < high, got [${loMl}, ${hiMl})`);
-  if (loMl === 0) return `< ${fmtMl(hiMl)} mL`;
-  if (hiMl === Infinity) return `> ${fmtMl(loMl)} mL`;
-  return `${fmtMl(loMl)}–${fmtMl(hiMl)} mL`;
-}

@@ -3,24 +3,10 @@
  * preparation, patch sampling, augmentation, optimisers, sliding-window
  * inference and progress reporting (run folders and the training loop: lib/run).
  */
-export {
-  TrainConfig,
-  TrainModelConfig,
-  AugmentConfig,
-  DEFAULT_TRAIN_CONFIG,
-  TrainConfigError,
-  resolveTrainConfig,
-  modelConfigFor,
-} from './config';
-export { ClassLayout, PreparedCase, TrainingData, classLayout, prepareCase, loadTrainingData } from './prepare';
-export { PatchOrigin, PatchBatch, patch3, forcedCount, samplePatchOrigins, extractBatch, sampleBatch } from './sampler';
-export { AugmentRecord, augmentBatch } from './augment';
-export { Optimizer, OptimizerSettings, OptimizerState, polyLearningRate, clipByGlobalNorm } from './optimizer';
-export {
-  SlidingWindowOptions,
-  tilePositions,
-  gaussianImportance,
-  slidingWindowProbabilities,
-  argmaxClasses,
-} from './inference';
-export { TrainProgress, ProgressBarOptions, LineSink, NotebookProgressOptions, formatDuration, formatProgress, createProgressBar, notebookProgress } from './progress';
+export { TrainConfig, AugmentConfig, DEFAULT_TRAIN_CONFIG, resolveTrainConfig, modelConfigFor } from './config';
+export { classLayout, prepareCase } from './prepare';
+export { PatchBatch, patch3, forcedCount, samplePatchOrigins, extractBatch, sampleBatch } from './sampler';
+export { augmentBatch } from './augment';
+export { Optimizer, polyLearningRate, clipByGlobalNorm } from './optimizer';
+export { tilePositions, gaussianImportance, slidingWindowProbabilities, argmaxClasses } from './inference';
+export { TrainProgress, formatDuration, formatProgress, createProgressBar, notebookProgress } from './progress';

@@ -15,6 +15,8 @@ describe('countLesionsByVolume', () => {
     expect(countLesionsByVolume([0.5, 3], [2]).map((b) => [b.loMl, b.hiMl, b.n])).toEqual([[0, 2, 1], [2, Infinity, 1]]);
     expect(() => countLesionsByVolume([1], [1, 1])).toThrow(/increase strictly/);
     expect(binLabel(0.1, 1)).toBe('0.1–1 mL');
+    expect([binLabel(0, 0.1), binLabel(1, 10), binLabel(10, Infinity)]).toEqual(['< 0.1 mL', '1–10 mL', '≥ 10 mL']);
+    expect(() => binLabel(1, 1)).toThrow(/expected 0 <= low < high, got \[1, 1\)/);
   });
 });
 

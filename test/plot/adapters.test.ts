@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  binLabel, fisherLayerValuesFromReport, fisherOverTrainingFigure, fisherSeriesFromReports, normalizeFisherKind,
+  fisherLayerValuesFromReport, fisherOverTrainingFigure, fisherSeriesFromReports, normalizeFisherKind,
   pairedDifferencesFigure, pairedInputFromComparison, type FisherReportLike,
 } from '../../lib/plot';
 
@@ -58,12 +58,5 @@ describe('paired comparison adapter', () => {
     expect(options.meanDifference).toEqual({ value: 0.05, low: 0.01, high: 0.09, label: '(95% CI)' });
     expect(pairedInputFromComparison({ ...cmp, meanDifference: null, meanDifferenceCi: null }).options.meanDifference).toBeUndefined();
     expect(() => pairedInputFromComparison({ ...cmp, modelA: 'unet' })).toThrow(/expected models 'backsplit' and 'binary', got 'unet' and 'binary'/);
-  });
-});
-
-describe('bin labels', () => {
-  it('labels the default small-lesion bins', () => {
-    expect([binLabel(0, 0.1), binLabel(0.1, 1), binLabel(1, 10), binLabel(10, Infinity)]).toEqual(['< 0.1 mL', '0.1–1 mL', '1–10 mL', '> 10 mL']);
-    expect(() => binLabel(1, 1)).toThrow(/expected 0 <= low < high, got \[1, 1\)/);
   });
 });

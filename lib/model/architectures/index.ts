@@ -20,4 +20,4 @@ export function isModelFamily(name: unknown): name is ModelFamily {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(ARCHITECTURES, name);
 }
 
-export { Architecture, NetworkConfig } from './types';
+export { Architecture } from './types';
