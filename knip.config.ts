@@ -20,7 +20,6 @@ function notebookCode(text: string): string {
 
 const config: KnipConfig = {
   entry: [
-    'bin/backsplit.js',
     'lib/cli/main.ts',
     'lib/notebook/cli.ts',
     'lib/notebook/jupyter.ts',
