@@ -8,22 +8,11 @@
  * file's folder.
  */
 import * as path from 'path';
-import type { TissueAuxConfig } from '../case-files';
 import { FolderDatasetOptions, loadFolderDataset } from '../folder';
 import { ConfigFields, DatasetKind, resolveSpecRef } from './kind';
 
-type FolderDatasetConfig = {
-  kind: 'folder';
-  path: string;
-  channels: string[];
-  lesion: string;
-  lesionValues?: number[];
-  aux?: string[];
-  auxGroups?: string;
-  auxNames?: string[];
-  tissue?: TissueAuxConfig;
-  cases?: string[];
-};
+/** The loader's options without its runtime-only fields, plus the kind and the folder. */
+type FolderDatasetConfig = { kind: 'folder'; path: string } & Omit<FolderDatasetOptions, 'name' | 'cacheSize'>;
 
 /** The optional fields, in config order. */
 function optionalFields(f: ConfigFields, config: FolderDatasetConfig): void {
