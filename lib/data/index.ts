@@ -8,7 +8,7 @@
  * - synthetic-totalseg: the synthetic dataset's aux maps written with TotalSegmentator ids
  * - msd-write: export cases as an MSD folder
  * - splits: deterministic train/val/test splits saved as JSON
- * - crop: crop a case to its foreground bounding box
+ * - crop: crop a case to its foreground bounding box; brain-crop: an image + lesion mask cropped to image > 0
  */
 export * from './fields';
 export * from './synthetic';
@@ -20,6 +20,7 @@ export * from './msd-write';
 export * from './folder';
 export * from './splits';
 export * from './crop';
+export * from './brain-crop';
 export * from './colin';
 export * from './registry';
 export { DatasetConfigError } from './kinds/kind';

@@ -18,3 +18,5 @@ export type { NoisyLabelOptions, NoisyLabelReport } from './noisy';
 export * from './from-files';
 export * from './case';
 export * from './describe';
+export * from './precedence';
+export * from './tissue-compare';

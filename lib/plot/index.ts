@@ -13,7 +13,7 @@ export * from './colors';
 export { roundSignificant, roundDeep, describeFigure, figureTitle } from './spec';
 export { baseLayout, baseConfig, axis, lineFigure, heatmapFigure } from './basic';
 export type { LineSeries, LineFigureOptions, HeatmapFigureOptions } from './basic';
-export { noiseSweepFigure, collapseRatesFigure } from './labels';
+export { noiseSweepFigure, collapseRatesFigure, classProbabilityFigure } from './labels';
 export type { NoiseSweepLike, CollapseRatesLike } from './labels';
 export { summarizeCurves, trainingCurvesFigure } from './curves';
 export type { CurveRun, CurveSummary, TrainingCurvesOptions } from './curves';
