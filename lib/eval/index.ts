@@ -10,7 +10,7 @@
 export type { VoxelValues, BoundingBox } from './mask';
 export { toBinaryMask, voxelVolumeMl, boundingBoxOfMasks, cropMask } from './mask';
 export type { OverlapMetrics } from './overlap';
-export { overlapMetrics, overlapFromCounts, diceFromCounts } from './overlap';
+export { overlapMetrics, overlapFromCounts, diceFromCounts, describeLesionOverlap } from './overlap';
 export { squaredDistanceTransform } from './distance';
 export type { SurfaceDistances, SurfaceMetrics, SurfaceOptions } from './surface';
 export { surfaceMask, percentileOfSorted, surfaceDistances, surfaceMetrics, metricsFromDistances } from './surface';
@@ -19,7 +19,7 @@ export { lesionWiseMetrics, lesionVolumesMl } from './lesions';
 export type { BinnableLesion, LesionBin, LesionCountBin } from './bins';
 export { DEFAULT_BIN_EDGES_ML, smallLesionBins, validateBinEdges, binLabel, countLesionsByVolume } from './bins';
 export type { ClassDice, AuxiliaryClassReport, ClassSpec } from './multiclass';
-export { perClassDice } from './multiclass';
+export { perClassDice, formatClassDice } from './multiclass';
 export type {
   EvaluationOptions, ResolvedEvaluationOptions, CaseEvaluation, MaskVolume, EvalJson, EvalCaseInput, CaseResult,
 } from './evaluate';

@@ -16,7 +16,7 @@ export {
   checkpointWeights,
   runCheckpoints,
 } from './checkpoint';
-export { TrainRecord, ValidationRecord, EndRecord, RunMetrics, MetricsWriter, readRunMetrics, lossCurve } from './metrics';
+export { TrainRecord, ValidationRecord, EndRecord, RunMetrics, MetricsWriter, readRunMetrics, lossCurve, meanFinalLoss } from './metrics';
 export { TrainOptions, TrainResult, ValidationResult, train, validateModel } from './train-run';
 export { RunFolder, RunModel, LoadedRun, openRun, loadRunModel, loadRun } from './open';
 export { RunCases, TrainOrReuseOptions, TrainOrReuseResult, trainOrReuse } from './reuse';

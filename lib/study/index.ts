@@ -6,3 +6,4 @@ export { barFigureFisher } from './figures';
 export * from './evaluate-run';
 export * from './fisher';
 export * from './fisher-runs';
+export * from './arms';

@@ -24,3 +24,4 @@ export {
   argmaxClasses,
 } from './inference';
 export { TrainProgress, ProgressBarOptions, LineSink, NotebookProgressOptions, formatDuration, formatProgress, createProgressBar, notebookProgress } from './progress';
+export { classVoxelCounts, voxelShare, formatClassVoxelCounts, auxClassesOf, formatConfigDifferences, describeTrainConfig } from './describe';
