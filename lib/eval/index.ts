@@ -17,7 +17,7 @@ export { surfaceMask, percentileOfSorted, surfaceDistances, surfaceMetrics, metr
 export type { LesionOptions, ReferenceLesion, PredictedLesion, LesionMetrics } from './lesions';
 export { lesionWiseMetrics, lesionVolumesMl } from './lesions';
 export type { BinnableLesion, LesionBin, LesionCountBin } from './bins';
-export { DEFAULT_BIN_EDGES_ML, smallLesionBins, validateBinEdges, binLabel, countLesionsByVolume } from './bins';
+export { DEFAULT_BIN_EDGES_ML, smallLesionBins, validateBinEdges, binLabel, countLesionsByVolume, describeLesionVolumes } from './bins';
 export type { ClassDice, AuxiliaryClassReport, ClassSpec } from './multiclass';
 export { perClassDice, formatClassDice } from './multiclass';
 export type {
