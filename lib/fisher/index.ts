@@ -44,3 +44,6 @@ export type { FisherReport, FisherReportOptions, LikelihoodTraces, ReportKind, R
 export { cramerRaoInformation, runCramerRao } from './cramer-rao';
 export { gaussHermite } from './cramer-rao-model';
 export type { CramerRaoConfig, CramerRaoResult, VarianceComparison } from './cramer-rao';
+export {
+  uniformSplits, gapSurfaceMaximum, traceShare, traceDifference, cramerRaoRows, cramerRaoSweepRows, formatTrace, describeCramerRaoInformation, describeSweepZ,
+} from './summaries';

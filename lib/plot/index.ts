@@ -39,3 +39,7 @@ export {
   fisherSeriesFromReports, fisherLayerValuesFromReport, pairedInputFromComparison, binLabel,
 } from './adapters';
 export type { FisherReportLike, PairedComparisonLike } from './adapters';
+export {
+  gapSurfaceFigure, fisherTraceSeries, varianceRatioSweepSeries, patchMapFigures, fisherTotalsSeries, gradientNoiseSeries,
+} from './fisher-series';
+export type { GapSurfaceLike, CramerRaoLike, PatchMapsLike, CheckpointLike } from './fisher-series';

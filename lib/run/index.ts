@@ -18,6 +18,6 @@ export {
 } from './checkpoint';
 export { TrainRecord, ValidationRecord, EndRecord, RunMetrics, MetricsWriter, readRunMetrics, lossCurve, meanFinalLoss } from './metrics';
 export { TrainOptions, TrainResult, ValidationResult, train, validateModel } from './train-run';
-export { RunFolder, RunModel, LoadedRun, openRun, loadRunModel, loadRun } from './open';
+export { RunFolder, RunModel, LoadedRun, openRun, loadRunModel, loadRun, describeRun } from './open';
 export { RunCases, TrainOrReuseOptions, TrainOrReuseResult, trainOrReuse } from './reuse';
 export { PredictOptions, CasePrediction, predictProbabilities, lesionMask, predictCase } from './predict';

@@ -6,4 +6,5 @@ export { barFigureFisher } from './figures';
 export * from './evaluate-run';
 export * from './fisher';
 export * from './fisher-runs';
+export * from './fisher-arms';
 export * from './arms';
