@@ -42,4 +42,3 @@ export type { FisherReportLike, PairedComparisonLike } from './adapters';
 export {
   gapSurfaceFigure, fisherTraceSeries, varianceRatioSweepSeries, patchMapFigures, fisherTotalsSeries, gradientNoiseSeries,
 } from './fisher-series';
-export type { GapSurfaceLike, CramerRaoLike, PatchMapsLike, CheckpointLike } from './fisher-series';
