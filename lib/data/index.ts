@@ -6,9 +6,9 @@
  * - registry (+ kinds/): the dataset kinds a config names (synthetic, colin, manifest, msd, folder): resolveDatasetConfig, loadDataset
  * - manifest / msd / folder: loaders for a JSON manifest, the Medical Segmentation Decathlon layout (+ checkMsdLayout, manifestFromMsd), folder-per-case
  * - synthetic-totalseg: the synthetic dataset's aux maps written with TotalSegmentator ids
- * - msd-write: export cases as an MSD folder
+ * - msd-write: export cases as an MSD folder; miniature-msd: a small synthetic MSD task with TotalSegmentator-style aux labels
  * - splits: deterministic train/val/test splits saved as JSON
- * - crop: crop a case to its foreground bounding box
+ * - crop: crop a case to its foreground bounding box; brain-crop: an image + lesion mask cropped to image > 0
  */
 export * from './fields';
 export * from './synthetic';
@@ -20,5 +20,7 @@ export * from './msd-write';
 export * from './folder';
 export * from './splits';
 export * from './crop';
+export * from './brain-crop';
+export * from './miniature-msd';
 export * from './colin';
 export * from './registry';

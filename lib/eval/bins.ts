@@ -119,3 +119,17 @@ export function countLesionsByVolume(volumesMl: readonly number[], edgesMl: read
   for (const v of volumesMl) bins[binIndex(v, bounds)].n++;
   return bins;
 }
+
+/**
+ * Range, median and small-lesion count of lesion volumes, as words: "volumes from 0.0010 to
+ * 2.345 mL (median 0.123 mL); 7 are below 1 mL". The median is the upper one of an even count
+ * (sorted[⌊n/2⌋]).
+ * @example describeLesionVolumes([0.5, 2, 0.01], 1) // "volumes from 0.0100 to 2.000 mL (median 0.500 mL); 2 are below 1 mL"
+ * @throws RangeError when there are no volumes
+ */
+export function describeLesionVolumes(volumesMl: readonly number[], smallMl: number): string {
+  if (volumesMl.length === 0) throw new RangeError('describeLesionVolumes: no lesions');
+  const vols = volumesMl.slice().sort((a, b) => a - b);
+  return `volumes from ${vols[0].toFixed(4)} to ${vols[vols.length - 1].toFixed(3)} mL ` +
+    `(median ${vols[Math.floor(vols.length / 2)].toFixed(3)} mL); ${vols.filter((v) => v < smallMl).length} are below ${smallMl} mL`;
+}

@@ -8,12 +8,12 @@
  * pooled size-bin statistics with case-bootstrap CIs, and FROC-style detection curves.
  */
 export { toBinaryMask, voxelVolumeMl } from './mask';
-export { overlapMetrics } from './overlap';
+export { overlapMetrics, describeLesionOverlap } from './overlap';
 export { squaredDistanceTransform } from './distance';
 export { surfaceMask, percentileOfSorted, surfaceMetrics } from './surface';
 export { lesionWiseMetrics, lesionVolumesMl } from './lesions';
-export { smallLesionBins, binLabel, countLesionsByVolume } from './bins';
-export { perClassDice } from './multiclass';
+export { smallLesionBins, binLabel, countLesionsByVolume, describeLesionVolumes } from './bins';
+export { perClassDice, formatClassDice } from './multiclass';
 export type { EvalCaseInput } from './evaluate';
 export { resolveEvaluationOptions, evaluateSegmentation, toEvalJson, evaluateCases } from './evaluate';
 export type { TidyRow, LesionRow } from './tidy';

@@ -8,6 +8,7 @@
  * class is absent from both maps (reported with `present: false`), 0 when it
  * is in exactly one. The mean over classes skips classes absent from both.
  */
+import { formatTable } from '../core/format';
 
 /** Dice and voxel counts of one class. */
 export interface ClassDice {
@@ -83,4 +84,12 @@ export function perClassDice(
   const presentClasses = out.filter((c) => c.present);
   const meanDice = presentClasses.length ? presentClasses.reduce((acc, c) => acc + c.dice, 0) / presentClasses.length : null;
   return { kind: 'auxiliary-classes', classes: out, meanDice };
+}
+
+/**
+ * A per-class Dice report as a table: class name, Dice (3 decimals), predicted and true voxels.
+ * @example formatClassDice(perClassDice(pred, ref, [{ id: 1, name: 'organ' }]))
+ */
+export function formatClassDice(report: AuxiliaryClassReport): string {
+  return formatTable(['class', 'Dice', 'predicted voxels', 'true voxels'], report.classes.map((c) => [c.name, Number(c.dice.toFixed(3)), c.predVoxels, c.refVoxels]));
 }

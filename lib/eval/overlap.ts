@@ -80,3 +80,16 @@ export function overlapFromCounts(tp: number, predCount: number, refCount: numbe
 export function diceFromCounts(intersection: number, sizeA: number, sizeB: number): number {
   return sizeA + sizeB === 0 ? 1 : (2 * intersection) / (sizeA + sizeB);
 }
+
+/**
+ * One line on a predicted lesion mask against the reference: lesion Dice (3 decimals) and
+ * the voxel counts of both (sums of the masks, which hold 0/1).
+ * @example describeLesionOverlap('binary (seed 0) on test case c3', pred, ref) // "binary (seed 0) on test case c3: lesion Dice 0.512; predicted 120 lesion voxels, reference 98"
+ */
+export function describeLesionOverlap(label: string, pred: ArrayLike<number>, ref: ArrayLike<number>): string {
+  let predVoxels = 0;
+  let refVoxels = 0;
+  for (let v = 0; v < pred.length; v++) predVoxels += pred[v];
+  for (let v = 0; v < ref.length; v++) refVoxels += ref[v];
+  return `${label}: lesion Dice ${overlapMetrics(pred, ref).dice.toFixed(3)}; predicted ${predVoxels} lesion voxels, reference ${refVoxels}`;
+}

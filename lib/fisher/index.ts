@@ -6,3 +6,13 @@
  */
 export { gapSurface } from './closed-form';
 export { runCramerRao } from './cramer-rao';
+export {
+  uniformSplits,
+  gapSurfaceMaximum,
+  traceShare,
+  cramerRaoRows,
+  cramerRaoSweepRows,
+  formatTrace,
+  describeCramerRaoInformation,
+  describeSweepZ,
+} from './summaries';

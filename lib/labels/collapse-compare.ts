@@ -24,6 +24,14 @@ export interface CollapseRuleRow {
 }
 
 /**
+ * Names of the rows on which the two rules decide differently.
+ * @example disagreeingVoxels(compareCollapseRules([[0.1, 0.1, 0.8], [0.3, 0.3, 0.4]])) // ['B']
+ */
+export function disagreeingVoxels(rows: readonly CollapseRuleRow[]): string[] {
+  return rows.filter((r) => r.argmax !== r.sum).map((r) => r.name);
+}
+
+/**
  * Apply both collapse rules to a few probability vectors (one per voxel).
  * @example compareCollapseRules([[0.3, 0.3, 0.4]])[0] // { name: 'A', argmax: true, sum: false, backgroundSum: 0.6, ... }
  * @param vectors one probability vector per voxel, all of the same length K ≥ 2

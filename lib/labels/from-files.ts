@@ -11,6 +11,7 @@ import { makeVolume, Volume, VoxelArray } from '../core/volume';
 import { AuxSource, BackSplitLabels, buildBackSplitLabels } from './build';
 import { GroupSpec, loadGroupSpec } from './spec';
 import { clusterTissues, TissueClusterResult } from './tissue';
+import { describeGrouping, formatGrouping, GroupingSummary, presentLabelIds } from './describe';
 
 export interface LabelFilesOptions {
   /** Lesion mask file; when absent, an empty lesion mask on the grid of the first aux/tissue image is used. */
@@ -94,4 +95,44 @@ export function buildLabelsFromFiles(opts: LabelFilesOptions): LabelFilesResult 
   if (opts.out) writeNifti(opts.out, built.labels, { datatype: 'uint8', description: 'backsplit labels' });
   if (opts.binaryOut) writeNifti(opts.binaryOut, built.binary, { datatype: 'uint8', description: 'backsplit binary lesion' });
   return { ...built, sources, tissue, emptyLesion };
+}
+
+/** A label file grouped by a spec: the spec, the grouping summary, and the BackSplit map built from the file alone. */
+export interface LabelFileGrouping {
+  spec: GroupSpec;
+  summary: GroupingSummary;
+  built: LabelFilesResult;
+  /** Distinct nonzero source ids in the file. */
+  sourceClassesPresent: number;
+  /** Distinct nonzero group ids in the built map (the lesion class left out). */
+  groupsPresent: number;
+}
+
+/**
+ * Group one auxiliary label file (e.g. a TotalSegmentator output) with a spec and build the
+ * BackSplit map from it alone (no lesion file: the lesion class stays empty).
+ * @param specName a built-in spec name or a spec file path
+ */
+export function groupLabelFile(file: string, specName: string): LabelFileGrouping {
+  const seg = read(file);
+  const spec = loadGroupSpec(specName);
+  const built = buildLabelsFromFiles({ aux: [file], groups: [specName] });
+  return {
+    spec,
+    summary: describeGrouping(seg.data, spec),
+    built,
+    sourceClassesPresent: presentLabelIds(seg.data).length,
+    groupsPresent: presentLabelIds(built.labels.data).filter((id) => id !== built.lesionClass).length,
+  };
+}
+
+/**
+ * groupLabelFile's result as text: spec size, classes → groups present, unknown ids, and the grouping table.
+ * @param words how the second line names the file and its classes (default 'this file', 'source'; e.g. 'this CT', 'TotalSegmentator')
+ */
+export function formatLabelFileGrouping(g: LabelFileGrouping, maxNames = 6, words: { subject?: string; classes?: string } = {}): string {
+  const { subject = 'this file', classes = 'source' } = words;
+  return `spec '${g.spec.name}': ${g.spec.classNames.size} source classes → ${g.spec.groupNames.length} groups\n` +
+    `${subject}: ${g.sourceClassesPresent} ${classes} classes present → ${g.groupsPresent} groups present; unknown ids: ${g.summary.unknownIds.length}\n` +
+    `lesion mask given: ${!g.built.emptyLesion}\n\n${formatGrouping(g.summary, maxNames)}`;
 }

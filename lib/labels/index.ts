@@ -24,3 +24,5 @@ export {
 export * from './from-files';
 export * from './case';
 export * from './describe';
+export * from './precedence';
+export * from './tissue-compare';

@@ -12,7 +12,7 @@ export type { Figure, PlotTrace } from './types';
 export * from './colors';
 export { roundSignificant, roundDeep, describeFigure } from './spec';
 export { lineFigure, heatmapFigure } from './basic';
-export { noiseSweepFigure, collapseRatesFigure } from './labels';
+export { noiseSweepFigure, collapseRatesFigure, classProbabilityFigure } from './labels';
 export { summarizeCurves, trainingCurvesFigure } from './curves';
 export type { CurveRun } from './curves';
 export {
@@ -44,9 +44,17 @@ export {
   inTslabKernel,
   setDisplaySink,
   setShowLogger,
-  resetPlotlyLoaded,
   setPlotlyEmbedMode,
+  resetPlotlyLoaded,
   plotlyLoaded,
 } from './show';
 export { fisherSeriesFromReports, fisherLayerValuesFromReport, pairedInputFromComparison } from './adapters';
 export type { FisherReportLike } from './adapters';
+export {
+  gapSurfaceFigure,
+  fisherTraceSeries,
+  varianceRatioSweepSeries,
+  patchMapFigures,
+  fisherTotalsSeries,
+  gradientNoiseSeries,
+} from './fisher-series';

@@ -1,12 +1,12 @@
 /**
  * Figures about labels (notebook 02): how auxiliary-label quality falls with
- * simulated noise, and how often the two collapse rules agree on random
- * probability vectors. Inputs are plain structures (the outputs of lib/study
+ * simulated noise, a few voxels' class probabilities as a heatmap, and how
+ * often the two collapse rules agree on random probability vectors. Inputs are plain structures (the outputs of lib/study
  * noiseSweep and lib/labels simulateCollapseRules), so this folder needs
  * neither.
  */
 import type { CommonFigureOptions, Figure } from './types';
-import { lineFigure, type LineSeries } from './basic';
+import { heatmapFigure, lineFigure, type LineSeries } from './basic';
 
 /** What {@link noiseSweepFigure} needs of a noise sweep. */
 export interface NoiseSweepLike {
@@ -51,5 +51,22 @@ export function collapseRatesFigure(rates: readonly CollapseRatesLike[], opts: C
   return lineFigure(series, {
     xTitle: 'number of background classes', yTitle: 'fraction of random voxels', title: opts.title ?? 'Collapse rules on random probability vectors',
     width: opts.width, height: opts.height,
+  });
+}
+
+/**
+ * Class probabilities of a few voxels as an annotated heatmap: one column per voxel, one row
+ * per class (the vectors transposed), blue, 0..1, two significant digits in each cell.
+ * @example show(classProbabilityFigure([[0.2, 0.8], [0.6, 0.4]], ['background', 'lesion'], ['A', 'B']))
+ * @param vectors one probability vector per voxel, in class order
+ * @param classNames one name per class (row labels)
+ * @param voxelNames one name per voxel (column labels)
+ */
+export function classProbabilityFigure(
+  vectors: readonly number[][], classNames: readonly string[], voxelNames: readonly string[], opts: CommonFigureOptions = {},
+): Figure {
+  return heatmapFigure(classNames.map((_, k) => vectors.map((p) => p[k])), {
+    xTitle: 'voxel', yTitle: 'class', zTitle: 'probability', x: [...voxelNames], y: [...classNames],
+    annotateDigits: 2, zmin: 0, zmax: 1, title: opts.title ?? 'Class probabilities per voxel', colorscale: 'Blues', width: opts.width, height: opts.height,
   });
 }

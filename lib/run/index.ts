@@ -14,6 +14,4 @@ export {
 } from './checkpoint';
 export { readRunMetrics } from './metrics';
 export { train } from './train-run';
-export { openRun, loadRunModel, loadRun } from './open';
-export { TrainOrReuseResult, trainOrReuse } from './reuse';
-export { predictCase } from './predict';
+export { openRun, loadRunModel, loadRun, describeRun } from './open';

@@ -120,3 +120,12 @@ export function readRunMetrics(runDir: string, options: { missingOk?: boolean } 
 export function lossCurve(metrics: RunMetrics): { step: number; loss: number }[] {
   return metrics.train.filter((t) => typeof t.loss === 'number').map((t) => ({ step: t.step, loss: t.loss }));
 }
+
+/**
+ * Mean loss of the last `count` points of a loss curve (fewer when the curve is shorter; NaN-free 0 for an empty one).
+ * @example meanFinalLoss([{ step: 1, loss: 4 }, { step: 2, loss: 2 }, { step: 3, loss: 1 }], 2) // 1.5
+ */
+export function meanFinalLoss(curve: readonly { step: number; loss: number }[], count = 5): number {
+  const tail = curve.slice(-count);
+  return tail.reduce((s, p) => s + p.loss, 0) / Math.max(tail.length, 1);
+}

@@ -78,3 +78,12 @@ export function loadRun(runDir: string, step?: number): LoadedRun {
   const run = openRun(runDir);
   return { ...run, ...loadRunModel(run, step) };
 }
+
+/**
+ * One line on a run folder: its path, network, parameters, classes and checkpoint steps.
+ * @example describeRun(openRun('runs/backsplit')) // "runs/backsplit — unet [4,8], 1234 parameters, 5 classes (background, ...), checkpoints at steps 10, 20, 40"
+ */
+export function describeRun(r: RunFolder): string {
+  return `${r.runDir} — ${r.meta.modelConfig.family} [${r.meta.modelConfig.channels}], ${r.meta.parameterCount} parameters, ` +
+    `${r.meta.layout.numClasses} classes (${r.meta.layout.classNames.join(', ')}), checkpoints at steps ${r.checkpoints.map((c) => c.step).join(', ')}`;
+}

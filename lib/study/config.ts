@@ -80,3 +80,37 @@ export function studyPreset(preset: StudyPreset): StudyConfig {
       };
   }
 }
+
+/** What {@link smallStudy} changes in a preset: folders, seeds, data, split, steps, width, Fisher sampling. */
+export interface SmallStudyOptions {
+  runsDir: string;
+  reportDir?: string;
+  seeds?: number[];
+  dataset: DatasetConfig;
+  split: StudyConfig['split'];
+  /** Training steps per run. */
+  steps: number;
+  /** U-Net channels per level (default: the preset's). */
+  channels?: number[];
+  fisher?: StudyConfig['fisher'];
+}
+
+/**
+ * A shrunk copy of a study config for a notebook's small mode or a demonstration: the given
+ * folders, dataset, split and steps replace the preset's; seeds, channels and Fisher sampling
+ * only when given. Every other setting is the preset's.
+ * @example smallStudy(studyPreset('quick'), { runsDir: 'build/runs', dataset: { kind: 'synthetic', cases: 10, seed: 0 }, split: { seed: 0, train: 6, validation: 0, test: 4 }, steps: 30 })
+ */
+export function smallStudy(base: StudyConfig, o: SmallStudyOptions): StudyConfig {
+  const train: Partial<TrainConfig> = { ...base.train, ...(o.channels ? { model: { ...base.train.model!, channels: o.channels } } : {}), steps: o.steps };
+  return {
+    ...base,
+    runsDir: o.runsDir,
+    ...(o.reportDir !== undefined ? { reportDir: o.reportDir } : {}),
+    ...(o.seeds ? { seeds: o.seeds } : {}),
+    dataset: o.dataset,
+    split: o.split,
+    train,
+    ...(o.fisher ? { fisher: o.fisher } : {}),
+  };
+}

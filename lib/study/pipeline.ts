@@ -74,6 +74,36 @@ export function loadStudyCases(cfg: StudyConfig): SegmentationCase[] {
   return loadDataset(cfg.dataset).cases;
 }
 
+/** The study's cases with their split, and the training and test cases themselves. */
+export interface StudyCaseSplit {
+  cases: SegmentationCase[];
+  splits: DatasetSplits;
+  trainCases: SegmentationCase[];
+  testCases: SegmentationCase[];
+}
+
+/** Load the study's cases and split them (loadStudyCases + studySplits), keeping the dataset's case order. */
+export function studyCaseSplit(cfg: StudyConfig): StudyCaseSplit {
+  const cases = loadStudyCases(cfg);
+  const splits = studySplits(cases.map((c) => c.id), cfg);
+  return {
+    cases,
+    splits,
+    trainCases: cases.filter((c) => splits.train.indexOf(c.id) >= 0),
+    testCases: cases.filter((c) => splits.test.indexOf(c.id) >= 0),
+  };
+}
+
+/**
+ * One line: how many cases of which grid and spacing, how many train and test, which seeds.
+ * @example describeCaseSplit(split, study) // "8 synthetic cases of 64×64×32 voxels (1×1×2 mm); 6 for training, 2 held out for testing; seeds 0"
+ */
+export function describeCaseSplit(s: StudyCaseSplit, cfg: StudyConfig): string {
+  const first = s.cases[0].lesion;
+  return `${s.cases.length} ${cfg.dataset.kind} cases of ${first.dims.join('×')} voxels (${first.spacing.join('×')} mm); ` +
+    `${s.trainCases.length} for training, ${s.testCases.length} held out for testing; seeds ${cfg.seeds.join(', ')}`;
+}
+
 /** Deterministic split by the study's seed and counts. */
 export function studySplits(ids: string[], cfg: StudyConfig): DatasetSplits {
   const n = ids.length;

@@ -13,6 +13,7 @@ import { CaseResult } from '../eval/evaluate';
 import { pairedComparison, PairedComparison, comparisonsToCsv } from '../eval/compare';
 import { binStatistics, BinStatistics } from '../eval/stratified';
 import { lesionRows, tidyRows, tidyRowsToCsv, TidyRow } from '../eval/tidy';
+import { formatFixed, formatInterval } from '../core/format';
 import { Figure } from '../plot/types';
 import { trainingCurvesFigure } from '../plot/curves';
 import { sizeBinFigure, pairedDifferencesFigure, BinStat } from '../plot/evaluation';
@@ -81,6 +82,35 @@ export function verdict(c: PairedComparison, higherIsBetter: boolean): string {
   const better = higherIsBetter ? c.meanDifference > 0 : c.meanDifference < 0;
   if (c.meanDifference === 0) return 'no difference';
   return `${c.modelA} ${better ? 'better' : 'worse'}${significant ? ' (significant, p < 0.05)' : ' (not significant)'}`;
+}
+
+/**
+ * One line per arm and compared metric (COMPARED_METRICS order): mean difference to binary with
+ * its 95% CI, Wilcoxon p, n and the verdict; metrics an arm has no comparison for are left out.
+ */
+export function formatVerdicts(summary: StudySummary, arms: readonly string[]): string {
+  const lines: string[] = [];
+  for (const arm of arms) {
+    for (const m of COMPARED_METRICS) {
+      const c = summary.comparisons.filter((x) => x.metric === m.metric && x.modelA === arm)[0];
+      if (!c) continue;
+      const p = c.wilcoxon ? c.wilcoxon.pValue.toPrecision(2) : 'n/a';
+      lines.push(`${arm.padEnd(17)} ${m.label.padEnd(38)} difference ${formatFixed(c.meanDifference)} ${formatInterval(c.meanDifferenceCi)}, p = ${p}, n = ${c.n}: ${verdict(c, m.higherIsBetter)}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * How many comparisons are significant at p < 0.05, and the small-lesion detection difference
+ * of BackSplit (argmax) against binary with its verdict.
+ * @example describeStudyOutcome(summary) // "3 of 24 comparisons are significant at p < 0.05. Small-lesion detection, BackSplit (argmax) − binary: 0.125 [0.000, 0.250] → backsplit better (not significant)."
+ */
+export function describeStudyOutcome(summary: StudySummary): string {
+  const significant = summary.comparisons.filter((c) => c.wilcoxon !== null && c.wilcoxon.pValue < 0.05);
+  const smallDet = summary.comparisons.filter((c) => c.metric === 'small_lesion_detection' && c.modelA === ARM_BACKSPLIT)[0];
+  return `${significant.length} of ${summary.comparisons.length} comparisons are significant at p < 0.05. ` +
+    `Small-lesion detection, BackSplit (argmax) − binary: ${formatFixed(smallDet ? smallDet.meanDifference : null)} ${formatInterval(smallDet ? smallDet.meanDifferenceCi : null)} → ${smallDet ? verdict(smallDet, true) : 'n/a'}.`;
 }
 
 /** A fixed-width text table of the comparisons, for the terminal. */

@@ -10,3 +10,11 @@ export { augmentBatch } from './augment';
 export { Optimizer, polyLearningRate, clipByGlobalNorm } from './optimizer';
 export { tilePositions, gaussianImportance, slidingWindowProbabilities, argmaxClasses } from './inference';
 export { TrainProgress, formatDuration, formatProgress, createProgressBar, notebookProgress } from './progress';
+export {
+  classVoxelCounts,
+  voxelShare,
+  formatClassVoxelCounts,
+  auxClassesOf,
+  formatConfigDifferences,
+  describeTrainConfig,
+} from './describe';

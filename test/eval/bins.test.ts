@@ -1,6 +1,6 @@
 /** Counting lesions per size bin, and lesion volumes of a mask. */
 import { describe, expect, it } from 'vitest';
-import { binLabel, countLesionsByVolume, lesionVolumesMl, smallLesionBins } from '../../lib/eval';
+import { binLabel, countLesionsByVolume, describeLesionVolumes, lesionVolumesMl, smallLesionBins } from '../../lib/eval';
 
 describe('countLesionsByVolume', () => {
   it('counts volumes into half-open bins with the same edges as smallLesionBins', () => {
@@ -31,5 +31,13 @@ describe('lesionVolumesMl', () => {
     expect(volumes).toEqual([0.01, 0.005]);
     expect(lesionVolumesMl({ data: new Uint8Array(60), dims, spacing: [1, 1, 1] })).toEqual([]);
     expect(() => lesionVolumesMl({ data: new Uint8Array(3), dims, spacing: [1, 1, 1] })).toThrow(/lesionVolumesMl mask/);
+  });
+});
+
+describe('describeLesionVolumes', () => {
+  it('gives range, upper median and the count below the small-lesion bound', () => {
+    expect(describeLesionVolumes([0.5, 2, 0.01], 1)).toBe('volumes from 0.0100 to 2.000 mL (median 0.500 mL); 2 are below 1 mL');
+    expect(describeLesionVolumes([0.4, 0.2, 3, 0.1], 0.3)).toBe('volumes from 0.1000 to 3.000 mL (median 0.400 mL); 2 are below 0.3 mL');
+    expect(() => describeLesionVolumes([], 1)).toThrow(RangeError);
   });
 });

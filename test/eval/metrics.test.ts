@@ -8,6 +8,8 @@ import type { Vec3 } from '../../lib/core/volume';
 import {
   lesionWiseMetrics,
   overlapMetrics,
+  describeLesionOverlap,
+  formatClassDice,
   percentileOfSorted,
   perClassDice,
   smallLesionBins,
@@ -316,5 +318,15 @@ describe('per-class Dice (auxiliary classes)', () => {
     expect(perClassDice([0, 3, 3], [0, 3, 0]).classes.map((c) => c.id)).toEqual([3]);
     expect(() => perClassDice([0.5], [0])).toThrow(/voxel 0 holds 0.5/);
     expect(() => perClassDice([0, 1], [0])).toThrow(/2 voxels/);
+  });
+});
+
+describe('describeLesionOverlap / formatClassDice', () => {
+  it('writes the lesion Dice line and the per-class Dice table', () => {
+    expect(describeLesionOverlap('binary on c1', [1, 1, 0, 0], [0, 1, 1, 0])).toBe('binary on c1: lesion Dice 0.500; predicted 2 lesion voxels, reference 2');
+    const table = formatClassDice(perClassDice([1, 1, 2, 0], [1, 2, 2, 0], [{ id: 1, name: 'organ' }, { id: 2, name: 'vessel' }])).split('\n');
+    expect(table[0]).toMatch(/^class\s+Dice\s+predicted voxels\s+true voxels$/);
+    expect(table[2]).toMatch(/^organ\s+0\.667\s+2\s+1$/);
+    expect(table[3]).toMatch(/^vessel\s+0\.667\s+1\s+2$/);
   });
 });

@@ -1,6 +1,6 @@
 /** Label figures (noise sweep, collapse rules) and the options notebooks used to patch by hand. */
 import { describe, expect, it } from 'vitest';
-import { collapseRatesFigure, heatmapFigure, lineFigure, noiseSweepFigure, varianceRatioFigure } from '../../lib/plot';
+import { classProbabilityFigure, collapseRatesFigure, heatmapFigure, lineFigure, noiseSweepFigure, varianceRatioFigure } from '../../lib/plot';
 
 describe('lineFigure / heatmapFigure options', () => {
   it('draws asymmetric error bars and markers coloured like the line', () => {
@@ -60,5 +60,16 @@ describe('showTable', () => {
     showTable(['arm', 'n'], [['binary', 3]]);
     setShowLogger((l) => console.log(l));
     expect(lines).toEqual(['arm     n\n------  -\nbinary  3']);
+  });
+});
+
+describe('classProbabilityFigure', () => {
+  it('transposes the vectors: one column per voxel, one row per class', () => {
+    const fig = classProbabilityFigure([[0.2, 0.8], [0.6, 0.4], [0.5, 0.5]], ['background', 'lesion'], ['A', 'B', 'C'], { title: 't' });
+    expect(fig.data[0].z).toEqual([[0.2, 0.6, 0.5], [0.8, 0.4, 0.5]]);
+    expect(fig.data[0].x).toEqual(['A', 'B', 'C']);
+    expect(fig.data[0].y).toEqual(['background', 'lesion']);
+    expect(fig.data[0].zmin).toBe(0);
+    expect(fig.data[0].zmax).toBe(1);
   });
 });

@@ -1,0 +1,105 @@
+/**
+ * The two arms of the study side by side in a notebook: train (or reuse) a
+ * binary and a BackSplit run for every seed with a live progress line, the
+ * table of what was trained and how fast, picking the test case with the most
+ * lesion voxels, and predicting it with one seed's pair of models. The training
+ * itself is lib/run's trainOrReuse with the study's run configs.
+ */
+import type { BackendReport } from '../backend/index';
+import type { LabelMode, SegmentationCase } from '../core/types';
+import { formatTable } from '../core/format';
+import type { CollapseRule } from '../labels/collapse';
+import { notebookProgress } from '../train/progress';
+import { meanFinalLoss } from '../run/metrics';
+import { predictCase, CasePrediction } from '../run/predict';
+import { trainOrReuse, TrainOrReuseResult } from '../run/reuse';
+import type { StudyConfig } from './config';
+import { studyRunConfig } from './pipeline';
+
+/** One trained (or reused) run of one arm and seed. */
+export interface TrainedArm {
+  mode: LabelMode;
+  seed: number;
+  result: TrainOrReuseResult;
+}
+
+/** Options of {@link trainStudyArms}. */
+export interface TrainArmsOptions {
+  /** Write (and reuse) run folders at the study's paths; false trains in memory. */
+  persist: boolean;
+  backendReport?: BackendReport;
+  /** Where the "run reused" lines go (default console.log). */
+  log?: (line: string) => void;
+}
+
+/**
+ * Train or reuse both arms for every seed of the study (seed by seed, binary first), each with a
+ * notebook progress line labelled by arm and seed.
+ */
+export async function trainStudyArms(study: StudyConfig, trainCases: SegmentationCase[], opts: TrainArmsOptions): Promise<TrainedArm[]> {
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const trained: TrainedArm[] = [];
+  for (const seed of study.seeds) {
+    for (const mode of ['binary', 'backsplit'] as const) {
+      const config = studyRunConfig(study, mode, seed);
+      const progress = notebookProgress({ label: `${mode.padEnd(9)} seed ${seed}` });
+      const result = await trainOrReuse({
+        config, cases: { trainCases }, runDir: opts.persist ? config.outputDir : null, onProgress: progress.update, backendReport: opts.backendReport,
+      });
+      progress.done();
+      if (result.reused) log(`${mode.padEnd(9)} seed ${seed}: finished run reused from ${config.outputDir}`);
+      trained.push({ mode, seed, result });
+    }
+  }
+  return trained;
+}
+
+/**
+ * One line: how many runs, in how many seconds, and their mean training speed ('all reused' when none trained).
+ * @param seconds wall-clock seconds of the whole training
+ * @param backendName the backend the speed was measured on
+ */
+export function describeArmSpeeds(trained: readonly TrainedArm[], seconds: number, backendName: string): string {
+  const speeds = trained.filter((t) => t.result.stepsPerSecond !== null);
+  return `${trained.length} runs ready in ${seconds.toFixed(1)} s; ` +
+    (speeds.length ? `mean speed ${(speeds.reduce((s, t) => s + (t.result.stepsPerSecond as number), 0) / speeds.length).toFixed(2)} steps/s on ${backendName}` : 'all reused');
+}
+
+/** Arm, seed, classes, parameters and the mean of the last 5 logged losses, as a table. */
+export function formatTrainedArms(trained: readonly TrainedArm[]): string {
+  return formatTable(['arm', 'seed', 'classes', 'parameters', 'final loss (mean of last 5 logged)'], trained.map((t) => [
+    t.mode, t.seed, t.result.layout.numClasses, t.result.model.parameterCount(), Number(meanFinalLoss(t.result.lossCurve, 5).toFixed(4)),
+  ]));
+}
+
+/**
+ * The run of one arm and seed.
+ * @throws Error when there is none
+ */
+export function armRun(trained: readonly TrainedArm[], mode: LabelMode, seed: number): TrainOrReuseResult {
+  const found = trained.filter((t) => t.mode === mode && t.seed === seed)[0];
+  if (!found) throw new Error(`armRun: no ${mode} run with seed ${seed}`);
+  return found.result;
+}
+
+/** The case with the most lesion voxels (the first of equals, in the given order). */
+export function largestLesionCase<C extends SegmentationCase>(cases: readonly C[]): C {
+  if (cases.length === 0) throw new RangeError('largestLesionCase: no cases');
+  const voxels = (c: C) => {
+    let n = 0;
+    for (let v = 0; v < c.lesion.data.length; v++) n += c.lesion.data[v];
+    return n;
+  };
+  return cases.slice().sort((a, b) => voxels(b) - voxels(a))[0];
+}
+
+/** Predict one case with a binary and a BackSplit model (binary first), with the same options. */
+export async function predictArmPair(
+  runs: { binary: TrainOrReuseResult; backsplit: TrainOrReuseResult },
+  c: SegmentationCase,
+  opts: { patchSize: number[]; overlap: number; rule: CollapseRule },
+): Promise<{ binary: CasePrediction; backsplit: CasePrediction }> {
+  const binary = await predictCase(runs.binary.model, runs.binary.layout, c, opts);
+  const backsplit = await predictCase(runs.backsplit.model, runs.backsplit.layout, c, opts);
+  return { binary, backsplit };
+}

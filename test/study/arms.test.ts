@@ -1,0 +1,83 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { describe, expect, it } from 'vitest';
+import { initBackend } from '../../lib/backend/index';
+import { smallStudy, studyPreset } from '../../lib/study/config';
+import { describeCaseSplit, studyCaseSplit } from '../../lib/study/pipeline';
+import {
+  armRun, describeArmSpeeds, formatTrainedArms, largestLesionCase, predictArmPair, trainStudyArms, TrainedArm,
+} from '../../lib/study/arms';
+import { tinyCase } from '../train/helpers/fixtures';
+
+describe('smallStudy', () => {
+  it('replaces folders, data, split and steps, and the rest only when given', () => {
+    const quick = studyPreset('quick');
+    const split = { seed: 1, train: 3, validation: 0, test: 2 };
+    const s = smallStudy(quick, { runsDir: 'r', dataset: { kind: 'synthetic', cases: 5, seed: 2 }, split, steps: 7 });
+    expect(s.runsDir).toBe('r');
+    expect(s.reportDir).toBe(quick.reportDir);
+    expect(s.seeds).toEqual(quick.seeds);
+    expect(s.train.steps).toBe(7);
+    expect(s.train.model).toEqual(quick.train.model);
+    expect(s.fisher).toEqual(quick.fisher);
+    const t = smallStudy(quick, { runsDir: 'r', reportDir: 'p', seeds: [3], dataset: s.dataset, split, steps: 7, channels: [2, 4], fisher: { patches: 1, samples: 1 } });
+    expect([t.reportDir, t.seeds, t.train.model!.channels, t.fisher]).toEqual(['p', [3], [2, 4], { patches: 1, samples: 1 }]);
+    expect(t.train.model!.family).toBe(quick.train.model!.family);
+    expect(quick.train.model!.channels).toEqual([8, 16, 32]);
+  });
+});
+
+describe('studyCaseSplit / describeCaseSplit', () => {
+  it('splits the study cases by its counts and describes them', () => {
+    const study = smallStudy(studyPreset('quick'), { runsDir: 'r', dataset: { kind: 'synthetic', cases: 4, seed: 0 }, split: { seed: 0, train: 3, validation: 0, test: 1 }, steps: 1 });
+    const s = studyCaseSplit(study);
+    expect([s.cases.length, s.trainCases.length, s.testCases.length]).toEqual([4, 3, 1]);
+    expect(s.testCases[0].id).toBe(s.splits.test[0]);
+    const d = s.cases[0].lesion;
+    expect(describeCaseSplit(s, study)).toBe(`4 synthetic cases of ${d.dims.join('×')} voxels (${d.spacing.join('×')} mm); 3 for training, 1 held out for testing; seeds 0`);
+  });
+});
+
+describe('largestLesionCase', () => {
+  it('picks the case with the most lesion voxels, the first of equals', () => {
+    const a = tinyCase(0);
+    const b = tinyCase(1, [16, 16, 4], false);
+    const c = tinyCase(2);
+    c.lesion.data[0] = 1;
+    expect(largestLesionCase([a, b, c]).id).toBe('tiny2');
+    expect(largestLesionCase([b, a]).id).toBe('tiny0');
+    expect(() => largestLesionCase([])).toThrow(RangeError);
+  });
+});
+
+describe('trainStudyArms / predictArmPair / tables', () => {
+  it('trains both arms in memory, tabulates them and predicts a case with both', async () => {
+    await initBackend({ backend: 'cpu' });
+    const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bs-arms-'));
+    const base = studyPreset('quick');
+    const study = smallStudy({ ...base, train: { ...base.train, patchSize: [16, 16], batchSize: 2 } }, {
+      runsDir, seeds: [0], dataset: { kind: 'synthetic', cases: 3, seed: 0 }, split: { seed: 0, train: 2, validation: 0, test: 1 }, steps: 2, channels: [2, 4],
+    });
+    const cases = [tinyCase(0), tinyCase(1)];
+    const trained = await trainStudyArms(study, cases, { persist: false, log: () => undefined });
+    expect(trained.map((t) => `${t.mode}${t.seed}`)).toEqual(['binary0', 'backsplit0']);
+    expect(armRun(trained, 'backsplit', 0).layout.numClasses).toBe(4);
+    expect(() => armRun(trained, 'binary', 9)).toThrow(/no binary run with seed 9/);
+    const table = formatTrainedArms(trained).split('\n');
+    expect(table[0]).toMatch(/^arm\s+seed\s+classes\s+parameters\s+final loss \(mean of last 5 logged\)$/);
+    expect(table[2]).toMatch(/^binary\s+0\s+2\s+\d+\s+[\d.]+$/);
+    expect(describeArmSpeeds(trained, 1.25, 'cpu')).toMatch(/^2 runs ready in 1\.3 s; mean speed [\d.]+ steps\/s on cpu$/);
+    const p = await predictArmPair({ binary: trained[0].result, backsplit: trained[1].result }, cases[0], { patchSize: [16, 16], overlap: 0.25, rule: 'argmaxIsLesion' });
+    expect(p.binary.lesionMask.dims).toEqual([16, 16, 4]);
+    expect(p.backsplit.auxMap).not.toBeNull();
+    expect(p.binary.auxMap).toBeNull();
+    for (const t of trained) t.result.model.dispose();
+    fs.rmSync(runsDir, { recursive: true, force: true });
+  }, 120000);
+
+  it('says "all reused" when nothing was trained', () => {
+    const reused = [{ mode: 'binary', seed: 0, result: { stepsPerSecond: null } }] as unknown as TrainedArm[];
+    expect(describeArmSpeeds(reused, 0.04, 'cpu')).toBe('1 runs ready in 0.0 s; all reused');
+  });
+});
