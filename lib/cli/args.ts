@@ -6,6 +6,8 @@
  * usage text and exit code 2.
  */
 
+import type { NonFinitePolicy } from '../io/nonfinite';
+
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
@@ -108,7 +110,7 @@ export const NONFINITE_FLAG: FlagSpec = {
 };
 
 /** The --nonfinite value, validated. */
-export function nonFiniteFlag(value: unknown): 'error' | 'zero' | 'mask' {
+export function nonFiniteFlag(value: unknown): NonFinitePolicy {
   if (value === undefined) return 'error';
   if (value === 'error' || value === 'zero' || value === 'mask') return value;
   throw new UsageError(`--nonfinite must be error, zero or mask, got '${String(value)}'`);

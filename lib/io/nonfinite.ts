@@ -17,9 +17,6 @@ export type NonFinitePolicy = 'error' | 'zero' | 'mask';
 /** The reader's policies: the user's, plus 'keep' for inspection. */
 export type ReadNonFinitePolicy = NonFinitePolicy | 'keep';
 
-/** The user-facing policy names, for flag validation. */
-export const NONFINITE_POLICIES: readonly NonFinitePolicy[] = ['error', 'zero', 'mask'];
-
 /** Non-finite voxels found in one volume. */
 export interface NonFiniteReport {
   count: number;
