@@ -87,7 +87,7 @@ export interface ReadImageWithLabelOptions extends ReadNiftiOptions {
  * @example const { image, label } = readImageWithLabel('FLAIR.nii.gz', 'gt.nii.gz');
  * @param imagePath image file (.nii / .nii.gz)
  * @param labelPath label file on the same grid
- * @param options reader options for the image (volumeIndex, allowNonFinite), grid tolerance
+ * @param options reader options for the image (volumeIndex, nonfinite), grid tolerance
  * @throws NiftiError for unreadable files or non-integer labels; GridMismatchError naming both files
  */
 export function readImageWithLabel(
