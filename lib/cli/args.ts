@@ -6,6 +6,8 @@
  * usage text and exit code 2.
  */
 
+import type { NonFinitePolicy } from '../io/nonfinite';
+
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
@@ -99,4 +101,30 @@ export const BACKEND_FLAG: FlagSpec = {
 export function flagHelp(specs: FlagSpecs): string[] {
   const width = Math.max(...Object.keys(specs).map((k) => k.length));
   return Object.entries(specs).map(([k, s]) => `  --${k.padEnd(width)}  ${s.description ?? ''}`);
+}
+
+/** `--nonfinite zero|mask` of the commands that read images and masks (see lib/io/nonfinite.ts). */
+export const NONFINITE_FLAG: FlagSpec = {
+  type: 'string',
+  description: "NaN/Inf voxels: 'error' (default: refuse the file), 'zero' (read as 0) or 'mask' (left out, see the command)",
+};
+
+/** The --nonfinite value, validated. */
+export function nonFiniteFlag(value: unknown): NonFinitePolicy {
+  if (value === undefined) return 'error';
+  if (value === 'error' || value === 'zero' || value === 'mask') return value;
+  throw new UsageError(`--nonfinite must be error, zero or mask, got '${String(value)}'`);
+}
+
+/** `--volume N`: the volume (0-based) to take from 4D mask files. */
+export const VOLUME_FLAG: FlagSpec = {
+  type: 'number',
+  description: 'the volume (0-based) to take from a 4D mask/label file (a 4D file is refused without it; 3D files are read as they are)',
+};
+
+/** The --volume value, validated (a non-negative integer; the upper bound is checked against each file). */
+export function volumeFlag(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (!(typeof value === 'number' && Number.isInteger(value) && value >= 0)) throw new UsageError(`--volume must be an integer >= 0, got ${String(value)}`);
+  return value;
 }

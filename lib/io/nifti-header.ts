@@ -23,6 +23,7 @@
 import { NiftiError } from './errors';
 import { Affine, Vec3, VoxelArray } from '../core/volume';
 import { affineColumnNorms, isUsableAffine, quaternionToAffine } from './affine';
+import { analyzeAffine, analyzeScaling, readAnalyzeFields } from './analyze';
 
 /** Datatypes the reader supports, by their numpy-style names. */
 export type NiftiDatatypeName = 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'float32' | 'float64';
@@ -65,13 +66,20 @@ const UNSUPPORTED_NAMES: Record<number, string> = {
   2304: 'rgba32',
 };
 
-/** Which header transform produced the affine. */
-export type AffineSource = 'sform' | 'qform' | 'pixdim';
+/** Which header transform produced the affine ('spm-origin': an Analyze header's SPM originator field, see analyze.ts). */
+export type AffineSource = 'sform' | 'qform' | 'pixdim' | 'spm-origin';
+
+/** Single-file NIfTI (`n+1`, `n+2`), a header/image pair (`ni1`, `ni2`), or Analyze 7.5 (a pair without magic). */
+export type NiftiFormat = 'nifti1' | 'nifti2' | 'nifti1-pair' | 'nifti2-pair' | 'analyze';
+
+/** Where the header sits: in the same file as the voxels (`.nii`) or in a `.hdr` of a pair. */
+export type HeaderContainer = 'single' | 'pair';
 
 /** The header fields a caller may need, decoded and validated. */
 export interface NiftiHeader {
-  /** NIfTI-1 or NIfTI-2. */
+  /** NIfTI-1 or NIfTI-2 (1 for Analyze, whose 348-byte layout NIfTI-1 extends). */
   version: 1 | 2;
+  format: NiftiFormat;
   littleEndian: boolean;
   /** On-disk datatype (before scaling). */
   datatype: NiftiDatatypeName;
@@ -111,10 +119,12 @@ export interface NiftiHeader {
 }
 
 /** A decoded header with what the reader needs to copy the voxels. */
-interface DecodedHeader {
+export interface DecodedHeader {
   header: NiftiHeader;
   typeInfo: DatatypeInfo;
   voxelsPerVolume: number;
+  /** vox_offset + all voxel bytes: how many bytes the voxel source (the file, or the .img) must hold. */
+  dataEnd: number;
 }
 
 /** Throw the NiftiError for `file`. */
@@ -158,20 +168,27 @@ function readPreamble(bytes: Uint8Array, view: DataView, file: string): { versio
   return { version, littleEndian, hdrSize };
 }
 
-/** Refuse header/image pairs and anything whose magic is not a single-file NIfTI-1/2. */
-function checkMagic(bytes: Uint8Array, file: string, version: 1 | 2): void {
+/** The format the magic field names, checked against where the header was found. */
+function detectFormat(bytes: Uint8Array, file: string, version: 1 | 2, container: HeaderContainer): NiftiFormat {
   if (version === 1) {
     const m = ascii(bytes, 344, 348);
-    if (m === 'ni1') fail(file, 'magic', 'NIfTI-1 header/image pairs (.hdr/.img, magic "ni1") are not supported');
-    if (m !== 'n+1' || bytes[347] !== 0) fail(file, 'magic', `wrong NIfTI-1 magic: bytes 344-347 are ${hexMagic(bytes, 344, 4)} (expected "n+1\\0")`);
-  } else {
-    const m = ascii(bytes, 4, 8);
-    if (m === 'ni2') fail(file, 'magic', 'NIfTI-2 header/image pairs (magic "ni2") are not supported');
-    const expected = [0x6e, 0x2b, 0x32, 0x00, 0x0d, 0x0a, 0x1a, 0x0a];
-    if (expected.some((b, i) => bytes[4 + i] !== b)) {
-      fail(file, 'magic', `wrong NIfTI-2 magic: bytes 4-11 are ${hexMagic(bytes, 4, 8)} (expected "n+2\\0\\r\\n\\x1a\\n")`);
+    const exact = bytes[347] === 0;
+    if (container === 'single') {
+      if (m === 'ni1') fail(file, 'magic', 'magic "ni1" is for .hdr/.img pairs, but this is a single file (name it .hdr, with its .img beside it)');
+      if (m !== 'n+1' || !exact) fail(file, 'magic', `wrong NIfTI-1 magic: bytes 344-347 are ${hexMagic(bytes, 344, 4)} (expected "n+1\\0")`);
+      return 'nifti1';
     }
+    if (m === 'ni1' && exact) return 'nifti1-pair';
+    if (m === 'n+1') fail(file, 'magic', 'magic "n+1" marks a single-file NIfTI (.nii), but this is the header of a .hdr/.img pair');
+    return 'analyze'; // as nibabel: a 348-byte header without a NIfTI magic is Analyze 7.5
   }
+  const m = ascii(bytes, 4, 8);
+  const tail = [0x00, 0x0d, 0x0a, 0x1a, 0x0a];
+  const want = container === 'single' ? 'n+2' : 'ni2';
+  if (m !== want || tail.some((b, i) => bytes[7 + i] !== b)) {
+    fail(file, 'magic', `wrong NIfTI-2 magic for a ${container === 'single' ? 'single file' : '.hdr/.img pair'}: bytes 4-11 are ${hexMagic(bytes, 4, 8)} (expected "${want}\\0\\r\\n\\x1a\\n")`);
+  }
+  return container === 'single' ? 'nifti2' : 'nifti2-pair';
 }
 
 /** The header fields both versions carry, as stored (not yet validated). */
@@ -304,22 +321,29 @@ function decodeDatatype(datatypeCode: number, file: string): DatatypeInfo {
   return typeInfo;
 }
 
-/** Check vox_offset and the data size against the bytes present (before any allocation); returns vox_offset. */
-function checkDataLayout(voxOffsetRaw: number, hdrSize: number, grid: Grid, typeInfo: DatatypeInfo, nBytes: number, file: string): number {
-  if (!(Number.isInteger(voxOffsetRaw) && voxOffsetRaw >= hdrSize)) {
-    fail(file, 'bad-header', `vox_offset is ${voxOffsetRaw}, expected a whole number >= ${hdrSize}`);
+/** Check vox_offset (>= the header size in a single file, >= 0 in a pair's .img); returns it and the end of the voxel data. */
+function decodeLayout(voxOffsetRaw: number, minOffset: number, grid: Grid, typeInfo: DatatypeInfo, file: string): { voxOffset: number; dataEnd: number } {
+  if (!(Number.isInteger(voxOffsetRaw) && voxOffsetRaw >= minOffset)) {
+    fail(file, 'bad-header', `vox_offset is ${voxOffsetRaw}, expected a whole number >= ${minOffset}`);
   }
-  const voxOffset = voxOffsetRaw;
   const dataBytes = grid.voxelsPerVolume * grid.nVolumes * typeInfo.bytes; // exact in float64 below 2^53
-  if (!(voxOffset + dataBytes <= nBytes)) {
+  return { voxOffset: voxOffsetRaw, dataEnd: voxOffsetRaw + dataBytes };
+}
+
+/**
+ * Check the voxel data the header describes against the bytes present (before any allocation).
+ * @param source the file holding the voxels (the file itself, or a pair's .img)
+ */
+export function checkDataPresent(dec: DecodedHeader, nBytes: number, source: string): void {
+  const { header, typeInfo, dataEnd } = dec;
+  if (!(dataEnd <= nBytes)) {
     fail(
-      file,
+      source,
       'truncated-data',
-      `dims ${grid.shape.join('x')} of ${typeInfo.name} need ${dataBytes} data bytes from offset ${voxOffset} ` +
-        `(${voxOffset + dataBytes} in total) but only ${nBytes} bytes are present`,
+      `dims ${header.shape.join('x')} of ${typeInfo.name} need ${dataEnd - header.voxOffset} data bytes from offset ${header.voxOffset} ` +
+        `(${dataEnd} in total) but only ${nBytes} bytes are present`,
     );
   }
-  return voxOffset;
 }
 
 /** nibabel's rule: an invalid slope means no scaling at all. */
@@ -407,20 +431,44 @@ function decodeGeometry(raw: RawFields, grid: Grid, file: string): Geometry {
   return { pixdim, qfac, qform, sform, affineSource, affine, spacing };
 }
 
-/** Parse and validate the header; computes the affine and the data layout. */
-export function decodeHeader(bytes: Uint8Array, file: string): DecodedHeader {
+/** Geometry of an Analyze header (no qform/sform; see analyze.ts). */
+function decodeAnalyzeGeometry(raw: RawFields, origin: number[], grid: Grid, file: string): Geometry {
+  const pixdim: Vec3 = [raw.pix[1], raw.pix[2], raw.pix[3]];
+  const { affine, fromOrigin } = analyzeAffine(raw.pix, [grid.nx, grid.ny, grid.nz], origin);
+  if (!isUsableAffine(affine)) fail(file, 'bad-header', `pixdim ${pixdim.join(', ')} gives no usable affine`);
+  const spacing = pixdim.map((p) => (Number.isFinite(p) && p !== 0 ? Math.abs(p) : 1)) as Vec3;
+  return { pixdim, qfac: 1, qform: null, sform: null, affineSource: fromOrigin ? 'spm-origin' : 'pixdim', affine, spacing };
+}
+
+/**
+ * Parse and validate a header; computes the affine and the data layout. The voxel data
+ * are not looked at: callers check them with checkDataPresent.
+ * @param bytes the header (at least its fixed part) or the whole single file
+ * @param container 'single' for a .nii (magic n+1/n+2), 'pair' for a .hdr (ni1/ni2 or Analyze)
+ */
+export function decodeHeader(bytes: Uint8Array, file: string, container: HeaderContainer = 'single'): DecodedHeader {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const { version, littleEndian, hdrSize } = readPreamble(bytes, view, file);
-  checkMagic(bytes, file, version);
+  const format = detectFormat(bytes, file, version, container);
   const raw = version === 1 ? readFieldsV1(bytes, view, littleEndian) : readFieldsV2(bytes, view, littleEndian);
   const grid = decodeDims(raw.dim, file);
   const typeInfo = decodeDatatype(raw.datatypeCode, file);
-  const voxOffset = checkDataLayout(raw.voxOffsetRaw, hdrSize, grid, typeInfo, bytes.length, file);
-  const scaling = decodeScaling(raw.sclSlope, raw.sclInter, file);
-  const { pixdim, qfac, qform, sform, affineSource, affine, spacing } = decodeGeometry(raw, grid, file);
+  const { voxOffset, dataEnd } = decodeLayout(raw.voxOffsetRaw, container === 'single' ? hdrSize : 0, grid, typeInfo, file);
+  let scaling: NiftiHeader['scaling'];
+  let geometry: Geometry;
+  if (format === 'analyze') {
+    const extra = readAnalyzeFields(view, littleEndian);
+    scaling = analyzeScaling(raw.sclSlope, raw.sclInter, extra);
+    geometry = decodeAnalyzeGeometry(raw, extra.origin, grid, file);
+    Object.assign(raw, { qformCode: 0, sformCode: 0, xyztUnits: 0, intentCode: 0 });
+  } else {
+    scaling = decodeScaling(raw.sclSlope, raw.sclInter, file);
+    geometry = decodeGeometry(raw, grid, file);
+  }
   const { nx, ny, nz, nVolumes } = grid;
   const header: NiftiHeader = {
     version,
+    format,
     littleEndian,
     datatype: typeInfo.name,
     datatypeCode: raw.datatypeCode,
@@ -428,22 +476,16 @@ export function decodeHeader(bytes: Uint8Array, file: string): DecodedHeader {
     shape: grid.shape,
     dims: nVolumes > 1 ? [nx, ny, nz, nVolumes] : [nx, ny, nz],
     nVolumes,
-    pixdim,
-    qfac,
+    ...geometry,
     voxOffset,
     sclSlope: raw.sclSlope,
     sclInter: raw.sclInter,
     scaling,
     qformCode: raw.qformCode,
     sformCode: raw.sformCode,
-    qform,
-    sform,
-    affineSource,
-    affine,
-    spacing,
     description: raw.description,
     xyztUnits: raw.xyztUnits,
     intentCode: raw.intentCode,
   };
-  return { header, typeInfo, voxelsPerVolume: grid.voxelsPerVolume };
+  return { header, typeInfo, voxelsPerVolume: grid.voxelsPerVolume, dataEnd };
 }

@@ -9,7 +9,7 @@ import { assertSameGrid } from '../core/grid';
 import { Affine, Vec3, Volume, VoxelArray } from '../core/volume';
 import { NiftiError } from './errors';
 import { invertAffine, multiplyAffine } from './affine';
-import { findNonFinite } from './nifti';
+import { findNonFinite } from './nonfinite';
 
 type ArrayCtor = { new (n: number): VoxelArray };
 

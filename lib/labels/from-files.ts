@@ -6,6 +6,8 @@
  */
 import * as path from 'path';
 import { readNifti } from '../io/nifti';
+import { readLabelFile } from '../io/load';
+import type { NonFinitePolicy } from '../io/nonfinite';
 import { writeNifti } from '../io/nifti-write';
 import { makeVolume, Volume, VoxelArray } from '../core/volume';
 import { AuxSource, BackSplitLabels, buildBackSplitLabels } from './build';
@@ -29,6 +31,13 @@ export interface LabelFilesOptions {
   tissueMethod?: 'kmeans' | 'gmm';
   tissueNames?: string[];
   seed?: number;
+  /** The volume (0-based) to take from 4D lesion/aux files (without it a 4D label file is refused). */
+  volume?: number;
+  /**
+   * NaN/Inf voxels in any input: 'error' (default), 'zero' (read as 0), or 'mask' (left out:
+   * label 0 in a lesion/aux file, and not clustered in the tissue image).
+   */
+  nonfinite?: NonFinitePolicy;
   /** Output paths (optional): the class map and the binary map, written as uint8. */
   out?: string;
   binaryOut?: string;
@@ -42,8 +51,15 @@ export interface LabelFilesResult extends BackSplitLabels {
   emptyLesion: boolean;
 }
 
-function read(file: string): Volume<VoxelArray> {
-  return readNifti(file).volume;
+/** The tissue image (with policy 'mask': also its NaN/Inf voxels, as a mask of the voxels to cluster). */
+function readTissueImage(file: string, nonfinite: NonFinitePolicy, maskFile?: string): { image: Volume<VoxelArray>; mask?: Volume<VoxelArray> } {
+  const r = readNifti(file, { nonfinite });
+  const userMask = maskFile ? readNifti(maskFile, { nonfinite: nonfinite === 'error' ? 'error' : 'zero' }).volume : undefined;
+  const bad = r.nonFinite.mask;
+  if (!bad) return { image: r.volume, mask: userMask };
+  const keep = new Uint8Array(bad.length);
+  for (let i = 0; i < bad.length; i++) keep[i] = !bad[i] && (!userMask || userMask.data[i] !== 0) ? 1 : 0;
+  return { image: r.volume, mask: makeVolume(keep, r.volume.dims, r.volume.spacing, r.volume.affine) };
 }
 
 /**
@@ -63,19 +79,19 @@ export function buildLabelsFromFiles(opts: LabelFilesOptions): LabelFilesResult 
   const sources: LabelFilesResult['sources'] = [];
   const aux: AuxSource[] = [];
   const usedNames = new Set<string>();
+  const readLabel = (file: string) => readLabelFile(file, { volume: opts.volume, nonfinite: opts.nonfinite }).label;
   auxFiles.forEach((file, i) => {
     const specName = groups.length === 1 ? groups[0] : groups[i];
     const spec: GroupSpec | undefined = specName ? loadGroupSpec(specName) : undefined;
     let name = path.basename(file).replace(/\.nii(\.gz)?$/i, '');
     while (usedNames.has(name)) name += `_${i}`;
     usedNames.add(name);
-    aux.push({ volume: read(file), name, groups: spec });
+    aux.push({ volume: readLabel(file), name, groups: spec });
     sources.push({ name, file, spec: specName || undefined });
   });
   let tissue: LabelFilesResult['tissue'];
   if (opts.tissueFrom) {
-    const image = read(opts.tissueFrom);
-    const mask = opts.tissueMask ? read(opts.tissueMask) : undefined;
+    const { image, mask } = readTissueImage(opts.tissueFrom, opts.nonfinite ?? 'error', opts.tissueMask);
     const method = opts.tissueMethod ?? 'kmeans';
     const r = clusterTissues([image], { classes: opts.tissueClasses ?? 3, mask, method, seed: opts.seed ?? 0, names: opts.tissueNames });
     const name = `tissue-${method}`;
@@ -86,7 +102,7 @@ export function buildLabelsFromFiles(opts: LabelFilesOptions): LabelFilesResult 
   }
   let lesion: Volume<VoxelArray>;
   const emptyLesion = !opts.lesion;
-  if (opts.lesion) lesion = read(opts.lesion);
+  if (opts.lesion) lesion = readLabel(opts.lesion);
   else {
     const ref = aux[0].volume;
     lesion = makeVolume(new Uint8Array(ref.data.length), ref.dims, ref.spacing, ref.affine);

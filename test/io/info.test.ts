@@ -3,6 +3,9 @@
  * ../shared/data when present); the human summary and the usage errors.
  * Tolerances as in nifti-read.test.ts.
  */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { infoCommand, InfoJson } from '../../lib/cli/commands/info';
 import { main } from '../../lib/cli/main';
@@ -33,10 +36,12 @@ async function checkInfo(key: string): Promise<void> {
   const lines = out.trim().split('\n');
   expect(lines.length).toBe(1);
   const j: InfoJson = JSON.parse(lines[0]);
-  expect(Object.keys(j)).toEqual(['dims', 'datatype', 'pixdim', 'affine', 'min', 'max', 'mean', 'nonzero']);
+  expect(Object.keys(j)).toEqual(['dims', 'datatype', 'pixdim', 'pixdim_nonfinite', 'affine', 'min', 'max', 'mean', 'nonzero', 'nonfinite']);
+  expect(j.nonfinite).toBe(ref.stats_all!.nonfinite);
+  expect(j.pixdim_nonfinite).toEqual([1, 2, 3].filter((i) => ref.pixdim[i] === null).map((i) => i - 1));
   expect(j.dims).toEqual(ref.shape);
   expect(j.datatype).toBe(ref.datatype);
-  j.pixdim.forEach((p, i) => expectClose(p, ref.pixdim[i + 1]!, 1e-7, 0, `${key} pixdim`));
+  j.pixdim.forEach((p, i) => (ref.pixdim[i + 1] === null ? expect(p).toBeNull() : expectClose(p!, ref.pixdim[i + 1]!, 1e-7, 0, `${key} pixdim`)));
   expectMatrixClose(j.affine, expectedAffine(ref), 1e-5, `${key} affine`);
   const s = ref.stats_all!;
   const maxAbs = Math.max(Math.abs(s.min!), Math.abs(s.max!));
@@ -47,7 +52,7 @@ async function checkInfo(key: string): Promise<void> {
 }
 
 describe('info --json matches nibabel', () => {
-  const keys = Object.keys(reference.files).filter((k) => !k.startsWith('shared/') && reference.files[k].stats_all && reference.files[k].stats_all!.nonfinite === 0);
+  const keys = Object.keys(reference.files).filter((k) => !k.startsWith('shared/') && reference.files[k].stats_all);
   for (const key of keys) it(key, () => checkInfo(key));
 });
 
@@ -71,13 +76,34 @@ describe('info command', () => {
     expect(JSON.parse(out).dims).toEqual([7, 6, 5, 3]);
   });
 
-  it('non-finite voxels fail unless --allow-non-finite', async () => {
+  it('non-finite voxels are reported, not refused: a count in --json, a warning line in the text', async () => {
     const f = fixturePath('files/float32_nonfinite.nii');
-    await expect(infoCommand.run([f, '--json'])).rejects.toBeInstanceOf(NiftiError);
-    const { out } = await capture(() => infoCommand.run([f, '--json', '--allow-non-finite']));
     const s = reference.files['files/float32_nonfinite.nii'].stats_all!;
-    expect(JSON.parse(out).nonzero).toBe(s.nonzero);
-    expectClose(JSON.parse(out).mean, s.mean!, 1e-6, 1e-9, 'mean over finite voxels');
+    expect(s.nonfinite).toBeGreaterThan(0);
+    const { code, out } = await capture(() => infoCommand.run([f, '--json']));
+    expect(code).toBe(0);
+    const j = JSON.parse(out);
+    expect(j.nonfinite).toBe(s.nonfinite);
+    expect(j.nonzero).toBe(s.nonzero);
+    expectClose(j.mean, s.mean!, 1e-6, 1e-9, 'mean over finite voxels');
+    const text = await capture(() => infoCommand.run([f]));
+    expect(text.out).toMatch(new RegExp(`warning: +${s.nonfinite} NaN/Inf voxel\\(s\\)`));
+    await expect(infoCommand.run([f, '--allow-non-finite'])).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it('a NaN pixdim is null in "pixdim" and listed in "pixdim_nonfinite"', async () => {
+    const bytes = new Uint8Array(fs.readFileSync(fixturePath('files/int32.nii')));
+    new DataView(bytes.buffer).setFloat32(80, NaN, true);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bs-info-'));
+    try {
+      const p = path.join(dir, 'nanpix.nii');
+      fs.writeFileSync(p, bytes);
+      const j = JSON.parse((await capture(() => infoCommand.run([p, '--json']))).out);
+      expect(j.pixdim[0]).toBeNull();
+      expect(j.pixdim_nonfinite).toEqual([0]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('usage errors', async () => {

@@ -116,8 +116,8 @@ describe('typed errors of the reader', () => {
   it('NaN/Inf voxels', () => {
     const nan = mutate((_, v) => v.setFloat32(352 + 4 * 5, NaN, true));
     expectNiftiError(() => parseNifti(nan, 'nan.nii'), 'non-finite', 'nan.nii', /1 NaN\/Inf voxel\(s\) in volume 0, first at voxel \(1, 1, 0\)/);
-    expect(Number.isNaN(parseNifti(nan, 'nan.nii', { allowNonFinite: true }).volume.data[5])).toBe(true);
-    const vol = parseNifti(nan, 'nan.nii', { allowNonFinite: true }).volume;
+    expect(Number.isNaN(parseNifti(nan, 'nan.nii', { nonfinite: 'keep' }).volume.data[5])).toBe(true);
+    const vol = parseNifti(nan, 'nan.nii', { nonfinite: 'keep' }).volume;
     expectNiftiError(() => assertFinite(vol, 'case-7/FLAIR'), 'non-finite', 'case-7/FLAIR');
   });
 

@@ -4,14 +4,20 @@
  * (mutating the decompressed bytes and re-compressing, or the compressed stream itself).
  * The reader must return a consistent volume or throw NiftiError with an anticipated
  * reason (never 'unexpected', never a raw RangeError/TypeError), and never hang.
+ * The same for .hdr/.img pairs made from the seeds (NIfTI-1/2 pairs and Analyze), and for
+ * header-driven memory bombs (a header claiming 1600³ voxels, plain and gzipped), whose
+ * refusal must stay within 100 MB of the peak memory of reading a small valid file.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as zlib from 'zlib';
 import { describe, expect, it } from 'vitest';
-import { parseNifti } from '../../lib/io/nifti';
+import { parseNifti, parseNiftiPair } from '../../lib/io/nifti';
 import { NiftiError } from '../../lib/io/errors';
 import { seededRandom } from '../../data-scripts/fixtures/ts-written-cases';
-import { fixturePath, reference } from './helpers';
+import { fixturePath, reference, ROOT } from './helpers';
 
 const ITERATIONS = 6000;
 const SEED = 20261127;
@@ -175,6 +181,121 @@ describe('reader fuzz', () => {
     expect(outcomes.ok ?? 0).toBeGreaterThan(ITERATIONS * 0.05);
     for (const reason of ['magic', 'truncated-data', 'gzip', 'bad-dims', 'unsupported-datatype', 'bad-header']) {
       expect(outcomes[reason] ?? 0, `outcome ${reason}`).toBeGreaterThan(0);
+    }
+  });
+});
+
+/** A seed split into a pair: header with pair magic (or none: Analyze) and vox_offset 0, and the voxel bytes. */
+function toPair(seed: Seed, analyze: boolean): { hdr: Uint8Array; img: Uint8Array } {
+  const size = seed.version === 1 ? 348 : 540;
+  const v = new DataView(seed.raw.buffer, seed.raw.byteOffset, seed.raw.byteLength);
+  const off = seed.version === 1 ? v.getFloat32(108, seed.le) : Number(v.getBigInt64(168, seed.le));
+  const hdr = Uint8Array.from(seed.raw.subarray(0, size));
+  const hv = new DataView(hdr.buffer);
+  if (seed.version === 1) {
+    hv.setFloat32(108, 0, seed.le);
+    hdr.set(analyze ? [0, 0, 0, 0] : [0x6e, 0x69, 0x31, 0], 344);
+  } else {
+    hv.setBigInt64(168, 0n, seed.le);
+    hdr[5] = 0x69; // "ni2"
+  }
+  return { hdr, img: seed.raw.subarray(off) };
+}
+
+describe('reader fuzz: .hdr/.img pairs', () => {
+  it('1500 seeded mutations of pairs: returns or throws NiftiError only', () => {
+    const seeds = loadSeeds().filter((s) => reference.files[s.name].volumes);
+    const rnd = seededRandom(SEED + 1);
+    const outcomes: Record<string, number> = {};
+    const failures: string[] = [];
+    for (let it = 0; it < 1500; it++) {
+      const seed = seeds[it % seeds.length];
+      const pair = toPair(seed, seed.version === 1 && rnd() < 0.3);
+      let { hdr, img } = pair;
+      if (rnd() < 0.6) hdr = mutateRaw(rnd, hdr, seed.version, seed.le).bytes;
+      else img = img.subarray(0, Math.floor(rnd() * img.length));
+      const gz = rnd() < 0.4;
+      if (gz) [hdr, img] = [zlib.gzipSync(hdr, { level: 1 }), zlib.gzipSync(img, { level: 1 })];
+      const names: [string, string] = [`${seed.name}#${it}.hdr${gz ? '.gz' : ''}`, `${seed.name}#${it}.img${gz ? '.gz' : ''}`];
+      try {
+        const { volume } = parseNiftiPair(hdr, img, names);
+        if (volume.data.length !== volume.dims[0] * volume.dims[1] * volume.dims[2]) failures.push(`${names[0]}: inconsistent volume`);
+        outcomes.ok = (outcomes.ok ?? 0) + 1;
+      } catch (e) {
+        if (!(e instanceof NiftiError)) failures.push(`${names[0]}: raw ${(e as Error).name}: ${(e as Error).message}`);
+        else if (e.reason === 'unexpected') failures.push(`${names[0]}: ${e.message}`);
+        else outcomes[e.reason] = (outcomes[e.reason] ?? 0) + 1;
+      }
+    }
+    console.log('pair fuzz: 1500 mutations:', JSON.stringify(outcomes));
+    expect(failures.slice(0, 10)).toEqual([]);
+    expect(outcomes.ok ?? 0).toBeGreaterThan(100);
+    expect(outcomes['truncated-data'] ?? 0).toBeGreaterThan(0);
+  });
+});
+
+/** A .nii header claiming n³ uint8 (1600³: 4.1 GB) followed by `zeroMiB` MiB of zeros, as a multi-member gzip stream. */
+function bombBytes(zeroMiB: number, gz: boolean, n = 1600): Uint8Array {
+  const b = new Uint8Array(352);
+  const v = new DataView(b.buffer);
+  v.setInt32(0, 348, true);
+  [3, n, n, n, 1, 1, 1, 1].forEach((d, i) => v.setInt16(40 + 2 * i, d, true));
+  v.setInt16(70, 2, true);
+  v.setInt16(72, 8, true);
+  [1, 1, 1, 1].forEach((p, i) => v.setFloat32(76 + 4 * i, p, true));
+  v.setFloat32(108, 352, true);
+  b.set([0x6e, 0x2b, 0x31, 0], 344);
+  if (!gz) return b;
+  const member = zlib.gzipSync(new Uint8Array(64 * 2 ** 20), { level: 9 });
+  return Buffer.concat([zlib.gzipSync(b), ...Array.from({ length: zeroMiB / 64 }, () => member)]);
+}
+
+/** Peak RSS (bytes), exit code and time of `backsplit info <file>` in a fresh process (what the issue measured). */
+function measure(file: string): { maxRss: number; status: number | null; ms: number; stderr: string } {
+  const code =
+    "process.on('exit', () => process.stderr.write('MAXRSS ' + process.resourceUsage().maxRSS * 1024 + '\\n'));" +
+    "process.argv = [process.argv[0], 'backsplit', 'info', process.argv[1]]; require('./bin/backsplit.js');";
+  const t = Date.now();
+  const r = spawnSync(process.execPath, ['-e', code, file], { cwd: ROOT, encoding: 'utf8' });
+  const m = /MAXRSS (\d+)/.exec(r.stderr);
+  if (!m) throw new Error(`no peak RSS reported: ${r.stderr}`);
+  return { maxRss: Number(m[1]), status: r.status, ms: Date.now() - t, stderr: r.stderr };
+}
+
+describe('header-driven memory bombs', () => {
+  it('a plain header claiming 1600³ voxels is refused from the header', () => {
+    expect(() => parseNifti(bombBytes(0, false), 'bomb.nii')).toThrow(/1600x1600x1600/);
+  });
+
+  it('a gzip bomb (header claims 1600³, stream holds 640 MiB) is refused before the rest is inflated', () => {
+    const t0 = Date.now();
+    let err: unknown = null;
+    try {
+      parseNifti(bombBytes(640, true), 'bomb.nii.gz');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(NiftiError);
+    expect((err as NiftiError).reason).toBe('too-large');
+    expect((err as NiftiError).message).toMatch(/1600x1600x1600 uint8 voxels, 4096000352 bytes/);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    // a header within the limit whose stream holds far more than it describes is capped too
+    expect(() => parseNifti(bombBytes(128, true, 4), 'cap.nii.gz')).toThrow(/exceed \d+ bytes \(the header describes 416 bytes/);
+  });
+
+  it('peak memory of refusing the gzip bomb stays within 100 MB of reading a small valid file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bs-bomb-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'bomb.nii.gz'), bombBytes(640, true));
+      const small = measure(fixturePath('files/uint8_labels.nii.gz'));
+      const bomb = measure(path.join(dir, 'bomb.nii.gz'));
+      console.log(`backsplit info peak RSS: small valid file ${(small.maxRss / 2 ** 20).toFixed(1)} MiB, gzip bomb ${(bomb.maxRss / 2 ** 20).toFixed(1)} MiB (${bomb.ms} ms)`);
+      expect(small.status).toBe(0);
+      expect(bomb.status).toBe(1);
+      expect(bomb.stderr).toMatch(/\[too-large\]/);
+      expect(bomb.maxRss - small.maxRss).toBeLessThan(100 * 2 ** 20);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

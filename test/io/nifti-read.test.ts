@@ -44,7 +44,7 @@ function checkVolume(data: ArrayLike<number>, dims: number[], ref: VolumeRef, wh
 function checkFile(key: string, ref: FileRef): void {
   const file = fixturePath(key);
   const allowNonFinite = (ref.stats_all?.nonfinite ?? 0) > 0;
-  const { volumes, header } = readNiftiAll(file, { allowNonFinite });
+  const { volumes, header } = readNiftiAll(file, { nonfinite: allowNonFinite ? 'keep' : 'error' });
   expect(header.shape).toEqual(ref.shape);
   expect(header.datatype).toBe(ref.datatype);
   expect(header.datatypeCode).toBe(ref.datatype_code);
@@ -166,7 +166,7 @@ describe('reader behaviour', () => {
     expect((err as NiftiError).reason).toBe('non-finite');
     expect((err as NiftiError).message).toContain('float32_nonfinite.nii');
     expect((err as NiftiError).message).toContain('2 NaN/Inf');
-    const ok = readNifti(f('float32_nonfinite.nii'), { allowNonFinite: true });
+    const ok = readNifti(f('float32_nonfinite.nii'), { nonfinite: 'keep' });
     expect(Number.isNaN(ok.volume.data[1 + 7 * (2 + 6 * 3)])).toBe(true);
   });
 });

@@ -4,15 +4,16 @@
  * `--json` prints exactly one JSON object (see EvalJson in lib/eval/evaluate);
  * without it a readable summary is printed.
  */
-import { Command, UsageError, parseArgs } from '../args';
-import { readNifti } from '../../io/nifti';
+import { Command, NONFINITE_FLAG, UsageError, VOLUME_FLAG, nonFiniteFlag, parseArgs, volumeFlag } from '../args';
+import { readLabelFile } from '../../io/load';
+import type { LabelVolume } from '../../core/volume';
 import { CaseEvaluation, EvaluationOptions, evaluateSegmentation, toEvalJson } from '../../eval/evaluate';
 import { DEFAULT_BIN_EDGES_ML, validateBinEdges } from '../../eval/bins';
 import type { Connectivity } from '../../core/morphology';
 
 const USAGE = [
   'usage: backsplit eval --pred <nii> --ref <nii> [--tolerance-mm 1] [--connectivity 26] [--json]',
-  '                      [--bins-ml 0.1,1,10] [--dilation-voxels 0]',
+  '                      [--bins-ml 0.1,1,10] [--dilation-voxels 0] [--volume N] [--nonfinite zero|mask]',
   '       backsplit eval --run <dir> [--split test|val|train] [--json]',
   '',
   'Compares a predicted lesion mask with a reference mask on the same grid',
@@ -23,6 +24,10 @@ const USAGE = [
   'options:',
   '  --pred <nii>            predicted mask (.nii or .nii.gz)',
   '  --ref <nii>             reference mask on the same grid',
+  '                          (both: 3D, whole numbers; a 4D file needs --volume)',
+  '  --volume <n>            the volume (0-based) to take from a 4D --pred/--ref file',
+  '  --nonfinite <policy>    NaN/Inf voxels in a mask: error (default), zero (read as 0), or',
+  '                          mask (left out: 0 in both masks wherever either file has one)',
   '  --tolerance-mm <mm>     NSD tolerance (default 1)',
   '  --connectivity <n>      lesion connectivity: 6, 18 or 26 (default 26)',
   '  --bins-ml <edges>       inner lesion-volume bin edges in mL (default 0.1,1,10)',
@@ -116,6 +121,19 @@ async function evaluateRunCommand(runDir: string, split: string, json: boolean):
   return 0;
 }
 
+/** Read --pred and --ref as label maps; with policy 'mask', a voxel NaN/Inf in either file is 0 in both. */
+function readMasks(predPath: string, refPath: string, volume: number | undefined, nonfinite: 'error' | 'zero' | 'mask'): { pred: LabelVolume; ref: LabelVolume } {
+  const p = readLabelFile(predPath, { volume, nonfinite });
+  const r = readLabelFile(refPath, { volume, nonfinite });
+  for (const m of [p.nonFiniteMask, r.nonFiniteMask]) {
+    if (!m || m.length !== p.label.data.length || m.length !== r.label.data.length) continue; // other grids: evaluate refuses them
+    for (let i = 0; i < m.length; i++) {
+      if (m[i]) p.label.data[i] = r.label.data[i] = 0;
+    }
+  }
+  return { pred: p.label, ref: r.label };
+}
+
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'lesion metrics of a predicted mask against a reference (Dice, HD95, NSD, lesion F1, size bins)',
@@ -133,10 +151,13 @@ export const evalCommand: Command = {
         'bins-ml': { type: 'string' },
         'dilation-voxels': { type: 'number' },
         json: { type: 'boolean' },
+        volume: VOLUME_FLAG,
+        nonfinite: NONFINITE_FLAG,
       },
       0,
     );
     if (flags.run !== undefined) {
+      if (flags.volume !== undefined || flags.nonfinite !== undefined) throw new UsageError('--volume and --nonfinite apply to --pred/--ref');
       if (flags.pred !== undefined || flags.ref !== undefined) throw new UsageError('use either --run or --pred/--ref');
       return evaluateRunCommand(flags.run as string, (flags.split as string | undefined) ?? 'test', Boolean(flags.json));
     }
@@ -161,8 +182,7 @@ export const evalCommand: Command = {
       binEdgesMl: flags['bins-ml'] !== undefined ? parseBinEdges(flags['bins-ml'] as string) : [...DEFAULT_BIN_EDGES_ML],
     };
 
-    const pred = readNifti(predPath).volume;
-    const ref = readNifti(refPath).volume;
+    const { pred, ref } = readMasks(predPath, refPath, volumeFlag(flags.volume), nonFiniteFlag(flags.nonfinite));
     const evaluation = evaluateSegmentation(pred, ref, options, { pred: predPath, ref: refPath });
     if (flags.json) process.stdout.write(JSON.stringify(toEvalJson(evaluation)) + '\n');
     else process.stdout.write(formatEvaluation(evaluation, predPath, refPath) + '\n');

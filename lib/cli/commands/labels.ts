@@ -4,17 +4,21 @@
  * tissue classes clustered from an image; writes it as uint8 NIfTI and prints
  * the class table as one JSON object.
  */
-import { Command, parseArgs, UsageError } from '../args';
+import { Command, NONFINITE_FLAG, nonFiniteFlag, parseArgs, UsageError, VOLUME_FLAG, volumeFlag } from '../args';
 import { buildLabelsFromFiles } from '../../labels/from-files';
 
 const USAGE = `usage: backsplit labels [--lesion <nii>] [--lesion-values 1,2] [--aux <nii>[,<nii>...]] [--groups <spec>[,<spec>...]]
                        [--tissue-from <nii> [--tissue-classes 3] [--mask <nii>] [--tissue-method kmeans|gmm]
                         [--tissue-names csf,grey_matter,white_matter] [--seed 0]] --out <nii> [--binary-out <nii>]
+                       [--volume N] [--nonfinite zero|mask]
 
 Builds one class map: 0 = unlabelled background, 1..K = auxiliary groups, K+1 = lesion.
 The lesion overrides auxiliary labels; aux files take precedence in the order given, tissue classes last.
 --groups: a built-in spec (total, total_mr, synthseg, tissue) or a JSON file; one for all aux files or one per file.
-Without --lesion the lesion mask is empty (e.g. to inspect organ groups). Prints {"out", "lesionClass", "classes": [...]} as JSON.`;
+Without --lesion the lesion mask is empty (e.g. to inspect organ groups). Prints {"out", "lesionClass", "classes": [...]} as JSON.
+Lesion and aux files must be 3D and hold whole numbers; --volume N takes volume N (0-based) of 4D ones.
+--nonfinite: NaN/Inf voxels are refused (error, default), read as 0 (zero), or left out (mask: label 0,
+and not clustered in the --tissue-from image).`;
 
 const list = (v: unknown) => (typeof v === 'string' && v.length ? v.split(',').map((s) => s.trim()) : undefined);
 
@@ -38,6 +42,8 @@ export const labelsCommand: Command = {
         seed: { type: 'number' },
         out: { type: 'string', required: true },
         'binary-out': { type: 'string' },
+        volume: VOLUME_FLAG,
+        nonfinite: NONFINITE_FLAG,
       },
       0,
     );
@@ -64,6 +70,8 @@ export const labelsCommand: Command = {
       tissueMethod: method as 'kmeans' | 'gmm' | undefined,
       tissueNames: list(flags['tissue-names']),
       seed: flags.seed as number | undefined,
+      volume: volumeFlag(flags.volume),
+      nonfinite: nonFiniteFlag(flags.nonfinite),
       out: flags.out as string,
       binaryOut: flags['binary-out'] as string | undefined,
     });
