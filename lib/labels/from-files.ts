@@ -130,7 +130,7 @@ export interface LabelFileGrouping {
  * @param specName a built-in spec name or a spec file path
  */
 export function groupLabelFile(file: string, specName: string): LabelFileGrouping {
-  const seg = read(file);
+  const seg = readLabelFile(file).label;
   const spec = loadGroupSpec(specName);
   const built = buildLabelsFromFiles({ aux: [file], groups: [specName] });
   return {
