@@ -353,6 +353,8 @@ async function runSteps(s: Session, startStep: number, end: number): Promise<voi
       await saveTrainingCheckpoint(s, checkpointName(done), done);
       pruneCheckpoints(runPaths(s.runDir).checkpoints, config.keepCheckpoints);
     }
+    // let the event loop run between steps: SIGINT/SIGTERM handlers (which release the run lock) would otherwise wait for the end
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
