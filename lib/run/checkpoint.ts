@@ -78,7 +78,7 @@ export function decodeCheckpoint(buf: Buffer, source = 'checkpoint'): Checkpoint
   try {
     header = JSON.parse(buf.toString('utf8', start, start + hlen));
   } catch (err) {
-    throw new Error(`${source}: corrupt header (${(err as Error).message})`);
+    throw new Error(`${source}: corrupt header (${(err as Error).message})`, { cause: err });
   }
   if (!header || !Array.isArray(header.entries)) throw new Error(`${source}: corrupt header (no array list)`);
   const arrays: CheckpointData['arrays'] = new Map();
