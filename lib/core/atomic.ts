@@ -4,7 +4,12 @@
  * in the target's folder, are fsynced, and the temporary file is renamed over the
  * target (rename is atomic within a filesystem), so a reader never sees a
  * half-written file and an interrupted write leaves the old one. The folder is
- * fsynced afterwards where the platform allows it.
+ * fsynced afterwards where the platform allows it. A temporary file left by a
+ * writer that was killed (`.<name>.<pid>.<random>.tmp`, its pid no longer
+ * running on this machine) is removed by the next write of the same target.
+ *
+ * A folder written as a unit (the study report) goes through writeFolderAtomic:
+ * it is filled under `<dir>.partial` and renamed into place once complete.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -36,6 +41,7 @@ export function writeFileAtomic(file: string, data: Uint8Array | string, options
     fs.closeSync(fd);
     fd = undefined;
     fs.renameSync(tmp, file);
+    removeStaleTemps(dir, path.basename(file));
   } catch (err) {
     if (fd !== undefined) {
       try {
@@ -66,4 +72,53 @@ function syncFolder(dir: string): void {
   } catch {
     // directory fsync is not supported on every platform; the rename is still atomic
   }
+}
+
+/** True when process `pid` runs on this machine (EPERM: it runs, as another user). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Remove the temporary files of `base` left in `dir` by writers that no longer run. */
+function removeStaleTemps(dir: string, base: string): void {
+  const prefix = `.${base}.`;
+  for (const name of fs.readdirSync(dir)) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const m = /^(\d+)\.[a-z0-9]+\.tmp$/.exec(name.slice(prefix.length));
+    if (m && Number(m[1]) !== process.pid && !processAlive(Number(m[1]))) fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
+/**
+ * Write a folder as a unit: `fill` writes its files (through the given `write`) into
+ * `<dir>.partial` (a stale one from a killed writer is removed first); once `fill` has finished,
+ * the previous `dir` is moved to `<dir>.previous`, the new folder renamed into place and the
+ * previous one removed. Interrupted at any moment, `dir` is the previous complete folder, the new
+ * complete folder, or — killed between the two renames — absent with the previous complete one
+ * in `<dir>.previous`; never a half-written folder under its final name.
+ * @returns the names written, in order
+ */
+export async function writeFolderAtomic(dir: string, fill: (write: (name: string, data: string | Uint8Array) => void) => Promise<void>): Promise<string[]> {
+  const tmp = `${dir}.partial`;
+  const previous = `${dir}.previous`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { recursive: true });
+  const written: string[] = [];
+  await fill((name, data) => {
+    fs.writeFileSync(path.join(tmp, name), data);
+    written.push(name);
+  });
+  if (fs.existsSync(dir)) {
+    fs.rmSync(previous, { recursive: true, force: true });
+    fs.renameSync(dir, previous);
+  }
+  fs.renameSync(tmp, dir);
+  fs.rmSync(previous, { recursive: true, force: true });
+  syncFolder(path.dirname(path.resolve(dir)));
+  return written;
 }

@@ -62,3 +62,9 @@ export function loadDataset(config: DatasetConfig, baseDir = process.cwd()): Loa
 export function describeDataset(config: DatasetConfig): string {
   return kindOf(config.kind, 'dataset').describe(config);
 }
+
+/** Voxels of all cases of a (resolved) dataset config when its kind knows them before loading, else null. */
+export function datasetVoxelEstimate(config: DatasetConfig): number | null {
+  const kind = kindOf(config.kind, 'dataset');
+  return kind.voxels ? kind.voxels(config) : null;
+}

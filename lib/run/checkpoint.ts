@@ -4,17 +4,26 @@
  * killed at any moment leaves either the previous or the new checkpoint, never
  * a torn one.
  *
- * Layout: "BSCK" magic, uint32 format version, uint32 header byte length, the
- * JSON header (padded with spaces to a multiple of 4), then the float32 arrays
- * back to back (little-endian) in header order.
+ * Layout (format version 2): "BSCK" magic, uint32 format version, uint32 header
+ * byte length, the 32-byte SHA-256 of everything after it, the JSON header
+ * (padded with spaces to a multiple of 4), then the float32 arrays back to back
+ * (little-endian) in header order. Version 1 files (the same without the
+ * SHA-256) are still read; any other version is refused with a clear error.
+ *
+ * A file that does not read back (torn by a crash of the disk or the machine,
+ * truncated, bit rot) is found by the checksum; the training loop moves such
+ * files aside as `<name>.corrupt` (see moveAsideCorrupt) and never counts them.
  */
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../core/atomic';
 import { checkpointStep, runPaths } from './layout';
 
 const MAGIC = 'BSCK';
-const VERSION = 1;
+const VERSION = 2;
+/** Byte length of the fixed prefix: magic, version, header length (+ SHA-256 from version 2). */
+const PREFIX = { 1: 12, 2: 44 } as const;
 
 export interface CheckpointData {
   /** Steps completed. */
@@ -36,17 +45,19 @@ export function encodeCheckpoint(ck: CheckpointData): Buffer {
   let header = Buffer.from(JSON.stringify({ step: ck.step, meta: ck.meta, entries }), 'utf8');
   const pad = (4 - (header.length % 4)) % 4;
   if (pad) header = Buffer.concat([header, Buffer.alloc(pad, 0x20)]);
-  const out = Buffer.alloc(12 + header.length + total * 4);
+  const start = PREFIX[VERSION];
+  const out = Buffer.alloc(start + header.length + total * 4);
   out.write(MAGIC, 0, 'ascii');
   out.writeUInt32LE(VERSION, 4);
   out.writeUInt32LE(header.length, 8);
-  header.copy(out, 12);
-  let off = 12 + header.length;
+  header.copy(out, start);
+  let off = start + header.length;
   for (const a of ck.arrays.values()) {
     const bytes = Buffer.from(a.values.buffer, a.values.byteOffset, a.values.byteLength);
     bytes.copy(out, off);
     off += bytes.length;
   }
+  createHash('sha256').update(out.subarray(start)).digest().copy(out, 12);
   return out;
 }
 
@@ -57,16 +68,21 @@ export function encodeCheckpoint(ck: CheckpointData): Buffer {
 export function decodeCheckpoint(buf: Buffer, source = 'checkpoint'): CheckpointData {
   if (buf.length < 12 || buf.toString('ascii', 0, 4) !== MAGIC) throw new Error(`${source}: not a BackSplit checkpoint (bad magic)`);
   const version = buf.readUInt32LE(4);
-  if (version !== VERSION) throw new Error(`${source}: checkpoint format version ${version}, expected ${VERSION}`);
+  if (version !== 1 && version !== 2) {
+    throw new Error(`${source}: checkpoint format version ${version} is not supported (this BackSplit reads versions 1 and 2; the file may come from a newer BackSplit)`);
+  }
+  const start = PREFIX[version];
   const hlen = buf.readUInt32LE(8);
-  if (12 + hlen > buf.length) throw new Error(`${source}: truncated header (${buf.length} bytes)`);
-  const header = JSON.parse(buf.toString('utf8', 12, 12 + hlen)) as {
-    step: number;
-    meta: Record<string, unknown>;
-    entries: { name: string; shape: number[]; length: number }[];
-  };
+  if (start + hlen > buf.length) throw new Error(`${source}: truncated header (${buf.length} bytes)`);
+  let header: { step: number; meta: Record<string, unknown>; entries: { name: string; shape: number[]; length: number }[] };
+  try {
+    header = JSON.parse(buf.toString('utf8', start, start + hlen));
+  } catch (err) {
+    throw new Error(`${source}: corrupt header (${(err as Error).message})`, { cause: err });
+  }
+  if (!header || !Array.isArray(header.entries)) throw new Error(`${source}: corrupt header (no array list)`);
   const arrays: CheckpointData['arrays'] = new Map();
-  let off = 12 + hlen;
+  let off = start + hlen;
   for (const e of header.entries) {
     const bytes = e.length * 4;
     if (off + bytes > buf.length) throw new Error(`${source}: truncated data at array '${e.name}' (need ${off + bytes} bytes, have ${buf.length})`);
@@ -76,6 +92,9 @@ export function decodeCheckpoint(buf: Buffer, source = 'checkpoint'): Checkpoint
     off += bytes;
   }
   if (off !== buf.length) throw new Error(`${source}: ${buf.length - off} trailing bytes after the last array`);
+  if (version === 2 && !createHash('sha256').update(buf.subarray(start)).digest().equals(buf.subarray(12, 44))) {
+    throw new Error(`${source}: checksum mismatch (the file is corrupt)`);
+  }
   return { step: header.step, meta: header.meta, arrays };
 }
 
@@ -101,7 +120,19 @@ export function loadCheckpoint(file: string): CheckpointData {
   return decodeCheckpoint(fs.readFileSync(file), file);
 }
 
-/** Delete all but the newest `keep` periodic checkpoints. */
+/**
+ * Move a checkpoint that does not read back aside as `<file>.corrupt` (never deleted: it may still
+ * be of use to someone; never listed again, so pruning does not count it).
+ * @returns the new name
+ */
+export function moveAsideCorrupt(file: string): string {
+  let target = `${file}.corrupt`;
+  for (let i = 1; fs.existsSync(target); i++) target = `${file}.corrupt-${i}`;
+  fs.renameSync(file, target);
+  return target;
+}
+
+/** Delete all but the newest `keep` periodic checkpoints (`*.corrupt` files are not checkpoints). */
 export function pruneCheckpoints(dir: string, keep: number): void {
   const all = listCheckpoints(dir);
   for (const c of all.slice(0, Math.max(0, all.length - keep))) fs.rmSync(c.file, { force: true });

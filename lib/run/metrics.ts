@@ -3,6 +3,10 @@
  * record a line — 'train' (mean loss over the last logEvery steps), 'val'
  * (validation lesion Dice) and 'end' (wall time and training speed of the
  * session that finished the run).
+ *
+ * Records are appended (one write each); a process killed mid-append can leave
+ * an unterminated last line, which the reader skips and a resumed run drops
+ * (keepUpTo rewrites the file atomically).
  */
 import * as fs from 'fs';
 import { writeFileAtomic } from '../core/atomic';
@@ -90,7 +94,7 @@ export class MetricsWriter {
 /**
  * Parse `<runDir>/metrics.jsonl`.
  * @param options.missingOk return empty series when the file does not exist (default: throw)
- * @throws when the file is missing (unless missingOk) or a line is not JSON (the message names file and line)
+ * @throws when the file is missing (unless missingOk) or a line other than an unterminated last one is not JSON (the message names file and line)
  */
 export function readRunMetrics(runDir: string, options: { missingOk?: boolean } = {}): RunMetrics {
   const file = runPaths(runDir).metrics;
@@ -99,20 +103,21 @@ export function readRunMetrics(runDir: string, options: { missingOk?: boolean } 
     if (options.missingOk) return out;
     throw new Error(`readRunMetrics: ${file} not found`);
   }
-  fs.readFileSync(file, 'utf8')
-    .split('\n')
-    .forEach((line, i) => {
-      if (!line.trim()) return;
-      let rec: Record<string, unknown>;
-      try {
-        rec = JSON.parse(line);
-      } catch {
-        throw new Error(`readRunMetrics: ${file} line ${i + 1} is not JSON`);
-      }
-      if (rec.type === 'train') out.train.push(rec as unknown as TrainRecord);
-      else if (rec.type === 'val') out.validation.push(rec as unknown as ValidationRecord);
-      else if (rec.type === 'end') out.end = rec as unknown as EndRecord;
-    });
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    let rec: Record<string, unknown>;
+    try {
+      rec = JSON.parse(line);
+    } catch {
+      // an unterminated last line is an append cut short by a kill: not a record (a resume drops it)
+      if (i === lines.length - 1) return;
+      throw new Error(`readRunMetrics: ${file} line ${i + 1} is not JSON`);
+    }
+    if (rec.type === 'train') out.train.push(rec as unknown as TrainRecord);
+    else if (rec.type === 'val') out.validation.push(rec as unknown as ValidationRecord);
+    else if (rec.type === 'end') out.end = rec as unknown as EndRecord;
+  });
   return out;
 }
 

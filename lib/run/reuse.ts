@@ -10,6 +10,7 @@ import type { SegmentationModel } from '../model/model';
 import type { TrainConfig } from '../train/config';
 import type { ClassLayout } from '../train/prepare';
 import type { TrainProgress } from '../train/progress';
+import { checkTrainMemory } from '../train/memory';
 import { isFinishedRun, runPaths } from './layout';
 import { lossCurve, readRunMetrics } from './metrics';
 import { loadRun } from './open';
@@ -34,6 +35,8 @@ export interface TrainOrReuseOptions {
    * folder) or 'replace' (train it afresh, discarding the old run).
    */
   otherConfig?: 'error' | 'replace';
+  /** See TrainOptions.restart: train from step 0 when the folder's checkpoints are all unreadable (default: error). */
+  restart?: boolean;
   /** Called once, right before training starts (not when the run is reused). */
   onTrainStart?: () => void;
   onProgress?: (p: TrainProgress) => void;
@@ -88,6 +91,8 @@ export async function trainOrReuse(opts: TrainOrReuseOptions): Promise<TrainOrRe
     // an interrupted run with the same config resumes; one with another config is refused by train() unless replaced
     if (!same && replace) resume = false;
   }
+  // refuse a config that cannot fit before its cases are generated or loaded
+  checkTrainMemory(config, null, { source: `trainOrReuse ${runDir ?? '(in memory)'}` });
   const cases = typeof opts.cases === 'function' ? opts.cases() : opts.cases;
   opts.onTrainStart?.();
   const res = await train({
@@ -96,6 +101,7 @@ export async function trainOrReuse(opts: TrainOrReuseOptions): Promise<TrainOrRe
     valCases: cases.valCases,
     runDir,
     resume,
+    restart: opts.restart,
     onProgress: opts.onProgress,
     backendReport: opts.backendReport,
     datasetInfo: cases.datasetInfo,

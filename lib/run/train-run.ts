@@ -27,7 +27,9 @@ import { TrainProgress } from '../train/progress';
 import { slidingWindowProbabilities } from '../train/inference';
 import { overlapMetrics } from '../eval/overlap';
 import { writeFileAtomic } from '../core/atomic';
-import { CheckpointData, listCheckpoints, loadCheckpoint, pruneCheckpoints, runCheckpoints, saveCheckpoint } from './checkpoint';
+import { checkTrainMemory, datasetVoxels } from '../train/memory';
+import { CheckpointData, listCheckpoints, loadCheckpoint, moveAsideCorrupt, pruneCheckpoints, runCheckpoints, saveCheckpoint } from './checkpoint';
+import { acquireRunLock } from './lock';
 import { checkpointName, FINAL_CHECKPOINT, runPaths, sessionMetaFile } from './layout';
 import { runMeta } from './meta';
 import { MetricsWriter } from './metrics';
@@ -51,6 +53,15 @@ export interface TrainOptions {
   runDir?: string | null;
   /** Continue from the newest checkpoint in the run folder when there is one (default true). */
   resume?: boolean;
+  /**
+   * When the run folder holds checkpoints but none reads back (all corrupt), move them aside and
+   * train from step 0 instead of failing (default false: an error naming the files).
+   */
+  restart?: boolean;
+  /** Memory limit of the pre-flight check (lib/train/memory.ts); default BACKSPLIT_MAX_MEMORY_GB, else 80 % of the machine's memory. */
+  maxMemoryGB?: number;
+  /** Receives warnings (a corrupt checkpoint moved aside, a stale lock taken over); default: stderr. */
+  onWarning?: (message: string) => void;
   /** Called after every step. */
   onProgress?: (p: TrainProgress) => void;
   /** Called after every validation pass. */
@@ -175,20 +186,45 @@ function createSession(opts: TrainOptions): Session {
   };
 }
 
-/** Restore the newest checkpoint that reads back cleanly; its step, or 0 when none does. */
-function resumeFrom(s: Session, existing: { step: number; file: string }[]): number {
-  // an atomic write never leaves a torn checkpoint, but be safe
+/** Default warning sink: stderr. */
+function warnToStderr(message: string): void {
+  process.stderr.write(`warning: ${message}\n`);
+}
+
+/**
+ * Restore the newest checkpoint that reads back cleanly and return its step. The newer ones that
+ * do not read back are moved aside as `*.corrupt` with a warning naming each. When none reads
+ * back: an error naming the files (they stay in place), or with `restart` they are moved aside
+ * and null is returned (train from step 0).
+ */
+function resumeFrom(s: Session, runDir: string, existing: { step: number; file: string }[]): number | null {
+  const bad: { file: string; reason: string }[] = [];
+  const warn = s.opts.onWarning ?? warnToStderr;
+  const moveAside = () => {
+    for (const b of bad) warn(`checkpoint ${b.file} is unreadable (${b.reason}); moved aside as ${moveAsideCorrupt(b.file)}`);
+  };
   for (let i = existing.length - 1; i >= 0; i--) {
     let ck: CheckpointData;
     try {
       ck = loadCheckpoint(existing[i].file);
-    } catch {
+    } catch (err) {
+      bad.push({ file: existing[i].file, reason: (err as Error).message.replace(`${existing[i].file}: `, '') });
       continue;
     }
+    moveAside();
     restoreTrainingState(s.model, s.optimizer, ck, existing[i].file);
     return ck.step;
   }
-  return 0;
+  if (!s.opts.restart) {
+    const list = bad.map((b) => `${b.file} (${b.reason})`).join('; ');
+    throw new Error(
+      `train: ${runDir} holds ${bad.length} checkpoint(s) but none is readable: ${list}. ` +
+        `Pass --restart (API: restart: true) to move them aside and train from step 0, or remove them.`,
+    );
+  }
+  moveAside();
+  warn(`${runDir}: no readable checkpoint; training from step 0 (--restart)`);
+  return null;
 }
 
 /**
@@ -200,7 +236,7 @@ function openRunFolder(s: Session, runDir: string): number {
   const { config, opts } = s;
   const p = runPaths(runDir);
   fs.mkdirSync(p.checkpoints, { recursive: true });
-  let startStep = 0;
+  let resumed: number | null = null;
   // a finished run (final.ckpt) counts as a checkpoint at the last step: re-running it trains nothing
   const existing = (opts.resume ?? true) ? runCheckpoints(runDir, config.steps) : [];
   if (existing.length > 0 && fs.existsSync(p.config)) {
@@ -208,7 +244,10 @@ function openRunFolder(s: Session, runDir: string): number {
     if (!sameConfig(prev, config)) {
       throw new Error(`train: ${runDir} holds a run with a different config.json; choose another outputDir or delete the folder to start over`);
     }
-    startStep = resumeFrom(s, existing);
+    resumed = resumeFrom(s, runDir, existing);
+  }
+  const startStep = resumed ?? 0;
+  if (resumed !== null) {
     // drop metrics written after the checkpoint we resume from
     s.metrics.keepUpTo(startStep);
   } else {
@@ -314,6 +353,8 @@ async function runSteps(s: Session, startStep: number, end: number): Promise<voi
       await saveTrainingCheckpoint(s, checkpointName(done), done);
       pruneCheckpoints(runPaths(s.runDir).checkpoints, config.keepCheckpoints);
     }
+    // let the event loop run between steps: SIGINT/SIGTERM handlers (which release the run lock) would otherwise wait for the end
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
@@ -326,19 +367,32 @@ async function finishRun(s: Session, startStep: number, end: number): Promise<vo
 
 /**
  * Train a model. Writes the run folder as it goes and resumes from its newest
- * checkpoint when one exists (and the config matches).
+ * readable checkpoint when one exists (and the config matches). The run folder
+ * is locked for the duration (./lock.ts); the estimated memory need is checked
+ * against the limit before anything is allocated (lib/train/memory.ts).
  *
  * @example
  * const cfg = resolveTrainConfig({ steps: 50, outputDir: 'runs/demo' });
  * const result = await train({ config: cfg, trainCases, valCases });
  */
 export async function train(opts: TrainOptions): Promise<TrainResult> {
-  const s = createSession(opts);
-  const startStep = s.runDir ? openRunFolder(s, s.runDir) : 0;
-  s.t0 = Date.now();
-  const end = Math.min(s.config.steps, opts.stopAfterStep ?? Infinity);
-  await runSteps(s, startStep, end);
-  if (end === s.config.steps && startStep < s.config.steps) await finishRun(s, startStep, end);
+  const runDir = opts.runDir === undefined ? opts.config.outputDir : opts.runDir;
+  checkTrainMemory(opts.config, datasetVoxels([...opts.trainCases, ...(opts.valCases ?? [])]), { maxMemoryGB: opts.maxMemoryGB, source: 'train' });
+  // one writer per run folder: taken before anything in it is read or changed, released however this ends
+  const release = runDir ? acquireRunLock(runDir, opts.onWarning ?? warnToStderr) : () => undefined;
+  let s: Session;
+  let startStep: number;
+  let end: number;
+  try {
+    s = createSession(opts);
+    startStep = s.runDir ? openRunFolder(s, s.runDir) : 0;
+    s.t0 = Date.now();
+    end = Math.min(s.config.steps, opts.stopAfterStep ?? Infinity);
+    await runSteps(s, startStep, end);
+    if (end === s.config.steps && startStep < s.config.steps) await finishRun(s, startStep, end);
+  } finally {
+    release();
+  }
   // The optimizer's slots (Adam moments) live only in checkpoints after this; the caller owns the model.
   s.optimizer.dispose();
   return {

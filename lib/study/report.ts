@@ -6,8 +6,7 @@
  * The folder is assembled under a temporary name and renamed at the end, so a
  * half-written report never looks complete.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import { writeFolderAtomic } from '../core/atomic';
 import { describeDataset } from '../data/registry';
 import { CaseResult } from '../eval/evaluate';
 import { pairedComparison, PairedComparison, comparisonsToCsv } from '../eval/compare';
@@ -263,26 +262,17 @@ function reportSections(results: StudyResults, summary: StudySummary, figs: Reco
 }
 
 /**
- * Write the report folder atomically: everything goes to `<dir>.partial` first,
- * which replaces `dir` only once complete.
+ * Write the report folder atomically (lib/core writeFolderAtomic): everything goes to
+ * `<dir>.partial` first, which replaces `dir` only once complete.
  */
 export async function writeStudyReport(results: StudyResults, summary: StudySummary, dir: string, log: (l: string) => void): Promise<string[]> {
-  const tmp = `${dir}.partial`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp, { recursive: true });
-  const written: string[] = [];
-  const write = (name: string, data: string | Buffer) => {
-    fs.writeFileSync(path.join(tmp, name), data);
-    written.push(name);
-  };
-  write('results.csv', tidyRowsToCsv(summary.rows));
-  write('comparisons.csv', comparisonsToCsv(summary.comparisons));
-  write('results.json', resultsJson(results, summary));
-  const figs = studyFigures(results, summary);
-  const pngs = await renderPngs(figs, write, log);
-  const sections = reportSections(results, summary, figs, pngs);
-  write('report.html', reportHtml({ title: 'BackSplit reproduction: binary vs split-background training', subtitle: `generated ${new Date().toISOString()}`, sections }));
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.renameSync(tmp, dir);
-  return written;
+  return writeFolderAtomic(dir, async (write) => {
+    write('results.csv', tidyRowsToCsv(summary.rows));
+    write('comparisons.csv', comparisonsToCsv(summary.comparisons));
+    write('results.json', resultsJson(results, summary));
+    const figs = studyFigures(results, summary);
+    const pngs = await renderPngs(figs, write, log);
+    const sections = reportSections(results, summary, figs, pngs);
+    write('report.html', reportHtml({ title: 'BackSplit reproduction: binary vs split-background training', subtitle: `generated ${new Date().toISOString()}`, sections }));
+  });
 }

@@ -43,6 +43,32 @@ describe('backsplit train', () => {
     await expect(trainCommand.run(['--config', path.join(dir, 'missing.json')])).rejects.toThrow(/not found/);
   });
 
+  it('refuses a config that is not an object whatever the override flags (null, array, number)', async () => {
+    for (const [name, value, shown] of [
+      ['null.json', null, 'null'],
+      ['array.json', [{ mode: 'binary' }], 'an array'],
+      ['number.json', 3, '3'],
+    ] as const) {
+      const f = path.join(dir, name);
+      fs.writeFileSync(f, JSON.stringify(value));
+      for (const flags of [[], ['--steps', '2'], ['--mode', 'binary', '--out', path.join(dir, 'never')]]) {
+        const run = trainCommand.run(['--config', f, '--backend', 'cpu', ...flags]);
+        await expect(run, `${name} ${flags}`).rejects.toThrow(UsageError);
+        await expect(run, `${name} ${flags}`).rejects.toThrow(new RegExp(`${name.replace('.', '\\.')}: (the config )?must be a JSON object.*${shown.replace('[', '\\[')}`));
+      }
+    }
+    expect(fs.existsSync(path.join(dir, 'never'))).toBe(false);
+  });
+
+  it('refuses configs that cannot fit in memory before loading any data, with the estimate', async () => {
+    const big = path.join(dir, 'big.json');
+    fs.writeFileSync(big, JSON.stringify({ dataset: { kind: 'synthetic', cases: 100000 }, outputDir: path.join(dir, 'big') }));
+    const run = trainCommand.run(['--config', big, '--backend', 'cpu', '--max-memory-gb', '16']);
+    await expect(run).rejects.toThrow(UsageError);
+    await expect(run).rejects.toThrow(/big\.json: estimated memory need .*dataset 210 GB\) exceeds the limit of 16\.0 GB/);
+    expect(fs.existsSync(path.join(dir, 'big'))).toBe(false);
+  });
+
   it('trains a BackSplit run into the run folder', async () => {
     const code = await trainCommand.run(['--config', configFile, '--backend', 'cpu', '--quiet']);
     expect(code).toBe(0);

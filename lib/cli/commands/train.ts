@@ -10,6 +10,7 @@ import { initBackend } from '../../backend/select';
 import { resolveTrainConfig, TrainConfigError } from '../../train/config';
 import { loadTrainingData } from '../../train/prepare';
 import { createProgressBar } from '../../train/progress';
+import { checkTrainMemory } from '../../train/memory';
 import { train } from '../../run/train-run';
 
 const specs = {
@@ -20,6 +21,8 @@ const specs = {
   out: { type: 'string' as const, description: 'override config.outputDir (the run folder)' },
   backend: BACKEND_FLAG,
   fresh: { type: 'boolean' as const, description: 'ignore checkpoints in the run folder and start over' },
+  restart: { type: 'boolean' as const, description: 'when no checkpoint of the run folder reads back, move them aside and train from step 0 (default: error)' },
+  'max-memory-gb': { type: 'number' as const, description: 'memory limit of the pre-flight check (default BACKSPLIT_MAX_MEMORY_GB, else 80% of the machine)' },
   quiet: { type: 'boolean' as const, description: 'no progress bar' },
 };
 
@@ -28,32 +31,23 @@ export const trainCommand: Command = {
   summary: 'train a binary or BackSplit segmentation model (resumes from checkpoints)',
   usage: [
     'usage: backsplit train [--config <json>] [--mode binary|backsplit] [--seed N] [--steps N] [--out <dir>]',
-    '                       [--backend <name>] [--fresh] [--quiet]',
+    '                       [--backend <name>] [--fresh] [--restart] [--max-memory-gb N] [--quiet]',
     '',
     ...flagHelp(specs),
     '',
     'The run folder gets config.json, meta.json, metrics.jsonl and checkpoints/.',
-    'Re-running the same command after an interruption resumes from the newest checkpoint.',
+    'Re-running the same command after an interruption resumes from the newest readable checkpoint',
+    '(unreadable ones are moved aside as *.corrupt, with a warning). One process at a time may train',
+    'a run folder (it holds <run>/train.lock while training).',
   ].join('\n'),
   async run(argv: string[]): Promise<number> {
     const { flags } = parseArgs(argv, specs, 0);
-    let raw: Record<string, unknown> = {};
     const source = typeof flags.config === 'string' ? flags.config : 'defaults';
-    if (typeof flags.config === 'string') {
-      if (!fs.existsSync(flags.config)) throw new UsageError(`config file ${flags.config} not found`);
-      try {
-        raw = JSON.parse(fs.readFileSync(flags.config, 'utf8'));
-      } catch (err) {
-        throw new UsageError(`config file ${flags.config} is not valid JSON: ${(err as Error).message}`);
-      }
-    }
-    if (flags.mode !== undefined) raw = { ...raw, mode: flags.mode };
-    if (flags.seed !== undefined) raw = { ...raw, seed: flags.seed };
-    if (flags.steps !== undefined) raw = { ...raw, steps: flags.steps };
-    if (flags.out !== undefined) raw = { ...raw, outputDir: flags.out };
+    const maxMemoryGB = typeof flags['max-memory-gb'] === 'number' ? flags['max-memory-gb'] : undefined;
     let config;
     try {
-      config = resolveTrainConfig(raw, source);
+      config = resolveTrainConfig(rawConfig(flags), source);
+      checkTrainMemory(config, null, { maxMemoryGB, source });
     } catch (err) {
       if (err instanceof TrainConfigError) throw new UsageError(err.message);
       throw err;
@@ -73,6 +67,8 @@ export const trainCommand: Command = {
       trainCases: data.trainCases,
       valCases: data.valCases,
       resume: !flags.fresh,
+      restart: flags.restart === true,
+      maxMemoryGB,
       onProgress: bar ? (p) => bar.update(p) : undefined,
       backendReport: report,
       datasetInfo: data.info,
@@ -90,3 +86,26 @@ export const trainCommand: Command = {
     return 0;
   },
 };
+
+/** The config file's object (or {}) with the override flags over it. */
+function rawConfig(flags: Record<string, unknown>): Record<string, unknown> {
+  let raw: unknown = {};
+  if (typeof flags.config === 'string') {
+    if (!fs.existsSync(flags.config)) throw new UsageError(`config file ${flags.config} not found`);
+    try {
+      raw = JSON.parse(fs.readFileSync(flags.config, 'utf8'));
+    } catch (err) {
+      throw new UsageError(`config file ${flags.config} is not valid JSON: ${(err as Error).message}`);
+    }
+    // whatever the flags: an override never turns a null, an array or a number into a config
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      throw new UsageError(`${flags.config}: the config must be a JSON object {...}, got ${Array.isArray(raw) ? 'an array' : JSON.stringify(raw)}`);
+    }
+  }
+  const out = { ...(raw as Record<string, unknown>) };
+  if (flags.mode !== undefined) out.mode = flags.mode;
+  if (flags.seed !== undefined) out.seed = flags.seed;
+  if (flags.steps !== undefined) out.steps = flags.steps;
+  if (flags.out !== undefined) out.outputDir = flags.out;
+  return out;
+}

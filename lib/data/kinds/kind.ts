@@ -26,6 +26,8 @@ export interface DatasetKind<C extends { kind: string }> {
   load(config: C, baseDir: string): LoadedDataset;
   /** A short phrase naming the data, for reports. */
   describe(config: C): string;
+  /** Voxels of all cases together when known from the config alone (before loading), for the memory check. */
+  voxels?(config: C): number;
 }
 
 /** Thrown for an invalid dataset config; the message names the field. */

@@ -2,7 +2,7 @@
  * Dataset kind 'synthetic': the embedded synthetic dataset, generated from its
  * seed (lib/data/synthetic.ts). Config: {kind: 'synthetic', cases = 24, seed = 0}.
  */
-import { generateSyntheticDataset, hashCases } from '../synthetic';
+import { generateSyntheticDataset, hashCases, SYNTHETIC_DEFAULTS } from '../synthetic';
 import { DatasetKind } from './kind';
 
 type SyntheticDatasetConfig = {
@@ -24,4 +24,5 @@ export const syntheticKind: DatasetKind<SyntheticDatasetConfig> = {
     return { cases, info: { kind: 'synthetic', seed: config.seed, cases: cases.length, sha256: hashCases(cases) } };
   },
   describe: (config) => `embedded synthetic (${config.cases} cases, seed ${config.seed})`,
+  voxels: (config) => config.cases * SYNTHETIC_DEFAULTS.size[0] * SYNTHETIC_DEFAULTS.size[1] * SYNTHETIC_DEFAULTS.size[2],
 };
