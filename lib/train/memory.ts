@@ -17,6 +17,7 @@
 import * as os from 'os';
 import type { SegmentationCase } from '../core/types';
 import { DatasetConfig, datasetVoxelEstimate } from '../data/registry';
+import { ARCHITECTURES } from '../model/architectures/index';
 import { TrainConfig, TrainConfigError, modelConfigFor } from './config';
 
 /** Bytes a dataset voxel takes in memory: the loaded image and labels, plus their prepared (z-scored, target) copies. */
@@ -43,9 +44,7 @@ export function datasetVoxels(cases: readonly SegmentationCase[]): number {
 /** Convolutions per resolution stage of the configured network (encoder + decoder). */
 function convsPerStage(config: TrainConfig): number[] {
   const m = modelConfigFor(config, 2, 1);
-  const stages = m.channels.length;
-  const perBlock = m.family === 'unet' ? 1 : 2;
-  return m.channels.map((_, s) => m.encoderBlocks[s] * perBlock + (s < stages - 1 ? m.decoderBlocks * (m.family === 'segresnet' ? 2 : 1) + 1 : 0));
+  return ARCHITECTURES[m.family].convsPerStage(m);
 }
 
 /**

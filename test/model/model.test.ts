@@ -108,4 +108,15 @@ describe('architecture registry', () => {
     expect(resolveModelConfig({ family: 'segresnet', channels: [4, 8, 8, 8, 8] }).encoderBlocks).toEqual([1, 2, 2, 4, 4]);
     expect(families.map((f) => resolveModelConfig({ family: f }).decoderBlocks)).toEqual([2, 1, 1]);
   });
+
+  it('counts the convolutions per stage that the memory pre-flight uses', () => {
+    const cfg = { channels: [4, 8, 16], encoderBlocks: [1, 2, 3], decoderBlocks: 2 };
+    // U-Net: 1 conv per encoder block; decoder stages add 2 convs + 1 up-convolution
+    expect(ARCHITECTURES.unet.convsPerStage(cfg)).toEqual([1 + 3, 2 + 3, 3]);
+    // ResEnc: 2 convs per residual block in the encoder; plain decoder
+    expect(ARCHITECTURES['resenc-unet'].convsPerStage(cfg)).toEqual([2 + 3, 4 + 3, 6]);
+    // SegResNet: 2 convs per residual block in both encoder and decoder
+    expect(ARCHITECTURES.segresnet.convsPerStage(cfg)).toEqual([2 + 5, 4 + 5, 6]);
+    for (const f of families) expect(ARCHITECTURES[f].convsPerStage(resolveModelConfig({ family: f }))).toHaveLength(3);
+  });
 });

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { basicBlock, convNormAct, plainDecoder } from './blocks';
-import { Architecture } from './types';
+import { Architecture, encoderDecoderConvs } from './types';
 
 /** ResEnc-M's blocks per stage (nnU-Net), repeated past the sixth stage. */
 const RESENC_M_BLOCKS = [1, 3, 4, 6, 6, 6];
@@ -26,4 +26,5 @@ export const resencUnet: Architecture = {
   },
   defaultEncoderBlocks: (stages) => Array.from({ length: stages }, (_, i) => RESENC_M_BLOCKS[Math.min(i, 5)]),
   defaultDecoderBlocks: 1,
+  convsPerStage: (cfg) => encoderDecoderConvs(cfg, 2, 1),
 };

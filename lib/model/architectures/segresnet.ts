@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activation, addSameShape, conv, normalise, pointwise, upsample2x } from '../layers';
 import { preActBlock } from './blocks';
-import { Architecture } from './types';
+import { Architecture, encoderDecoderConvs } from './types';
 
 /** MONAI's default blocks per stage, repeated past the fourth stage. */
 const SEGRESNET_BLOCKS = [1, 2, 2, 4];
@@ -35,4 +35,5 @@ export const segresnet: Architecture = {
   },
   defaultEncoderBlocks: (stages) => Array.from({ length: stages }, (_, i) => SEGRESNET_BLOCKS[Math.min(i, 3)]),
   defaultDecoderBlocks: 1,
+  convsPerStage: (cfg) => encoderDecoderConvs(cfg, 2, 2),
 };

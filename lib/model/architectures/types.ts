@@ -37,4 +37,22 @@ export interface Architecture {
   defaultEncoderBlocks(stages: number): number[];
   /** Decoder blocks per stage when the config gives none. */
   defaultDecoderBlocks: number;
+  /**
+   * Convolutions per resolution stage (encoder and decoder together), for the memory
+   * estimate of a training config (lib/train/memory.ts) before anything is allocated.
+   */
+  convsPerStage(cfg: Pick<NetworkConfig, 'channels' | 'encoderBlocks' | 'decoderBlocks'>): number[];
+}
+
+/**
+ * Convolutions per stage of an encoder–decoder: `perEncoderBlock` per encoder block, and on every
+ * stage but the lowest `perDecoderBlock` per decoder block plus one up-convolution.
+ */
+export function encoderDecoderConvs(
+  cfg: Pick<NetworkConfig, 'channels' | 'encoderBlocks' | 'decoderBlocks'>,
+  perEncoderBlock: number,
+  perDecoderBlock: number,
+): number[] {
+  const stages = cfg.channels.length;
+  return cfg.channels.map((_, s) => cfg.encoderBlocks[s] * perEncoderBlock + (s < stages - 1 ? cfg.decoderBlocks * perDecoderBlock + 1 : 0));
 }

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { convNormAct, plainDecoder } from './blocks';
-import { Architecture } from './types';
+import { Architecture, encoderDecoderConvs } from './types';
 
 export const unet: Architecture = {
   description: "nnU-Net's plain-convolution U-Net",
@@ -21,4 +21,5 @@ export const unet: Architecture = {
   },
   defaultEncoderBlocks: (stages) => Array.from({ length: stages }, () => 2),
   defaultDecoderBlocks: 2,
+  convsPerStage: (cfg) => encoderDecoderConvs(cfg, 1, 1),
 };
