@@ -13,6 +13,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { processAlive } from './process';
 
 /** Options of {@link writeFileAtomic}. */
 export interface AtomicWriteOptions {
@@ -71,16 +72,6 @@ function syncFolder(dir: string): void {
     }
   } catch {
     // directory fsync is not supported on every platform; the rename is still atomic
-  }
-}
-
-/** True when process `pid` runs on this machine (EPERM: it runs, as another user). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -7,6 +7,7 @@
  *   <runDir>/metrics.jsonl          one JSON record a line (train, val, end)
  *   <runDir>/checkpoints/step-XXXXXXXX.ckpt  periodic checkpoints
  *   <runDir>/checkpoints/final.ckpt          the finished run
+ *   <runDir>/train.lock             the owner of the folder while a process trains it (lock.ts)
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -20,6 +21,8 @@ export interface RunPaths {
   checkpoints: string;
   /** checkpoints/final.ckpt, present once the run has finished. */
   final: string;
+  /** train.lock, present while a process trains the run. */
+  lock: string;
 }
 
 /** File name of the final checkpoint inside checkpoints/. */
@@ -35,6 +38,7 @@ export function runPaths(dir: string): RunPaths {
     metrics: path.join(dir, 'metrics.jsonl'),
     checkpoints,
     final: path.join(checkpoints, FINAL_CHECKPOINT),
+    lock: path.join(dir, 'train.lock'),
   };
 }
 

@@ -15,6 +15,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { processAlive } from '../core/process';
+import { runPaths } from './layout';
 
 /** Who holds a lock. */
 export interface LockOwner {
@@ -34,7 +36,7 @@ export class RunLockedError extends Error {
 
 /** The lock file of a run folder. */
 export function lockFile(runDir: string): string {
-  return path.join(runDir, 'train.lock');
+  return runPaths(runDir).lock;
 }
 
 /** Locks this process holds, released on exit and on SIGINT/SIGTERM. */
@@ -76,15 +78,6 @@ function readOwner(file: string): LockOwner | null {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as LockOwner;
   } catch {
     return null;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -140,7 +133,7 @@ function conflict(runDir: string, file: string, owner: LockOwner | null): RunLoc
   if (owner.host !== os.hostname()) {
     return new RunLockedError(`${runDir} is locked by ${describeOwner(owner)} — another host, whose processes cannot be checked from here; ${remove}`);
   }
-  if (owner.pid === process.pid || alive(owner.pid)) {
+  if (owner.pid === process.pid || processAlive(owner.pid)) {
     return new RunLockedError(`${runDir} is being trained by ${describeOwner(owner)}; wait for it to finish or stop it (only one process may write a run folder)`);
   }
   return null;
