@@ -6,30 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Connectivity, dilate, erode, labelBoundary, labelComponents, neighbourOffsets } from '../../lib/core/morphology';
-import { Random } from '../../lib/core/random';
 import type { Vec3 } from '../../lib/core/volume';
+import { uniformSource, maskFrom, CUBE_DIMS, at, cube, count } from './helpers';
 
-/** Uniform [0, 1) draws from the project's seeded generator. */
-function uniformSource(seed: number): () => number {
-  const rng = new Random(seed);
-  return () => rng.uniform();
-}
-
-function maskFrom(dims: Vec3, voxels: Array<[number, number, number]>): Uint8Array {
-  const m = new Uint8Array(dims[0] * dims[1] * dims[2]);
-  for (const [i, j, k] of voxels) m[i + dims[0] * (j + dims[1] * k)] = 1;
-  return m;
-}
-
-const dims: Vec3 = [7, 7, 7];
-const at = (i: number, j: number, k: number) => i + 7 * (j + 7 * k);
-/** 3x3x3 cube of label 1 centred at (3,3,3) */
-function cube(): Uint8Array {
-  const a = new Uint8Array(343);
-  for (let k = 2; k <= 4; k++) for (let j = 2; j <= 4; j++) for (let i = 2; i <= 4; i++) a[at(i, j, k)] = 1;
-  return a;
-}
-const count = (a: ArrayLike<number>, v: number) => Array.from(a).filter((x) => x === v).length;
+const dims = CUBE_DIMS;
 
 describe('erosion, dilation, boundaries (7³ grid)', () => {
   it('erosion/dilation exact counts', () => {
@@ -59,7 +39,6 @@ describe('dilation', () => {
     expect(one[0]).toBe(0); // corner (0,0,0) is not an 18-neighbour
     expect(dilate(maskFrom(d3, [[1, 1, 1]]), d3, 2, 18).reduce((a, b) => a + b, 0)).toBe(27);
   });
-
 
   it('equals repeated full-grid dilation for 6, 18 and 26 on random masks', () => {
     const rand = uniformSource(5);

@@ -18,19 +18,7 @@ import {
   surfaceMetrics,
   toBinaryMask,
 } from '../../lib/eval';
-import { Random } from '../../lib/core/random';
-
-/** Uniform [0, 1) draws from the project's seeded generator. */
-function uniformSource(seed: number): () => number {
-  const rng = new Random(seed);
-  return () => rng.uniform();
-}
-
-function maskFrom(dims: Vec3, voxels: Array<[number, number, number]>): Uint8Array {
-  const m = new Uint8Array(dims[0] * dims[1] * dims[2]);
-  for (const [i, j, k] of voxels) m[i + dims[0] * (j + dims[1] * k)] = 1;
-  return m;
-}
+import { uniformSource, maskFrom } from '../core/helpers';
 
 function box(dims: Vec3, lo: Vec3, hi: Vec3): Uint8Array {
   const m = new Uint8Array(dims[0] * dims[1] * dims[2]);

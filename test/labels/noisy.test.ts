@@ -10,16 +10,9 @@ import {
   simulateNoisyLabels,
 } from '../../lib/labels';
 import { Random } from '../../lib/core/random';
+import { CUBE_DIMS, at, cube, count } from '../core/helpers';
 
-const dims: Vec3 = [7, 7, 7];
-const at = (i: number, j: number, k: number) => i + 7 * (j + 7 * k);
-/** 3x3x3 cube of label 1 centred at (3,3,3) */
-function cube(): Uint8Array {
-  const a = new Uint8Array(343);
-  for (let k = 2; k <= 4; k++) for (let j = 2; j <= 4; j++) for (let i = 2; i <= 4; i++) a[at(i, j, k)] = 1;
-  return a;
-}
-const count = (a: ArrayLike<number>, v: number) => Array.from(a).filter((x) => x === v).length;
+const dims = CUBE_DIMS;
 
 describe('noisy label primitives', () => {
   it('erodeClass / dilateClass', () => {
