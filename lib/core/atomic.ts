@@ -8,7 +8,7 @@
  * writer that was killed (`.<name>.<pid>.<random>.tmp`, its pid no longer
  * running on this machine) is removed by the next write of the same target.
  *
- * A folder written as a unit (the study report) goes through writeFolderAtomic:
+ * A folder written as a unit (the study report, an EMIDEC import) goes through writeFolderAtomic(Sync):
  * it is filled under `<dir>.partial` and renamed into place once complete.
  */
 import * as fs from 'fs';
@@ -85,25 +85,28 @@ function removeStaleTemps(dir: string, base: string): void {
   }
 }
 
-/**
- * Write a folder as a unit: `fill` writes its files (through the given `write`) into
- * `<dir>.partial` (a stale one from a killed writer is removed first); once `fill` has finished,
- * the previous `dir` is moved to `<dir>.previous`, the new folder renamed into place and the
- * previous one removed. Interrupted at any moment, `dir` is the previous complete folder, the new
- * complete folder, or — killed between the two renames — absent with the previous complete one
- * in `<dir>.previous`; never a half-written folder under its final name.
- * @returns the names written, in order
- */
-export async function writeFolderAtomic(dir: string, fill: (write: (name: string, data: string | Uint8Array) => void) => Promise<void>): Promise<string[]> {
+/** The `write` callback of the folder writers: `name` relative to the folder (sub-folders are created). */
+export type FolderWrite = (name: string, data: string | Uint8Array) => void;
+
+/** Start `<dir>.partial` (removing a stale one) and a writer into it that records the names written. */
+function beginFolder(dir: string): { tmp: string; write: FolderWrite; written: string[] } {
   const tmp = `${dir}.partial`;
-  const previous = `${dir}.previous`;
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
   const written: string[] = [];
-  await fill((name, data) => {
-    fs.writeFileSync(path.join(tmp, name), data);
+  const write: FolderWrite = (name, data) => {
+    const target = path.resolve(tmp, name);
+    if (path.isAbsolute(name) || !target.startsWith(path.resolve(tmp) + path.sep)) throw new Error(`writeFolderAtomic: '${name}' is not a name inside the folder`);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, data);
     written.push(name);
-  });
+  };
+  return { tmp, write, written };
+}
+
+/** Move the complete `<dir>.partial` into place (see writeFolderAtomic). */
+function commitFolder(dir: string, tmp: string): void {
+  const previous = `${dir}.previous`;
   if (fs.existsSync(dir)) {
     fs.rmSync(previous, { recursive: true, force: true });
     fs.renameSync(dir, previous);
@@ -111,5 +114,40 @@ export async function writeFolderAtomic(dir: string, fill: (write: (name: string
   fs.renameSync(tmp, dir);
   fs.rmSync(previous, { recursive: true, force: true });
   syncFolder(path.dirname(path.resolve(dir)));
+}
+
+/**
+ * Write a folder as a unit: `fill` writes its files (through the given `write`; names may
+ * hold sub-folders, e.g. `labelsTr/a.nii.gz`) into `<dir>.partial` (a stale one from a killed
+ * writer is removed first); once `fill` has finished, the previous `dir` is moved to
+ * `<dir>.previous`, the new folder renamed into place and the previous one removed. When `fill`
+ * throws, `<dir>.partial` is removed, `dir` is left as it was and the error is rethrown.
+ * Interrupted at any moment, `dir` is the previous complete folder, the new complete folder, or
+ * — killed between the two renames — absent with the previous complete one in
+ * `<dir>.previous`; never a half-written folder under its final name.
+ * @returns the names written, in order
+ */
+export async function writeFolderAtomic(dir: string, fill: (write: FolderWrite) => Promise<void>): Promise<string[]> {
+  const { tmp, write, written } = beginFolder(dir);
+  try {
+    await fill(write);
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  commitFolder(dir, tmp);
+  return written;
+}
+
+/** {@link writeFolderAtomic} with a synchronous `fill` (for loaders that cannot await). */
+export function writeFolderAtomicSync(dir: string, fill: (write: FolderWrite) => void): string[] {
+  const { tmp, write, written } = beginFolder(dir);
+  try {
+    fill(write);
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  commitFolder(dir, tmp);
   return written;
 }

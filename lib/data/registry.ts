@@ -1,6 +1,6 @@
 /**
  * The dataset registry: every dataset format a config can name by `kind`
- * (synthetic, colin, manifest, msd, folder), each defined in one file under
+ * (synthetic, colin, manifest, msd, folder, emidec), each defined in one file under
  * lib/data/kinds/ that adapts a loader of lib/data. Training, the study and the
  * CLI reach data only through here: `resolveDatasetConfig` checks a config's
  * `dataset` object, `loadDataset` returns its cases and provenance.
@@ -9,13 +9,14 @@
  * (see kinds/kind.ts) and add it to KINDS below.
  */
 import { colinKind } from './kinds/colin';
+import { emidecKind } from './kinds/emidec';
 import { folderKind } from './kinds/folder';
 import { configFields, DatasetConfigError, DatasetKind, LoadedDataset } from './kinds/kind';
 import { manifestKind } from './kinds/manifest';
 import { msdKind } from './kinds/msd';
 import { syntheticKind } from './kinds/synthetic';
 
-const KINDS = [syntheticKind, colinKind, manifestKind, msdKind, folderKind] as const;
+const KINDS = [syntheticKind, colinKind, manifestKind, msdKind, folderKind, emidecKind] as const;
 
 type ConfigOf<K> = K extends DatasetKind<infer C> ? C : never;
 

@@ -66,7 +66,7 @@ export interface TrainConfig {
   augment: AugmentConfig;
   /** Seed of weight initialisation, sampling and augmentation. */
   seed: number;
-  /** Where the cases come from: any kind of the lib/data dataset registry (synthetic, colin, manifest, msd, folder). */
+  /** Where the cases come from: any kind of the lib/data dataset registry (synthetic, colin, manifest, msd, folder, emidec). */
   dataset: DatasetConfig;
   /** Validation: cases held out (the last `cases` of the dataset), lesion Dice every `every` steps (0 = only at the end). */
   validation: { cases: number; every: number; overlap: number };

@@ -54,9 +54,9 @@ function expectSameCases(got: SegmentationCase[], want: SegmentationCase[]): voi
 
 describe('dataset registry', () => {
   it('lists the kinds and rejects an unknown kind naming the known ones', () => {
-    expect(datasetKindNames()).toEqual(['synthetic', 'colin', 'manifest', 'msd', 'folder']);
+    expect(datasetKindNames()).toEqual(['synthetic', 'colin', 'manifest', 'msd', 'folder', 'emidec']);
     expect(() => resolveDatasetConfig({ kind: 'nnunet', path: 'x' })).toThrow(DatasetConfigError);
-    expect(() => resolveDatasetConfig({ kind: 'nnunet', path: 'x' })).toThrow(/'dataset\.kind' must be one of 'synthetic', 'colin', 'manifest', 'msd', 'folder', got "nnunet"/);
+    expect(() => resolveDatasetConfig({ kind: 'nnunet', path: 'x' })).toThrow(/'dataset\.kind' must be one of 'synthetic', 'colin', 'manifest', 'msd', 'folder', 'emidec', got "nnunet"/);
     expect(() => resolveDatasetConfig({ path: 'x' }, 'study.dataset')).toThrow(/'study\.dataset\.kind' must be one of .*, got undefined/);
     expect(() => loadDataset({ kind: 'nnunet' } as never)).toThrow(/'dataset\.kind' must be one of/);
   });

@@ -28,7 +28,7 @@ describe('resolveTrainConfig', () => {
     expect(() => resolveTrainConfig({ dataset: { kind: 'manifest' } })).toThrow(/'dataset\.path' must be a manifest file path/);
     expect(resolveTrainConfig({ dataset: { kind: 'colin' } }).dataset).toEqual({ kind: 'colin', cases: 16, seed: 0 });
     expect(() => resolveTrainConfig({ dataset: { kind: 'brats' } }, 'my.json')).toThrow(
-      /my\.json: 'dataset\.kind' must be one of 'synthetic', 'colin', 'manifest', 'msd', 'folder', got "brats"/,
+      /my\.json: 'dataset\.kind' must be one of 'synthetic', 'colin', 'manifest', 'msd', 'folder', 'emidec', got "brats"/,
     );
     expect(() => resolveTrainConfig({ dataset: { kind: 'colin', path: 'x' } })).toThrow(/unknown field 'dataset\.path' \(a colin dataset has only kind, cases, seed\)/);
     expect(() => resolveTrainConfig({ dataset: { kind: 'synthetic', cases: 0 } })).toThrow(/'dataset\.cases' must be a positive integer, got 0/);
