@@ -5,13 +5,14 @@
 import { Command, UsageError } from './args';
 import { evalCommand } from './commands/eval';
 import { fisherCommand } from './commands/fisher';
+import { importCommand } from './commands/import';
 import { infoCommand } from './commands/info';
 import { labelsCommand } from './commands/labels';
 import { predictCommand } from './commands/predict';
 import { reproduceCommand } from './commands/reproduce';
 import { trainCommand } from './commands/train';
 
-export const commands: Command[] = [infoCommand, labelsCommand, trainCommand, predictCommand, evalCommand, fisherCommand, reproduceCommand];
+export const commands: Command[] = [infoCommand, importCommand, labelsCommand, trainCommand, predictCommand, evalCommand, fisherCommand, reproduceCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
