@@ -3,6 +3,8 @@
  * --run <dir> --split test`). Splits come from the study that produced the run
  * (`study.json` beside the run folders) or, for a run trained alone, from its
  * meta.json: 'train' and 'val' are the cases it used, 'test' every other case.
+ * Also the per-arm summary and the JSON case rows that `backsplit eval --run`
+ * prints for a split and for another dataset (lib/study/evaluate-external).
  */
 import * as fs from 'fs';
 import * as path from 'path';
