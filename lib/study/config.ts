@@ -121,7 +121,7 @@ export function smallStudy(base: StudyConfig, o: SmallStudyOptions): StudyConfig
  * 128×128 pixels (the heart; docs/emidec.md) and a 2D U-Net trains on whole cropped slices.
  * Case-level split of the 80 cases: 48 train, 8 validation (lesion Dice every 100 steps), 24 test.
  * `default` (3 seeds × 2 arms × 700 steps) is sized for ≤ 45 minutes on 2 CPU cores;
- * `quick` (1 seed, 40 steps, fewer cases) for ≤ 5 minutes; `full` trains 5 seeds × 4000 steps.
+ * `quick` (1 seed, 40 steps, the same split) for ≤ 5 minutes; `full` trains 5 seeds × 4000 steps.
  * @param folder raw EMIDEC layout (PNG slices or NIfTI cases) or a folder from `backsplit import emidec`
  */
 export function emidecStudy(preset: StudyPreset, folder: string): StudyConfig {
@@ -139,7 +139,7 @@ export function emidecStudy(preset: StudyPreset, folder: string): StudyConfig {
   const common = { ...base, runsDir: `runs/study-emidec${suffix}`, reportDir: `report-emidec${suffix}`, dataset: { kind: 'emidec' as const, path: folder, crop: [128, 128] as [number, number] } };
   switch (preset) {
     case 'quick':
-      return { ...common, seeds: [0], split: { seed: 0, train: 12, validation: 2, test: 6 }, train: { ...train, steps: 40, validation: { cases: 0, every: 20, overlap: 0.5 } }, fisher: { patches: 2, samples: 1 } };
+      return { ...common, seeds: [0], split: { seed: 0, train: 48, validation: 8, test: 24 }, train: { ...train, steps: 40, validation: { cases: 0, every: 20, overlap: 0.5 } }, fisher: { patches: 2, samples: 1 } };
     case 'full':
       return { ...common, seeds: [0, 1, 2, 3, 4], split: { seed: 0, train: 48, validation: 8, test: 24 }, train: { ...train, steps: 4000, validation: { cases: 0, every: 250, overlap: 0.5 } }, fisher: { patches: 8, samples: 4 } };
     default:
