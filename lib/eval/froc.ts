@@ -117,71 +117,136 @@ export interface FrocCurve {
   cases: number;
 }
 
-/**
- * Prepare the pooled FROC of a fixed set of cases for repeated evaluation under case
- * weights (bootstrap multiplicities): the events are sorted once, each evaluation is
- * one pass over them.
- * @param cases per-case candidates ({@link frocCase})
- * @param range volume range of the lesions in the sensitivity
- * @returns a function of the case weights (length = cases, ≥ 0); it gives null when the
- *   weighted number of lesions in the range is 0 (sensitivity undefined)
- */
-export function frocEvaluator(cases: readonly FrocCase[], range: LesionVolumeRange = {}): (weights: ArrayLike<number>) => FrocCurve | null {
-  if (cases.length === 0) throw new RangeError('frocEvaluator: no cases given');
-  const minMl = range.minVolumeMl ?? 0;
-  const maxMl = range.maxVolumeMl ?? Infinity;
-  if (!(minMl < maxMl)) throw new RangeError(`frocEvaluator: minVolumeMl (${minMl}) must be below maxVolumeMl (${maxMl})`);
-  const events: Array<{ score: number; caseIndex: number; fp: boolean }> = [];
+/** The pooled FROC of fixed cases under case weights (bootstrap multiplicities); see {@link frocEvaluator}. */
+export interface FrocEvaluator {
+  /** the weighted curve; null when the weighted number of lesions in the range is 0 */
+  curve(weights: ArrayLike<number>): FrocCurve | null;
+  /** `partialAuc(curve.points, maxRate)` in one pass without building the points (null as curve) */
+  partialAuc(weights: ArrayLike<number>, maxRate: number): number | null;
+  /** `sensitivityAtFpRate(curve.points, rate)` in one pass (null as curve) */
+  sensitivityAtFpRate(weights: ArrayLike<number>, rate: number): number | null;
+}
+
+/** Score-sorted events of the pooled curve (typed arrays: the bootstrap walks them 10⁵ times). */
+interface FrocEvents {
+  score: Float64Array;
+  caseIndex: Int32Array;
+  isFp: Uint8Array;
+  lesionsPerCase: Float64Array;
+}
+
+function sortedEvents(cases: readonly FrocCase[], minMl: number, maxMl: number): FrocEvents {
+  const list: Array<{ score: number; caseIndex: number; fp: boolean }> = [];
   const lesionsPerCase = new Float64Array(cases.length);
   cases.forEach((c, i) => {
     for (const s of c.falsePositiveScores) {
       if (Number.isNaN(s)) throw new RangeError(`frocEvaluator: case ${c.caseId} has a NaN candidate score`);
-      events.push({ score: s, caseIndex: i, fp: true });
+      list.push({ score: s, caseIndex: i, fp: true });
     }
     for (const l of c.lesions) {
       if (l.volumeMl < minMl || l.volumeMl >= maxMl) continue;
       lesionsPerCase[i]++;
-      if (l.score !== null) events.push({ score: l.score, caseIndex: i, fp: false });
+      if (l.score !== null) list.push({ score: l.score, caseIndex: i, fp: false });
     }
   });
-  events.sort((a, b) => b.score - a.score);
-  return (weights) => weightedCurve(events, lesionsPerCase, weights);
+  list.sort((a, b) => b.score - a.score);
+  return {
+    score: Float64Array.from(list, (e) => e.score),
+    caseIndex: Int32Array.from(list, (e) => e.caseIndex),
+    isFp: Uint8Array.from(list, (e) => (e.fp ? 1 : 0)),
+    lesionsPerCase,
+  };
 }
 
-/** One pass over the score-sorted events with case weights. */
-function weightedCurve(
-  events: ReadonlyArray<{ score: number; caseIndex: number; fp: boolean }>,
-  lesionsPerCase: Float64Array,
-  weights: ArrayLike<number>,
-): FrocCurve | null {
-  if (weights.length !== lesionsPerCase.length) {
-    throw new RangeError(`frocEvaluator: ${weights.length} weights for ${lesionsPerCase.length} cases`);
-  }
+/** Weighted totals of cases and of lesions in the range. */
+function weightTotals(ev: FrocEvents, weights: ArrayLike<number>): { cases: number; lesions: number } {
+  const n = ev.lesionsPerCase.length;
+  if (weights.length !== n) throw new RangeError(`frocEvaluator: ${weights.length} weights for ${n} cases`);
   let cases = 0;
   let lesions = 0;
-  for (let i = 0; i < weights.length; i++) {
+  for (let i = 0; i < n; i++) {
     if (!(weights[i] >= 0)) throw new RangeError(`frocEvaluator: weight ${i} is ${weights[i]}, expected ≥ 0`);
     cases += weights[i];
-    lesions += weights[i] * lesionsPerCase[i];
+    lesions += weights[i] * ev.lesionsPerCase[i];
   }
   if (!(cases > 0)) throw new RangeError('frocEvaluator: the case weights sum to 0');
-  if (lesions === 0) return null;
-  const points: FrocPoint[] = [];
+  return { cases, lesions };
+}
+
+/**
+ * Walk the events in falling score, one visit per distinct score with a weighted change;
+ * `visit(fpPerCase, sensitivity, threshold)` returns false to stop.
+ */
+function sweep(ev: FrocEvents, weights: ArrayLike<number>, cases: number, lesions: number, visit: (x: number, s: number, t: number) => boolean): void {
+  const { score, caseIndex, isFp } = ev;
   let fp = 0;
   let tp = 0;
-  for (let e = 0; e < events.length; ) {
-    const score = events[e].score;
+  for (let e = 0; e < score.length; ) {
+    const t = score[e];
     let changed = false;
-    for (; e < events.length && events[e].score === score; e++) {
-      const w = weights[events[e].caseIndex];
+    for (; e < score.length && score[e] === t; e++) {
+      const w = weights[caseIndex[e]];
       if (w === 0) continue;
       changed = true;
-      if (events[e].fp) fp += w;
+      if (isFp[e]) fp += w;
       else tp += w;
     }
-    if (changed) points.push({ threshold: score, fpPerCase: fp / cases, sensitivity: tp / lesions });
+    if (changed && !visit(fp / cases, tp / lesions, t)) return;
   }
-  return { points, lesions, cases };
+}
+
+/**
+ * Prepare the pooled FROC of a fixed set of cases for repeated evaluation under case weights
+ * (bootstrap multiplicities): the events are sorted once, each evaluation is one pass.
+ * @param cases per-case candidates ({@link frocCase})
+ * @param range volume range of the lesions in the sensitivity
+ * @example frocEvaluator(cases, { maxVolumeMl: 1 }).partialAuc(weights, 4)
+ */
+export function frocEvaluator(cases: readonly FrocCase[], range: LesionVolumeRange = {}): FrocEvaluator {
+  if (cases.length === 0) throw new RangeError('frocEvaluator: no cases given');
+  const minMl = range.minVolumeMl ?? 0;
+  const maxMl = range.maxVolumeMl ?? Infinity;
+  if (!(minMl < maxMl)) throw new RangeError(`frocEvaluator: minVolumeMl (${minMl}) must be below maxVolumeMl (${maxMl})`);
+  const ev = sortedEvents(cases, minMl, maxMl);
+  return {
+    curve(weights) {
+      const { cases: c, lesions } = weightTotals(ev, weights);
+      if (lesions === 0) return null;
+      const points: FrocPoint[] = [];
+      sweep(ev, weights, c, lesions, (fpPerCase, sensitivity, threshold) => points.push({ threshold, fpPerCase, sensitivity }) > 0);
+      return { points, lesions, cases: c };
+    },
+    partialAuc(weights, maxRate) {
+      checkRate(maxRate, 'frocEvaluator.partialAuc', 'maxRate');
+      const { cases: c, lesions } = weightTotals(ev, weights);
+      if (lesions === 0) return null;
+      // same arithmetic as partialAuc() on the points: they come with non-decreasing x and level
+      let area = 0;
+      let x = 0;
+      let level = 0;
+      sweep(ev, weights, c, lesions, (fpPerCase, sensitivity) => {
+        if (fpPerCase > maxRate + FP_RATE_TOLERANCE) return false;
+        const at = Math.min(fpPerCase, maxRate);
+        area += level * (at - x);
+        x = at;
+        if (sensitivity > level) level = sensitivity;
+        return true;
+      });
+      return (area + level * (maxRate - x)) / maxRate;
+    },
+    sensitivityAtFpRate(weights, rate) {
+      checkRate(rate, 'frocEvaluator.sensitivityAtFpRate', 'rate');
+      const { cases: c, lesions } = weightTotals(ev, weights);
+      if (lesions === 0) return null;
+      let best = 0;
+      sweep(ev, weights, c, lesions, (fpPerCase, sensitivity) => {
+        if (fpPerCase > rate + FP_RATE_TOLERANCE) return false;
+        if (sensitivity > best) best = sensitivity;
+        return true;
+      });
+      return best;
+    },
+  };
 }
 
 /**
@@ -190,7 +255,7 @@ function weightedCurve(
  * @example frocCurve(cases.map((c) => frocCase(c, { candidateThreshold: 0.1 })), { maxVolumeMl: 1 })
  */
 export function frocCurve(cases: readonly FrocCase[], range: LesionVolumeRange = {}): FrocCurve | null {
-  return frocEvaluator(cases, range)(new Float64Array(cases.length).fill(1));
+  return frocEvaluator(cases, range).curve(new Float64Array(cases.length).fill(1));
 }
 
 function checkRate(rate: number, fn: string, name: string): void {

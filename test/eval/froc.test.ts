@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Vec3 } from '../../lib/core/volume';
 import { makeVolume } from '../../lib/core/volume';
-import { detectionCurve, frocCase, frocCurve, frocEvaluator, partialAuc, sensitivityAtFpRate } from '../../lib/eval';
+import { detectionCurve, frocCase, frocCurve, frocEvaluator, lesionWiseMetrics, partialAuc, sensitivityAtFpRate } from '../../lib/eval';
 import { lesionBeatsBackgroundSum, lesionProbabilityMap } from '../../lib/labels';
 import { Random } from '../../lib/core/random';
 
@@ -61,6 +61,19 @@ describe('frocCase: candidates, scores, matching', () => {
     const touching = makeCase('D', L2, [[3, 0, 0.5], ...L2.map(([i, j]): [number, number, number] => [i, j, 0])]);
     expect(frocCase(touching, { candidateThreshold: T }).falsePositiveScores).toEqual([0.5]);
     expect(frocCase(touching, { candidateThreshold: T, dilationVoxels: 1 }).falsePositiveScores).toEqual([]);
+  });
+
+  it('lesionWiseMetrics gives each predicted component the maximum score over its voxels, NaN skipped', () => {
+    const pred = new Uint8Array(30);
+    const scores = new Float32Array(30).fill(NaN);
+    [[0, 0, 0.2], [1, 0, 0.7], [1, 1, NaN], [6, 2, NaN]].forEach(([i, j, p]) => {
+      pred[at(i, j)] = 1;
+      scores[at(i, j)] = p;
+    });
+    const m = lesionWiseMetrics(pred, new Uint8Array(30), { dims, spacing }, { scores });
+    expect(m.predicted.map((p) => p.maxScore)).toEqual([expect.closeTo(0.7, 6), NaN]);
+    expect(lesionWiseMetrics(pred, new Uint8Array(30), { dims, spacing }).predicted[0].maxScore).toBeUndefined();
+    expect(() => lesionWiseMetrics(pred, new Uint8Array(30), { dims, spacing }, { scores: new Float32Array(3) })).toThrow(/scores/);
   });
 
   it('refuses a mismatched grid (naming the case) and a non-finite threshold', () => {
@@ -119,11 +132,17 @@ describe('frocCurve: pooled points and operating points', () => {
 
   it('case weights equal repeating cases (a bootstrap resample)', () => {
     const [a, b, c] = cases();
-    const weighted = frocEvaluator([a, b, c], SMALL)(Float64Array.from([2, 0, 1]))!;
+    const weighted = frocEvaluator([a, b, c], SMALL).curve(Float64Array.from([2, 0, 1]))!;
     expect(weighted).toEqual(frocCurve([a, a, c], SMALL));
-    expect(frocEvaluator([b], SMALL)([1])).toBeNull();
-    expect(() => frocEvaluator([a, b], SMALL)([1])).toThrow(/2 cases/);
-    expect(() => frocEvaluator([a], SMALL)([0])).toThrow(/sum to 0/);
+    const once = frocEvaluator([a, b, c], SMALL);
+    for (const r of [0.5, 1, 4]) {
+      expect(once.partialAuc([2, 0, 1], r)).toBe(partialAuc(weighted.points, r));
+      expect(once.sensitivityAtFpRate([2, 0, 1], r)).toBe(sensitivityAtFpRate(weighted.points, r));
+    }
+    expect(() => once.partialAuc([1, 1, 1], 0)).toThrow(/maxRate/);
+    expect(frocEvaluator([b], SMALL).curve([1])).toBeNull();
+    expect(() => frocEvaluator([a, b], SMALL).curve([1])).toThrow(/2 cases/);
+    expect(() => frocEvaluator([a], SMALL).curve([0])).toThrow(/sum to 0/);
     expect(() => frocEvaluator([], SMALL)).toThrow(/no cases/);
     expect(() => frocEvaluator([a], { minVolumeMl: 1, maxVolumeMl: 1 })).toThrow(/below/);
   });

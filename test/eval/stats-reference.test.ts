@@ -107,14 +107,15 @@ describe('FROC vs scipy.ndimage', () => {
     }
   });
 
-  it('pooled curves (plain and weighted), sensitivity at 0.5–4 FP/case and pAUC to 1 and 4', () => {
+  it('pooled curves (plain and weighted), sensitivity at 0.5–4 FP/case and pAUC to 1 and 4, also in one pass', () => {
     for (const curve of ref.froc.curves as Curve[]) {
       const set = candidateSets[curve.candidates];
       const perCase = cases.map((c) => frocCase(c, { candidateThreshold: set.candidateThreshold, connectivity: set.connectivity }));
       const evaluate = frocEvaluator(perCase, { minVolumeMl: curve.minVolumeMl, maxVolumeMl: curve.maxVolumeMl ?? Infinity });
-      const got = evaluate(curve.weights ?? new Float64Array(perCase.length).fill(1));
+      const weights = curve.weights ?? new Float64Array(perCase.length).fill(1);
+      const got = evaluate.curve(weights);
       if (curve.points === null) {
-        expect(got).toBeNull();
+        expect([got, evaluate.partialAuc(weights, 4), evaluate.sensitivityAtFpRate(weights, 1)]).toEqual([null, null, null]);
         continue;
       }
       expect(got).not.toBeNull();
@@ -126,6 +127,11 @@ describe('FROC vs scipy.ndimage', () => {
       });
       for (const [r, s] of Object.entries(curve.sensitivityAt!)) expect(Math.abs(sensitivityAtFpRate(points, Number(r)) - s)).toBeLessThan(1e-12);
       for (const [r, a] of Object.entries(curve.pAuc!)) expect(Math.abs(partialAuc(points, Number(r)) - a)).toBeLessThan(1e-12);
+      // the one-pass statistics of the bootstrap are exactly the point-based ones
+      for (const r of [0.5, 1, 2, 4]) {
+        expect(evaluate.partialAuc(weights, r)).toBe(partialAuc(points, r));
+        expect(evaluate.sensitivityAtFpRate(weights, r)).toBe(sensitivityAtFpRate(points, r));
+      }
     }
   });
 });
