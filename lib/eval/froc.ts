@@ -59,6 +59,8 @@ export interface FrocCase {
   falsePositiveScores: number[];
   /** per reference lesion: its volume and detection score (null: no candidate overlaps it, never detected) */
   lesions: Array<{ volumeMl: number; score: number | null }>;
+  /** how the candidates were made (so a study can check every arm used the protocol's rule) */
+  candidates: { threshold: number; connectivity: Connectivity; dilationVoxels: number };
 }
 
 /**
@@ -82,6 +84,7 @@ export function frocCase(c: DetectionCase, options: FrocCandidateOptions): FrocC
   const scoreOf = new Map(m.predicted.map((p) => [p.id, p.maxScore as number]));
   return {
     caseId: c.caseId,
+    candidates: { threshold: t, connectivity: m.connectivity, dilationVoxels: m.dilationVoxels },
     falsePositiveScores: m.predicted.filter((p) => !p.matched).map((p) => p.maxScore as number),
     lesions: m.reference.map((l) => ({
       volumeMl: l.volumeMl,

@@ -122,6 +122,9 @@ function pairSeed<T>(arm: SeedCases<T>, base: SeedCases<T>, endpoint: PairedEndp
       return a === null || b === null ? null : a - b;
     },
   };
+  if (seed.effect(new Float64Array(pairs.length).fill(1)) === null) {
+    throw new Error(`${where}, seed ${arm.seed}: ${endpoint.id} is undefined on this seed's cases (e.g. no reference lesion in the volume range)`);
+  }
   return { seed, dropped: arm.cases.length - pairs.length };
 }
 

@@ -104,6 +104,7 @@ export function buildPrimary(input: PrimaryInput, protocol: Protocol, protocolSh
     if (!arms[baseline]) throw new Error(`buildPrimary: dataset ${dataset} has no ${baseline} (baseline) seeds`);
     const unknown = Object.keys(arms).filter((a) => !protocol.arms.some((x) => x.id === a));
     if (unknown.length) throw new Error(`buildPrimary: dataset ${dataset}: arms ${unknown.join(', ')} are not in the protocol`);
+    checkCandidateRule(dataset, arms, protocol);
     const out: PrimaryResults['datasets'][string] = { arms: {}, contrasts: {} };
     for (const arm of Object.keys(arms)) if (arm !== baseline) out.arms[arm] = armEffect(input, protocol, { dataset, arm, baseline });
     for (const f of protocol.statistics.families.filter((x) => x.endpoints.includes('primary'))) {
@@ -116,6 +117,19 @@ export function buildPrimary(input: PrimaryInput, protocol: Protocol, protocolSh
   }
   applyFamilies(datasets, protocol);
   return { endpoint: describeEndpoint(protocol), baseline, protocol_sha256: protocolSha256, datasets };
+}
+
+/** Every case of every arm must have its candidates made by the protocol's rule (same threshold, connectivity, matching). */
+function checkCandidateRule(dataset: string, arms: PrimaryInput[string], protocol: Protocol): void {
+  const want = { threshold: protocol.primary.candidateThreshold, connectivity: protocol.primary.connectivity, dilationVoxels: protocol.primary.dilationVoxels };
+  for (const [arm, seeds] of Object.entries(arms)) {
+    for (const s of seeds) {
+      const bad = s.cases.find((c) => c.value.candidates.threshold !== want.threshold || c.value.candidates.connectivity !== want.connectivity || c.value.candidates.dilationVoxels !== want.dilationVoxels);
+      if (bad) {
+        throw new Error(`buildPrimary: ${dataset}, ${arm}, seed ${s.seed}, case ${bad.caseId}: candidates made with ${JSON.stringify(bad.value.candidates)}, the protocol says ${JSON.stringify(want)}`);
+      }
+    }
+  }
 }
 
 /** Holm within each family that holds the primary endpoint, then the verdicts. */

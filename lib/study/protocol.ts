@@ -231,6 +231,10 @@ function crossChecks(p: Protocol, errors: string[]): void {
   if (!(g.from <= g.to)) errors.push('secondary.threshold.grid.from must not exceed to');
   if (!endpoints.includes(p.secondary.threshold.criterion)) errors.push(`secondary.threshold.criterion "${p.secondary.threshold.criterion}" is not a secondary endpoint`);
   if (p.seeds.planned < p.seeds.minimum) errors.push('seeds.planned must be at least seeds.minimum');
+  p.robustness.forEach((r, i) => {
+    const target = r.field.split('.').reduce<unknown>((o, k) => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined), p);
+    if (typeof target !== 'number') errors.push(`robustness[${i}].field "${r.field}" is not a numeric protocol field`);
+  });
   p.statistics.families.forEach((f, i) => {
     for (const e of f.endpoints) if (!endpoints.includes(e)) errors.push(`statistics.families[${i}] (${f.id}): endpoint "${e}" is not "primary" or a secondary endpoint`);
     for (const c of f.comparisons) for (const a of [c.arm, c.baseline]) if (!arms.includes(a)) errors.push(`statistics.families[${i}] (${f.id}): arm "${a}" is not an arm id`);

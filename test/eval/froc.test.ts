@@ -52,7 +52,7 @@ describe('frocCase: candidates, scores, matching', () => {
     ]);
     expect(frocCase(caseB(), { candidateThreshold: T }).lesions).toEqual([]);
     const c = frocCase(caseC(), { candidateThreshold: T });
-    expect(c).toEqual({ caseId: 'C', falsePositiveScores: [], lesions: [{ volumeMl: 0.125, score: null }] });
+    expect(c).toEqual({ caseId: 'C', falsePositiveScores: [], lesions: [{ volumeMl: 0.125, score: null }], candidates: { threshold: T, connectivity: 26, dilationVoxels: 0 } });
   });
 
   it('a higher candidate threshold drops candidates; dilation matching turns a touching FP into a TP', () => {

@@ -16,7 +16,9 @@ const loaded = loadProtocol();
 const protocol: Protocol = { ...loaded.protocol, statistics: { ...loaded.protocol.statistics, bootstrap: { ...loaded.protocol.statistics.bootstrap, replicates: 400 } } };
 
 /** One case with one small lesion (0.5 mL), detected at score 0.9 or missed, and no false positive. */
-const lesionCase = (caseId: string, detected: boolean): FrocCase => ({ caseId, falsePositiveScores: [], lesions: [{ volumeMl: 0.5, score: detected ? 0.9 : null }] });
+const lesionCase = (caseId: string, detected: boolean): FrocCase => ({
+  caseId, falsePositiveScores: [], lesions: [{ volumeMl: 0.5, score: detected ? 0.9 : null }], candidates: { threshold: 0.1, connectivity: 26, dilationVoxels: 0 },
+});
 
 /** Seeds 0..n−1 of 10 cases each: `detects(seed)` of them detected (the first ones). */
 function arm(n: number, detects: (seed: number) => number): SeedCases<FrocCase>[] {
@@ -83,6 +85,12 @@ describe('buildPrimary', () => {
     expect(() => buildPrimary({ emidec: { binary, backsplit: backsplit.slice(0, 9) } }, protocol, '')).toThrow(/emidec: backsplit vs binary \(small_lesion_froc_pauc\): seeds 9 are not in both arms/);
     const renamed = backsplit.map((s) => ({ ...s, cases: s.cases.map((c, i) => (i === 3 ? { ...c, caseId: 'other' } : c)) }));
     expect(() => buildPrimary({ emidec: { binary, backsplit: renamed } }, protocol, '')).toThrow(/seed 0: arm and baseline have different test cases \(other, case3\)/);
+    // every arm must be scored by the protocol's candidate rule
+    const other = backsplit.map((s) => ({ ...s, cases: s.cases.map((c) => ({ ...c, value: { ...c.value, candidates: { ...c.value.candidates, threshold: 0.5 } } })) }));
+    expect(() => buildPrimary({ emidec: { binary, backsplit: other } }, protocol, '')).toThrow(/emidec, backsplit, seed 0, case case0: candidates made with \{"threshold":0\.5,"connectivity":26,"dilationVoxels":0\}, the protocol says \{"threshold":0\.1/);
+    // a seed whose test cases hold no small lesion has no endpoint
+    const noSmall = binary.map((s) => ({ ...s, cases: s.cases.map((c) => ({ ...c, value: { ...c.value, lesions: [{ volumeMl: 2, score: 0.9 }] } })) }));
+    expect(() => buildPrimary({ emidec: { binary: noSmall, backsplit: noSmall } }, protocol, '')).toThrow(/seed 0: small_lesion_froc_pauc is undefined on this seed's cases/);
   });
 });
 

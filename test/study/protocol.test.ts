@@ -73,6 +73,7 @@ describe('validateProtocol', () => {
     expect(refuse((p) => (p.statistics.families[2].endpoints = ['dice', 'iou']))).toThrow(/endpoint "iou" is not "primary" or a secondary endpoint/);
     expect(refuse((p) => (p.primary.lesionVolumeMl = { min: 1, max: 1 }))).toThrow(/lesionVolumeMl\.min must be below max/);
     expect(refuse((p) => (p.secondary.threshold.criterion = 'iou'))).toThrow(/criterion "iou" is not a secondary endpoint/);
+    expect(refuse((p) => (p.robustness[0].field = 'primary.candidateThreshhold'))).toThrow(/robustness\[0\]\.field "primary\.candidateThreshhold" is not a numeric protocol field/);
   });
 
   it('refuses too few seeds for a family to reach its first Holm threshold', () => {
