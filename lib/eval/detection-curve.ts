@@ -13,6 +13,10 @@
  *
  * Over runs: the curves of each trained run (arm, seed) from its predictions,
  * per size subset, with the operating point at threshold 0.5 marked.
+ *
+ * The study's primary endpoint uses the fixed-candidate FROC of ./froc instead:
+ * here the components of {p ≥ t} split and merge as t moves (./froc says why that
+ * matters at low thresholds); both share the lesion matching of ./lesions.
  */
 import { assertSameGrid, checkGrid } from '../core/grid';
 import type { Connectivity } from '../core/morphology';

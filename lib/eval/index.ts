@@ -5,7 +5,8 @@
  * and per-lesion Dice (connected components from lib/core), small-lesion bins, per-class
  * Dice of auxiliary classes (kept separate), and paired BackSplit-vs-binary
  * comparisons (bootstrap CIs, Wilcoxon signed-rank) over tidy result rows,
- * pooled size-bin statistics with case-bootstrap CIs, and FROC-style detection curves.
+ * pooled size-bin statistics with case-bootstrap CIs, FROC-style detection curves, the
+ * lesion-candidate FROC of the primary endpoint (froc), and seed-level statistics (seed-stats).
  */
 export { toBinaryMask, voxelVolumeMl } from './mask';
 export { overlapMetrics, describeLesionOverlap } from './overlap';
@@ -38,3 +39,4 @@ export {
   detectionCurvesOverRuns,
   formatDetectionOperatingPoints,
 } from './detection-curve';
+export { frocCase, frocEvaluator, frocCurve, sensitivityAtFpRate, partialAuc } from './froc';

@@ -34,6 +34,12 @@ export interface LesionOptions {
   connectivity?: Connectivity;
   /** BraTS-2023-style dilation matching with this many dilation iterations; 0 = plain overlap (default 0) */
   dilationVoxels?: number;
+  /**
+   * A score per voxel on the same grid (e.g. the lesion probability the prediction was thresholded
+   * from): each predicted component then carries the maximum score over its voxels (`maxScore`),
+   * the candidate score of the FROC (./froc). NaN scores are skipped.
+   */
+  scores?: ArrayLike<number>;
 }
 
 /** One reference lesion (a merged group of components under dilation matching). */
@@ -58,6 +64,8 @@ export interface PredictedLesion {
   volumeMl: number;
   /** false when it overlaps no reference lesion: a false positive */
   matched: boolean;
+  /** maximum of `options.scores` over the component's voxels (only when scores are given; NaN if all were NaN) */
+  maxScore?: number;
 }
 
 /** Lesion-wise detection and segmentation results for one case. */
@@ -187,14 +195,34 @@ function referenceLesions(
   return { reference, tp, diceSum };
 }
 
+/** Per predicted component, the maximum score over its voxels (NaN scores skipped; NaN when all are). */
+function componentMaxScores(predCC: ComponentLabels, scores: ArrayLike<number>): Float64Array {
+  const best = new Float64Array(predCC.count + 1).fill(-Infinity);
+  const labels = predCC.labels;
+  for (let v = 0; v < labels.length; v++) {
+    const p = labels[v];
+    if (p !== 0 && scores[v] > best[p]) best[p] = scores[v];
+  }
+  for (let p = 1; p <= predCC.count; p++) if (best[p] === -Infinity) best[p] = NaN;
+  return best;
+}
+
 /** One entry per predicted component, with the number of false positives. */
-function predictedLesions(predCC: ComponentLabels, predMatched: Uint8Array, voxelMl: number): { predicted: PredictedLesion[]; fp: number } {
+function predictedLesions(
+  predCC: ComponentLabels,
+  predMatched: Uint8Array,
+  voxelMl: number,
+  scores: ArrayLike<number> | undefined,
+): { predicted: PredictedLesion[]; fp: number } {
   const predicted: PredictedLesion[] = [];
+  const maxScores = scores ? componentMaxScores(predCC, scores) : null;
   let fp = 0;
   for (let p = 1; p <= predCC.count; p++) {
     const matched = predMatched[p] === 1;
     if (!matched) fp++;
-    predicted.push({ id: p, voxels: predCC.sizes[p], volumeMl: predCC.sizes[p] * voxelMl, matched });
+    const lesion: PredictedLesion = { id: p, voxels: predCC.sizes[p], volumeMl: predCC.sizes[p] * voxelMl, matched };
+    if (maxScores) lesion.maxScore = maxScores[p];
+    predicted.push(lesion);
   }
   return { predicted, fp };
 }
@@ -204,7 +232,7 @@ function predictedLesions(predCC: ComponentLabels, predMatched: Uint8Array, voxe
  * @param pred predicted mask (non-zero = lesion), x fastest
  * @param ref reference mask, same grid
  * @param grid dims and spacing in mm (spacing gives volumes)
- * @param options connectivity (default 26), dilationVoxels (default 0)
+ * @param options connectivity (default 26), dilationVoxels (default 0), scores (per-component maxima; none by default)
  * @example
  * const m = lesionWiseMetrics(pred, ref, { dims: [64, 64, 64], spacing: [1, 1, 1] });
  * m.tp, m.fp, m.fn, m.f1
@@ -222,6 +250,7 @@ export function lesionWiseMetrics(
   }
   checkGrid(grid, pred.length, 'lesionWiseMetrics (prediction)');
   checkGrid(grid, ref.length, 'lesionWiseMetrics (reference)');
+  if (options.scores) checkGrid(grid, options.scores.length, 'lesionWiseMetrics (scores)');
   const voxelMl = voxelVolumeMl(grid.spacing);
 
   // any non-zero value is lesion: binarise so that touching voxels of different values join
@@ -230,7 +259,7 @@ export function lesionWiseMetrics(
   const { matchLabel, groups, mergedComponents } = referenceGroups(ref, refCC, grid, connectivity, dilationVoxels);
   const match = matchComponents(matchLabel, groups, refCC.labels, predCC);
   const { reference, tp, diceSum } = referenceLesions(match, groups, mergedComponents, predCC.sizes, voxelMl);
-  const { predicted, fp } = predictedLesions(predCC, match.predMatched, voxelMl);
+  const { predicted, fp } = predictedLesions(predCC, match.predMatched, voxelMl, options.scores);
   const fn = groups - tp;
   const denom = 2 * tp + fp + fn;
   return {

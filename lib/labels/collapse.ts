@@ -106,3 +106,19 @@ export function collapseToBinary(probs: ProbabilityInput, rule: CollapseRule, op
   if (rule === 'lesionBeatsBackgroundSum') return lesionBeatsBackgroundSum(probs, opts);
   throw new RangeError(`collapseToBinary: unknown rule '${rule}' (expected ${COLLAPSE_RULES.join(' or ')})`);
 }
+
+/**
+ * The lesion probability map every arm is scored on (the FROC of the primary endpoint,
+ * docs/protocol.md): the softmax lesion channel p_L, whatever the number of classes — the
+ * lesion output of a binary (2-class) head and of a BackSplit (K+2-class) head alike. On
+ * normalised probabilities `lesionBeatsBackgroundSum` is exactly p_L > 0.5 of this map
+ * (p_L > Σ others = 1 − p_L); the argmax rule is not a threshold of it.
+ * @returns p_L per voxel, as float32
+ * @example lesionProbabilityMap(new Float32Array([0.2, 0.8, 0.6, 0.4]), { numClasses: 2 }) // [0.8, 0.4]
+ */
+export function lesionProbabilityMap(probs: ProbabilityInput, opts: CollapseOptions = {}): Float32Array {
+  const a = accessor(probs, opts, 'lesionProbabilityMap');
+  const out = new Float32Array(a.n);
+  for (let v = 0; v < a.n; v++) out[v] = a.get(v, a.lesion);
+  return out;
+}
