@@ -7,7 +7,9 @@
  * each auxiliary class the data labels under the same name as the run.
  *
  * The data is an MSD task folder (dataset.json), a dataset manifest (.json) or
- * `<kind>:<path>` for any other kind of the dataset registry that takes a path.
+ * `<kind>:<path>` for any other kind of the dataset registry that takes a path; when
+ * the run was trained on the same kind, the run's options of that kind (e.g. EMIDEC's
+ * label policy and centre crop) are applied to the new path.
  * Everything is checked before predicting: the lesion label values of an MSD
  * folder (given; else dataset.json's `backsplit.lesionLabels`; else the run's
  * own MSD lesion labels found by name) and the number of image channels. The
@@ -153,8 +155,13 @@ function kindData(kind: string, p: string, run: RunFolder, given: number[] | und
     throw new Error(`data '${kind}:${p}': no such file or folder, and '${kind}' is not a dataset kind (kinds: ${datasetKindNames().join(', ')})`);
   }
   if (given) throw new LesionLabelChoiceError(`data '${kind}:${p}': a '${kind}' dataset decides its lesion itself; lesion labels can only be chosen for an MSD folder`);
-  const config = resolveDatasetConfig({ kind, path: target }, 'data');
-  return { path: target, config, file: target, channelNames: null, lesionLabels: null, lesionLabelsFrom: `the '${kind}' dataset kind` };
+  // The run's own options of the same kind (e.g. EMIDEC's label policy and centre crop) apply to the new data:
+  // the data is read as the run's training data was, only from another path.
+  const own = run.config.dataset.kind === kind ? (run.config.dataset as Record<string, unknown>) : {};
+  const config = resolveDatasetConfig({ ...own, kind, path: target }, 'data');
+  const inherited = Object.keys(own).filter((k) => k !== 'kind' && k !== 'path');
+  const from = `the '${kind}' dataset kind${inherited.length ? ` (with the run's ${inherited.map((k) => `${k} ${JSON.stringify(own[k])}`).join(', ')})` : ''}`;
+  return { path: target, config, file: target, channelNames: null, lesionLabels: null, lesionLabelsFrom: from };
 }
 
 /**

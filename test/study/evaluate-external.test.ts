@@ -154,6 +154,12 @@ describe('evaluateRunOnDataset', () => {
     expect(resolveExternalData(`msd:${dirs.full}`, run).config).toEqual({ kind: 'msd', path: dirs.full, lesionLabels: [9], auxLabels: [1, 2, 3, 4, 5, 6] });
     expect(resolveExternalData(`manifest:${manifest}`, run)).toMatchObject({ config: { kind: 'manifest', path: manifest }, channelNames: ['synthetic'], lesionLabels: [2] });
     expect(() => resolveExternalData(`folder:${dirs.empty}`, run)).toThrow(/'data\.channels' must be/);
+    // a run trained on the same kind lends the data its options of that kind (EMIDEC: policy and centre crop)
+    const emidecRun = { ...run, config: { ...run.config, dataset: { kind: 'emidec' as const, path: '/elsewhere', mvo: 'separate' as const, crop: [64, 64] as [number, number] } } };
+    const inherited = resolveExternalData(`emidec:${dirs.empty}`, emidecRun);
+    expect(inherited.config).toEqual({ kind: 'emidec', path: dirs.empty, mvo: 'separate', crop: [64, 64] });
+    expect(inherited.lesionLabelsFrom).toBe(`the 'emidec' dataset kind (with the run's mvo "separate", crop [64,64])`);
+    expect(resolveExternalData(`emidec:${dirs.empty}`, run).config).toEqual({ kind: 'emidec', path: dirs.empty });
     expect(() => resolveExternalData('nosuchkind:/x', run)).toThrow(/'nosuchkind' is not a dataset kind \(kinds: synthetic, colin, manifest, msd, folder/);
     expect(() => resolveExternalData(path.join(root, 'missing'), run)).toThrow(`${path.join(root, 'missing')}: no such file or folder`);
   });
