@@ -5,7 +5,8 @@
  * and per-lesion Dice (connected components from lib/core), small-lesion bins, per-class
  * Dice of auxiliary classes (kept separate), and paired BackSplit-vs-binary
  * comparisons (bootstrap CIs, Wilcoxon signed-rank) over tidy result rows,
- * pooled size-bin statistics with case-bootstrap CIs, and FROC-style detection curves.
+ * pooled size-bin statistics with case-bootstrap CIs, FROC-style detection curves, and the
+ * slices where two lesion masks disagree most.
  */
 export { toBinaryMask, voxelVolumeMl } from './mask';
 export { overlapMetrics, describeLesionOverlap } from './overlap';
@@ -38,3 +39,5 @@ export {
   detectionCurvesOverRuns,
   formatDetectionOperatingPoints,
 } from './detection-curve';
+export { slicesWhereMasksDiffer, formatSliceDisagreements } from './disagreement';
+export type { MaskPair, SliceDisagreement } from './disagreement';
