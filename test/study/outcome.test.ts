@@ -18,7 +18,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'backsplit-outcome-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** A run folder as far as finishedStudySeeds looks: config.json, and checkpoints/final.ckpt when finished. */
-function fakeRun(config: { outputDir: string }, finished: boolean): void {
+function fakeRun(config: { outputDir: string; [key: string]: unknown }, finished: boolean): void {
   const p = runPaths(config.outputDir);
   fs.mkdirSync(p.checkpoints, { recursive: true });
   fs.writeFileSync(p.config, JSON.stringify(config, null, 2));
