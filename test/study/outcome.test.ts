@@ -9,6 +9,7 @@ import * as path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MetricsWriter } from '../../lib/run/metrics';
 import { runPaths } from '../../lib/run/layout';
+import type { TrainConfig } from '../../lib/train/config';
 import { studyPreset, StudyConfig } from '../../lib/study/config';
 import { studyRunConfig, StudyResults } from '../../lib/study/pipeline';
 import { describeStudyOutcomeHonestly, finishedStudySeeds, validationConvergence } from '../../lib/study/outcome';
@@ -18,7 +19,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'backsplit-outcome-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** A run folder as far as finishedStudySeeds looks: config.json, and checkpoints/final.ckpt when finished. */
-function fakeRun(config: { outputDir: string; [key: string]: unknown }, finished: boolean): void {
+function fakeRun(config: TrainConfig, finished: boolean): void {
   const p = runPaths(config.outputDir);
   fs.mkdirSync(p.checkpoints, { recursive: true });
   fs.writeFileSync(p.config, JSON.stringify(config, null, 2));
