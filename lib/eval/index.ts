@@ -40,4 +40,3 @@ export {
   formatDetectionOperatingPoints,
 } from './detection-curve';
 export { slicesWhereMasksDiffer, formatSliceDisagreements } from './disagreement';
-export type { MaskPair, SliceDisagreement } from './disagreement';

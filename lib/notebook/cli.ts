@@ -68,7 +68,7 @@ export async function notebooksMain(argv: string[]): Promise<number> {
     if (tty) process.stdout.write('\r\x1b[K');
     if (res.skipped) {
       skipped++;
-      process.stdout.write(`SKIP ${name}: skipped: ${res.skipped}\n`);
+      process.stdout.write(`SKIP ${name} (skipped: ${res.skipped})\n`);
     } else if (res.ok) {
       passed++;
       process.stdout.write(`PASS ${name} (${res.executedCells} cells, ${res.seconds.toFixed(1)} s)\n`);

@@ -45,6 +45,8 @@ export interface ValidationConvergence {
   points: { step: number; dice: number }[];
   /** |last − second to last| validation Dice; null with fewer than two passes. */
   lastChange: number | null;
+  /** The last validation Dice; null without any pass. */
+  lastDice: number | null;
   /** lastChange ≤ tolerance; null when it cannot be judged (fewer than two passes). */
   settled: boolean | null;
 }
@@ -60,7 +62,7 @@ export function validationConvergence(runs: StudyResults['runs'], tolerance = 0.
     const points = readRunMetrics(r.runDir, { missingOk: true }).validation.map((v) => ({ step: v.step, dice: v.lesionDice }));
     const n = points.length;
     const lastChange = n >= 2 ? Math.abs(points[n - 1].dice - points[n - 2].dice) : null;
-    return { mode: r.mode, seed: r.seed, points, lastChange, settled: lastChange === null ? null : lastChange <= tolerance };
+    return { mode: r.mode, seed: r.seed, points, lastChange, lastDice: n ? points[n - 1].dice : null, settled: lastChange === null ? null : lastChange <= tolerance };
   });
 }
 
@@ -79,17 +81,25 @@ function effectSentence(summary: StudySummary, arm: string, metric: string, labe
     `95% CI ${formatInterval(c.meanDifferenceCi)} over ${c.n} test patients (${p}); the interval ${intervalAgainstZero(c.meanDifferenceCi)}.`;
 }
 
-function convergenceSentence(conv: readonly ValidationConvergence[], tolerance: number): string {
+/** A validation Dice below this at the end of training means the model has not started to segment: a flat curve there is not convergence. */
+const NOT_YET_SEGMENTING_DICE = 0.1;
+
+function convergenceSentences(conv: readonly ValidationConvergence[], tolerance: number): string[] {
   const judged = conv.filter((c) => c.settled !== null);
-  if (judged.length === 0) return 'Convergence cannot be judged: no run has two validation passes.';
+  if (judged.length === 0) return ['Convergence cannot be judged: no run has two validation passes.'];
   const unsettled = judged.filter((c) => !c.settled);
   const list = (cs: readonly ValidationConvergence[]) => cs.map((c) => `${c.mode} seed ${c.seed} (${formatFixed(c.lastChange)})`).join(', ');
-  if (unsettled.length === 0) {
-    return `Every run's validation lesion Dice changed by at most ${tolerance} between its last two passes (${list(judged)}): ` +
-      'the curves had flattened by this criterion, which is necessary for convergence but does not prove it.';
+  const out = [unsettled.length === 0
+    ? `Every run's validation lesion Dice changed by at most ${tolerance} between its last two passes (${list(judged)}): ` +
+      'the curves had flattened by this criterion, which is necessary for convergence but does not prove it.'
+    : `Training had not settled: the validation lesion Dice of ${list(unsettled)} still changed by more than ${tolerance} between the last two passes, ` +
+      'so these numbers describe models in the middle of training; more steps could change them, and the ranking of the arms with them.'];
+  const low = conv.filter((c) => c.lastDice !== null && c.lastDice < NOT_YET_SEGMENTING_DICE);
+  if (low.length) {
+    out.push(`${low.map((c) => `${c.mode} seed ${c.seed}`).join(', ')} ended at a validation lesion Dice below ${NOT_YET_SEGMENTING_DICE} ` +
+      `(${low.map((c) => formatFixed(c.lastDice)).join(', ')}): such a model has not yet learned to segment the lesion, and a flat curve that low is not convergence.`);
   }
-  return `Training had not settled: the validation lesion Dice of ${list(unsettled)} still changed by more than ${tolerance} between the last two passes, ` +
-    'so these numbers describe models in the middle of training; more steps could change them, and the ranking of the arms with them.';
+  return out;
 }
 
 /** What {@link describeStudyOutcomeHonestly} needs besides the summary. */
@@ -128,7 +138,7 @@ export function describeStudyOutcomeHonestly(summary: StudySummary, ctx: Outcome
     sentences.push(`${emptyRefs.size} of the ${nTest} test patients have no lesion in the reference: their Dice is 1 when a model predicts nothing and 0 for any ` +
       'predicted voxel, so the mean Dice mixes delineation on infarcts with false alarms on normal hearts.');
   }
-  sentences.push(convergenceSentence(ctx.convergence, ctx.tolerance));
+  sentences.push(...convergenceSentences(ctx.convergence, ctx.tolerance));
   sentences.push(seeds === 1
     ? 'With one seed, the variation between training runs is not in the intervals: another seed could give another difference.'
     : `The intervals resample test patients only; the ${seeds} seeds are averaged per patient, so seed-to-seed variation enters only through those averages.`);

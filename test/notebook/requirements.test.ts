@@ -99,7 +99,7 @@ describe('runner and CLI with a missing requirement', () => {
     }
     expect(code).toBe(0);
     expect(out).toContain('SKIP');
-    expect(out).toContain('skipped: needs test data: /nonexistent/backsplit-cli-test (/nonexistent/backsplit-cli-test not found)');
+    expect(out).toContain('(skipped: needs test data: /nonexistent/backsplit-cli-test (/nonexistent/backsplit-cli-test not found))');
     expect(out).toMatch(/0 passed, 0 failed, 1 skipped\n$/);
   });
 });

@@ -59,9 +59,10 @@ describe('validationConvergence', () => {
     expect(conv[0].points).toEqual([{ step: 100, dice: 0.1 }, { step: 200, dice: 0.4 }, { step: 300, dice: 0.5 }, { step: 400, dice: 0.505 }]);
     expect(conv[0].lastChange).toBeCloseTo(0.005, 12);
     expect(conv[0].settled).toBe(true);
+    expect(conv[0].lastDice).toBe(0.505);
     expect(conv[1].lastChange).toBeCloseTo(0.15, 12);
     expect(conv[1].settled).toBe(false);
-    expect([conv[2].lastChange, conv[2].settled]).toEqual([null, null]);
+    expect([conv[2].lastChange, conv[2].settled, conv[2].lastDice]).toEqual([null, null, 0.3]);
     expect(validationConvergence(runs as unknown as StudyResults['runs'], 0.2)[1].settled).toBe(true);
   });
 });
@@ -84,8 +85,8 @@ describe('describeStudyOutcomeHonestly', () => {
     cases: [caseResult('P1', 1), caseResult('P2', 2), caseResult('P3', 1), caseResult('N1', 0), caseResult('N2', 0)],
   } as unknown as StudyResults;
   const convergence = [
-    { mode: 'binary' as const, seed: 0, points: [], lastChange: 0.004, settled: true },
-    { mode: 'backsplit' as const, seed: 0, points: [], lastChange: 0.08, settled: false },
+    { mode: 'binary' as const, seed: 0, points: [], lastChange: 0.004, lastDice: 0.6, settled: true },
+    { mode: 'backsplit' as const, seed: 0, points: [], lastChange: 0.08, lastDice: 0.5, settled: false },
   ];
   const lines = describeStudyOutcomeHonestly(summary, { results, convergence, tolerance: 0.01, setting: 'a test setting' });
 
@@ -105,6 +106,14 @@ describe('describeStudyOutcomeHonestly', () => {
     expect(lines[5]).not.toContain('binary seed 0');
     expect(lines[6]).toMatch(/^With one seed/);
     expect(lines[7]).toMatch(/^What it does not show: this is a test setting, with 48 training patients and 700 steps per run/);
+    expect(lines).toHaveLength(8);
+  });
+
+  it('flags runs whose flat curve sits at a validation Dice too low to be convergence', () => {
+    const low = [convergence[0], { ...convergence[1], lastChange: 0.001, lastDice: 0.013, settled: true }];
+    const text = describeStudyOutcomeHonestly(summary, { results, convergence: low, tolerance: 0.01, setting: 's' });
+    expect(text[5]).toMatch(/^Every run's validation lesion Dice changed by at most 0\.01/);
+    expect(text[6]).toBe('backsplit seed 0 ended at a validation lesion Dice below 0.1 (0.013): such a model has not yet learned to segment the lesion, and a flat curve that low is not convergence.');
   });
 
   it('says so when every curve had flattened, and when convergence cannot be judged', () => {
@@ -112,6 +121,7 @@ describe('describeStudyOutcomeHonestly', () => {
     const text = describeStudyOutcomeHonestly(summary, { results, convergence: settled, tolerance: 0.01, setting: 's' }).join('\n');
     expect(text).toContain("Every run's validation lesion Dice changed by at most 0.01 between its last two passes (binary seed 0 (0.002), backsplit seed 0 (0.002))");
     const unjudged = describeStudyOutcomeHonestly(summary, { results, convergence: [{ ...convergence[0], lastChange: null, settled: null }], tolerance: 0.01, setting: 's' });
+    expect(unjudged.join('\n')).not.toContain('below 0.1');
     expect(unjudged.join('\n')).toContain('Convergence cannot be judged: no run has two validation passes.');
   });
 });
