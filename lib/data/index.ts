@@ -4,7 +4,8 @@
  * - synthetic: the embedded default dataset (generateSyntheticDataset, SYNTHETIC_DEFAULTS, writeSyntheticMsd)
  * - case-files: file-backed case assembly (CaseFiles, CaseAssembly, assembleCase) and the lazy, cached SegmentationDataset
  * - registry (+ kinds/): the dataset kinds a config names (synthetic, colin, manifest, msd, folder, emidec): resolveDatasetConfig, loadDataset
- * - emidec / emidec-source: the EMIDEC importer (PNG slices or NIfTI cases → MSD folder with the label policy), its on-the-fly cache
+ * - emidec / emidec-source: the EMIDEC importer (PNG slices or NIfTI cases → MSD folder with the label policy), its on-the-fly cache;
+ *   emidec-summary: what a loaded EMIDEC dataset holds (cases, classes, spacing and licence statements)
  * - manifest / msd / folder: loaders for a JSON manifest, the Medical Segmentation Decathlon layout (+ checkMsdLayout, manifestFromMsd), folder-per-case
  * - synthetic-totalseg: the synthetic dataset's aux maps written with TotalSegmentator ids
  * - msd-write: export cases as an MSD folder; miniature-msd: a small synthetic MSD task with TotalSegmentator-style aux labels
@@ -26,3 +27,4 @@ export * from './miniature-msd';
 export * from './colin';
 export * from './registry';
 export * from './emidec';
+export * from './emidec-summary';

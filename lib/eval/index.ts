@@ -5,8 +5,13 @@
  * and per-lesion Dice (connected components from lib/core), small-lesion bins, per-class
  * Dice of auxiliary classes (kept separate), and paired BackSplit-vs-binary
  * comparisons (bootstrap CIs, Wilcoxon signed-rank) over tidy result rows,
+<<<<<<< HEAD
  * pooled size-bin statistics with case-bootstrap CIs, FROC-style detection curves, the
  * lesion-candidate FROC of the primary endpoint (froc), and seed-level statistics (seed-stats).
+=======
+ * pooled size-bin statistics with case-bootstrap CIs, FROC-style detection curves, and the
+ * slices where two lesion masks disagree most.
+>>>>>>> nb07
  */
 export { toBinaryMask, voxelVolumeMl } from './mask';
 export { overlapMetrics, describeLesionOverlap } from './overlap';
@@ -40,3 +45,4 @@ export {
   formatDetectionOperatingPoints,
 } from './detection-curve';
 export { frocCase, frocEvaluator, frocCurve, sensitivityAtFpRate, partialAuc } from './froc';
+export { slicesWhereMasksDiffer, formatSliceDisagreements } from './disagreement';

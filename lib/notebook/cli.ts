@@ -1,7 +1,9 @@
 /**
  * `npm run notebooks:run [-- <files>] [--timeout S] [--out DIR]`: execute
- * notebooks headless (no Python, no Jupyter) and end with "N passed, N failed".
- * With no files, every notebooks/*.ipynb runs, in name order.
+ * notebooks headless (no Python, no Jupyter) and end with "N passed, N failed"
+ * (", N skipped" when a notebook's declared requirements, e.g. a dataset beside the
+ * project, are missing: lib/notebook/requirements.ts). With no files, every
+ * notebooks/*.ipynb runs, in name order.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -53,6 +55,7 @@ export async function notebooksMain(argv: string[]): Promise<number> {
   process.stdout.write(`running ${files.length} notebook(s)${smoke ? ' in small mode (BACKSPLIT_SMOKE=1)' : ''}\n`);
   let passed = 0;
   let failed = 0;
+  let skipped = 0;
   const tty = process.stdout.isTTY;
   for (const file of files) {
     const name = path.relative(process.cwd(), file);
@@ -63,7 +66,10 @@ export async function notebooksMain(argv: string[]): Promise<number> {
       onCell: tty ? (m) => process.stdout.write(`\r  ${name}: ${m}   `) : undefined,
     });
     if (tty) process.stdout.write('\r\x1b[K');
-    if (res.ok) {
+    if (res.skipped) {
+      skipped++;
+      process.stdout.write(`SKIP ${name} (skipped: ${res.skipped})\n`);
+    } else if (res.ok) {
       passed++;
       process.stdout.write(`PASS ${name} (${res.executedCells} cells, ${res.seconds.toFixed(1)} s)\n`);
     } else {
@@ -74,7 +80,7 @@ export async function notebooksMain(argv: string[]): Promise<number> {
     }
     if (res.outputPath) process.stdout.write(`  executed copy: ${path.relative(process.cwd(), res.outputPath)}\n`);
   }
-  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+  process.stdout.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
   return failed > 0 ? 1 : 0;
 }
 

@@ -3,12 +3,14 @@
  * a fresh project-local tslab kernel, records the outputs, and fails on any
  * cell error, timeout, or error that escapes a cell (un-awaited rejection,
  * throw in a timer). The executed copy is written atomically to an output
- * folder so a partial copy never looks complete.
+ * folder so a partial copy never looks complete. A notebook whose declared
+ * requirements (lib/notebook/requirements.ts) are missing is skipped, not run.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../core/atomic';
 import { CellOutput, KernelClient } from './kernel';
+import { notebookRequirements, unmetRequirement } from './requirements';
 
 export interface NotebookCell {
   cell_type: 'code' | 'markdown' | 'raw';
@@ -39,8 +41,10 @@ export interface NotebookResult {
   executedCells: number;
   seconds: number;
   failure?: CellFailure;
-  /** Where the executed copy was written. */
+  /** Where the executed copy was written (absent for a skipped notebook). */
   outputPath?: string;
+  /** Why the notebook was not run (a missing requirement); absent when it ran. */
+  skipped?: string;
 }
 
 export interface RunOptions {
@@ -52,6 +56,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Called after each cell with a one-line progress message. */
   onCell?: (message: string) => void;
+  /** Project root: the kernel's working directory, where requirement paths start (default: this checkout). */
+  root?: string;
 }
 
 export function cellSource(cell: NotebookCell): string {
@@ -72,12 +78,18 @@ export function readNotebook(file: string): Notebook {
   return nb;
 }
 
-/** Execute one notebook in a fresh kernel. Never throws for cell failures. */
+/**
+ * Execute one notebook in a fresh kernel. Never throws for cell failures. A notebook whose
+ * metadata requirements are missing is not run: `ok` is false and `skipped` says why.
+ */
 export async function runNotebook(file: string, opts: RunOptions = {}): Promise<NotebookResult> {
   const t0 = Date.now();
   const nb = readNotebook(file);
   const codeCells = nb.cells.filter((c) => c.cell_type === 'code').length;
   const result: NotebookResult = { file, ok: false, codeCells, executedCells: 0, seconds: 0 };
+  const root = opts.root ?? path.resolve(__dirname, '..', '..');
+  const skipped = unmetRequirement(notebookRequirements(nb.metadata || {}, file), root, { ...process.env, ...(opts.env || {}) });
+  if (skipped) return { ...result, skipped };
   const kernel = new KernelClient();
   try {
     await kernel.start({ env: opts.env });

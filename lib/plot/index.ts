@@ -1,7 +1,7 @@
 /**
  * lib/plot: figures as plain plotly specs, and the ways to show them.
  *
- * - builders (pure, no DOM): slice viewer + class legend, training curves,
+ * - builders (pure, no DOM): slice viewer + class legend, fixed-slice panel grids, training curves,
  *   Fisher plots, evaluation plots (size bins, paired differences, FROC),
  *   generic line and heatmap figures;
  * - colours: the fixed binary / BackSplit / lesion colours;
@@ -25,6 +25,8 @@ export {
 export type { FisherSeries } from './fisher';
 export { sizeBinFigure, pairedDifferencesFigure, frocFigure } from './evaluation';
 export { sliceViewerFigure, classLegendFigure, classColors, maskContour } from './slices';
+export { slicePanelsFigure } from './slice-panels';
+export type { SlicePanel } from './slice-panels';
 export { plotlyBundlePath, plotlyVersion, plotlyLoaderScript } from './bundle';
 export { scriptJson, figureHtml, tableHtml, reportHtml } from './html';
 export {

@@ -115,7 +115,7 @@ const PLANE_AXES: Record<Plane, { fixed: 0 | 1 | 2; col: 0 | 1 | 2; row: 0 | 1 |
 };
 
 /** 1st and 99th percentile of up to ~200k evenly strided voxels. */
-function percentileWindow(data: ArrayLike<number>): [number, number] {
+export function percentileWindow(data: ArrayLike<number>): [number, number] {
   const step = Math.max(1, Math.floor(data.length / 200_000));
   const sample: number[] = [];
   for (let i = 0; i < data.length; i += step) if (Number.isFinite(data[i])) sample.push(data[i]);
@@ -151,7 +151,7 @@ function centreOfMass(mask: Volume): [number, number, number] | null {
 }
 
 /** Indices 0..n-1 sampled by stride so that at most `max` remain. */
-function strided(n: number, max: number): number[] {
+export function strided(n: number, max: number): number[] {
   const s = Math.max(1, Math.ceil(n / max));
   const out: number[] = [];
   for (let i = 0; i < n; i += s) out.push(i);
@@ -235,7 +235,7 @@ function checkGrid(name: string, v: Volume | undefined, image: Volume): void {
 }
 
 /** The class overlay: the classes named in the legend, and a discrete colour scale over ids 0..maxId. */
-interface ClassOverlay {
+export interface ClassOverlay {
   classes?: LegendClass[];
   maxId: number;
   colorscale: [number, string][];
@@ -243,7 +243,7 @@ interface ClassOverlay {
   classValue: (v: number) => number | null;
 }
 
-function classOverlay(opts: SliceViewerOptions): ClassOverlay {
+export function classOverlay(opts: Pick<SliceViewerOptions, 'classMap' | 'classes'>): ClassOverlay {
   let classes = opts.classes;
   if (opts.classMap && !classes) {
     const ids = new Set<number>();
