@@ -123,7 +123,8 @@ export const SYNTHETIC_DEFAULTS: Readonly<SyntheticOptions> = Object.freeze<Synt
 
 /** One generated lesion, for statistics and tests. */
 export interface SyntheticLesionInfo {
-  host: 'organ' | 'kidney' | 'body_wall';
+  /** The tissue (aux class name) at the lesion's centre: organ, kidney or body_wall here; any class of the anatomy in lib/data/synthetic-conditions.ts. */
+  host: string;
   centre: Vec3;
   targetMl: number;
   hyper: boolean;
