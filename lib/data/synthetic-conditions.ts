@@ -5,8 +5,9 @@
  * - `mechanism-positive`: lesions grow only in host A, look-alike blobs
  *   ("mimics", drawn from the lesions' own size, contrast, texture and edge
  *   distributions) only in host B. A and B are two aux classes of the BackSplit
- *   label map; at `hostSeparability` 0 they have the same intensity, so only their
- *   shape and position tell them apart. Mimic voxels are labelled host B: the
+ *   label map, pairs of organs of the same shape and size; at `hostSeparability` 0
+ *   they have the same intensity too, so only where they sit (B flanks the spine,
+ *   A lies in front) tells them apart. Mimic voxels are labelled host B: the
  *   split names the anatomy, never the mimics.
  * - `null`: the same anatomy and appearance, no mimics, lesion centres uniform
  *   over the body: the split says nothing about where lesions are not.
@@ -74,10 +75,15 @@ export const CONDITION_DEFAULTS = Object.freeze({
   hostMean: 0.5,
   hostTexture: 0.06,
   hostWarp: 0.25,
-  /** Host A: one wide, flat, anterior organ. */
-  hostA: { centre: [[0.47, 0.53], [0.27, 0.3], [0.45, 0.55]] as readonly Range[], semi: [[0.25, 0.28], [0.14, 0.16], [0.38, 0.46]] as readonly Range[] },
-  /** Host B: a pair of compact posterior organs either side of the spine (centres nx/2 ± offsetX). */
-  hostB: { offsetX: [0.23, 0.255] as Range, centreY: [0.65, 0.68] as Range, centreZ: [0.45, 0.55] as Range, semi: [[0.115, 0.135], [0.14, 0.16], [0.38, 0.46]] as readonly Range[] },
+  /**
+   * Host A: a pair of organs in front (centres nx/2 ± offsetX·nx at centreY·ny); host B: the same
+   * pair behind, either side of the spine. Every piece has semi-axes drawn from hostPieceSemi, so A
+   * and B have the same shape and size and differ only by where they sit (B flanks the spine and
+   * the big vessel).
+   */
+  hostA: { offsetX: [0.21, 0.235] as Range, centreY: [0.29, 0.32] as Range, centreZ: [0.45, 0.55] as Range },
+  hostB: { offsetX: [0.235, 0.255] as Range, centreY: [0.65, 0.68] as Range, centreZ: [0.45, 0.55] as Range },
+  hostPieceSemi: [[0.115, 0.135], [0.14, 0.16], [0.38, 0.46]] as readonly Range[],
   /** The big vessel and the spine are dark (flow void, cortical bone), outside every blob's intensity range. */
   vessel: { mean: 0.08, texture: 0.05 } as TissueAppearance,
   bone: { mean: 0.08, texture: 0.16 } as TissueAppearance,
@@ -152,21 +158,23 @@ export type ConditionDatasetOptions = ConditionOptions & {
   idPrefix?: string;
 };
 
-/** Host A, the host B pair and the spine into `labels` (after the body wall), drawing from the shapes stream. */
+/** The host A pair, the host B pair and the spine into `labels` (after the body wall), drawing from the shapes stream. */
 function paintHostAnatomy(labels: Uint8Array, dims: Vec3, warps: ShapeWarps, shapeRng: Random): SpinePosition {
   const [nx, ny, nz] = dims;
   const g = CONDITION_DEFAULTS;
   const r = (range: Range) => shapeRng.range(range[0], range[1]);
   paintBody(labels, dims, warps, shapeRng, COND.body_wall);
-  const inBody = (v: number) => v !== COND.outside;
-  const aCentre: Vec3 = [nx * r(g.hostA.centre[0]), ny * r(g.hostA.centre[1]), nz * r(g.hostA.centre[2])];
-  const aSemi: Vec3 = [nx * r(g.hostA.semi[0]), ny * r(g.hostA.semi[1]), nz * r(g.hostA.semi[2])];
-  paintEllipsoid(labels, dims, aCentre, aSemi, COND.host_a, warps.organ, g.hostWarp, inBody);
-  const bY = ny * r(g.hostB.centreY);
-  for (const side of [-1, 1]) {
-    const centre: Vec3 = [nx / 2 + side * nx * r(g.hostB.offsetX), bY + shapeRng.range(-1.5, 1.5), nz * r(g.hostB.centreZ)];
-    const semi: Vec3 = [nx * r(g.hostB.semi[0]), ny * r(g.hostB.semi[1]), nz * r(g.hostB.semi[2])];
-    paintEllipsoid(labels, dims, centre, semi, COND.host_b, warps.organ, g.hostWarp, (v) => v === COND.body_wall);
+  const hosts = [
+    { label: COND.host_a, place: g.hostA, allowed: (v: number) => v !== COND.outside },
+    { label: COND.host_b, place: g.hostB, allowed: (v: number) => v === COND.body_wall },
+  ];
+  for (const { label, place, allowed } of hosts) {
+    const y = ny * r(place.centreY);
+    for (const side of [-1, 1]) {
+      const centre: Vec3 = [nx / 2 + side * nx * r(place.offsetX), y + shapeRng.range(-1.5, 1.5), nz * r(place.centreZ)];
+      const semi: Vec3 = [nx * r(g.hostPieceSemi[0]), ny * r(g.hostPieceSemi[1]), nz * r(g.hostPieceSemi[2])];
+      paintEllipsoid(labels, dims, centre, semi, label, warps.organ, g.hostWarp, allowed);
+    }
   }
   return paintSpine(labels, dims, warps, shapeRng, COND);
 }
