@@ -108,7 +108,7 @@ export type ResolvedCondition = { condition: 'mechanism-positive' | 'null' } & R
  * condition, and that it is a number in its range (CONDITION_DEFAULTS.knobRange).
  */
 export function conditionOptionsProblem(o: Record<string, unknown>, prefix: string): string | null {
-  const condition = o.condition ?? 'current';
+  const condition = o.condition === undefined ? 'current' : o.condition;
   if (!SYNTHETIC_CONDITIONS.includes(condition as SyntheticCondition)) {
     return `'${prefix}.condition' must be one of ${SYNTHETIC_CONDITIONS.map((c) => `'${c}'`).join(', ')}, got ${JSON.stringify(o.condition)}`;
   }

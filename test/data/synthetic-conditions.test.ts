@@ -263,6 +263,7 @@ describe('knobs and the registry kind', () => {
   it('resolves, describes and loads a condition through the registry; no condition stays as it was', () => {
     expect(resolveDatasetConfig({ kind: 'synthetic', cases: 2 })).toEqual({ kind: 'synthetic', cases: 2, seed: 0 });
     expect(() => resolveDatasetConfig({ kind: 'synthetic', condition: 'mechanism-positive', mimicDensity: '6' })).toThrow(DatasetConfigError);
+    expect(() => resolveDatasetConfig({ kind: 'synthetic', condition: null })).toThrow(/'dataset\.condition' must be one of .*, got null/);
     expect(() => resolveDatasetConfig({ kind: 'synthetic', condition: 'mechanism-positive', mimicDensity: 51 })).toThrow(/'dataset\.mimicDensity' must be a number in \[0, 50\], got 51/);
     const config = resolveDatasetConfig({ kind: 'synthetic', cases: 2, condition: 'mechanism-positive', mimicDensity: 12 });
     expect(config).toEqual({ kind: 'synthetic', cases: 2, seed: 0, condition: 'mechanism-positive', mimicDensity: 12, hostSeparability: 0, noise: 0.04 });
