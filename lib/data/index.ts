@@ -2,6 +2,7 @@
  * lib/data — datasets for the BackSplit study.
  *
  * - synthetic: the embedded default dataset (generateSyntheticDataset, SYNTHETIC_DEFAULTS, writeSyntheticMsd)
+ * - synthetic-conditions: the dataset under a condition — mechanism-positive, null or current (generateConditionDataset, CONDITION_DEFAULTS)
  * - case-files: file-backed case assembly (CaseFiles, CaseAssembly, assembleCase) and the lazy, cached SegmentationDataset
  * - registry (+ kinds/): the dataset kinds a config names (synthetic, colin, manifest, msd, folder, emidec): resolveDatasetConfig, loadDataset
  * - emidec / emidec-source: the EMIDEC importer (PNG slices or NIfTI cases → MSD folder with the label policy), its on-the-fly cache;
@@ -14,6 +15,7 @@
  */
 export * from './fields';
 export * from './synthetic';
+export * from './synthetic-conditions';
 export * from './synthetic-totalseg';
 export * from './case-files';
 export * from './manifest';

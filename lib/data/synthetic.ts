@@ -14,8 +14,24 @@
  */
 import { createHash } from 'crypto';
 import { affineFromSpacing, makeVolume, Vec3, Volume } from '../core/volume';
-import { gaussianBlur3d, smoothNoiseField } from './fields';
 import { Random } from '../core/random';
+import {
+  emptyLesionField,
+  LesionField,
+  paintBigVessel,
+  paintBody,
+  paintEllipsoid,
+  paintSoftLesion,
+  paintSpine,
+  paintTube,
+  randomVoxelWithLabel,
+  renderImage,
+  sampleLesionVolumeMl,
+  ShapeWarps,
+  shapeWarps,
+  SpinePosition,
+  TissueAppearance,
+} from './synthetic-paint';
 import { writeMsdDataset } from './msd-write';
 import type { SegmentationCase } from '../core/types';
 
@@ -23,12 +39,6 @@ import type { SegmentationCase } from '../core/types';
 export const SYNTHETIC_AUX_NAMES = ['body_wall', 'organ', 'kidney', 'vessel', 'cyst', 'bone'] as const;
 /** Auxiliary ids (0 = outside the body, unlabelled). */
 export const SYNTH = { outside: 0, body_wall: 1, organ: 2, kidney: 3, vessel: 4, cyst: 5, bone: 6 } as const;
-
-/** Mean intensity and texture amplitude (relative sd of a fine smooth field) per tissue. */
-export interface TissueAppearance {
-  mean: number;
-  texture: number;
-}
 
 /** Parameters of the generator. Defaults are fixed and documented in docs/dataset.md. */
 export interface SyntheticOptions {
@@ -113,7 +123,8 @@ export const SYNTHETIC_DEFAULTS: Readonly<SyntheticOptions> = Object.freeze<Synt
 
 /** One generated lesion, for statistics and tests. */
 export interface SyntheticLesionInfo {
-  host: 'organ' | 'kidney' | 'body_wall';
+  /** The tissue (aux class name) at the lesion's centre: organ, kidney or body_wall here; any class of the anatomy in lib/data/synthetic-conditions.ts. */
+  host: string;
   centre: Vec3;
   targetMl: number;
   hyper: boolean;
@@ -152,123 +163,13 @@ function mergeOptions(opts: Partial<SyntheticOptions>): SyntheticOptions {
   return o;
 }
 
-/** Paint a warped ellipsoid: voxels with Σ((x-c)/a)² + warp·field < 1 get `label` (where allowed). */
-function paintEllipsoid(
-  labels: Uint8Array,
-  dims: Vec3,
-  centre: Vec3,
-  semi: Vec3,
-  label: number,
-  field: Float32Array | null,
-  warp: number,
-  allowed?: (current: number) => boolean,
-): number {
-  const [nx, ny] = dims;
-  const lo = centre.map((c, a) => Math.max(0, Math.floor(c - semi[a] * 1.6 - 1)));
-  const hi = centre.map((c, a) => Math.min(dims[a] - 1, Math.ceil(c + semi[a] * 1.6 + 1)));
-  let painted = 0;
-  for (let k = lo[2]; k <= hi[2]; k++) {
-    const dz = (k - centre[2]) / semi[2];
-    for (let j = lo[1]; j <= hi[1]; j++) {
-      const dy = (j - centre[1]) / semi[1];
-      for (let i = lo[0]; i <= hi[0]; i++) {
-        const dx = (i - centre[0]) / semi[0];
-        const p = i + nx * (j + ny * k);
-        const f = dx * dx + dy * dy + dz * dz + (field ? warp * field[p] : 0);
-        if (f < 1 && (!allowed || allowed(labels[p]))) {
-          labels[p] = label;
-          painted++;
-        }
-      }
-    }
-  }
-  return painted;
-}
-
-/** Stamp balls of radius r along a smooth random curve (a vessel). */
-function paintTube(
-  labels: Uint8Array,
-  dims: Vec3,
-  start: Vec3,
-  direction: Vec3,
-  lengthVoxels: number,
-  radius: [number, number],
-  rng: Random,
-  label: number,
-  allowed: (current: number) => boolean,
-  curvature: number,
-): void {
-  const [nx, ny, nz] = dims;
-  let p: Vec3 = [...start] as Vec3;
-  let d: Vec3 = normalise(direction);
-  const steps = Math.ceil(lengthVoxels / 0.5);
-  for (let s = 0; s < steps; s++) {
-    const r = radius[0] + (radius[1] - radius[0]) * (1 - s / steps); // tapers
-    const rr = r * r;
-    const R = Math.ceil(r);
-    const ci = Math.round(p[0]);
-    const cj = Math.round(p[1]);
-    const ck = Math.round(p[2]);
-    for (let k = ck - R; k <= ck + R; k++) {
-      if (k < 0 || k >= nz) continue;
-      for (let j = cj - R; j <= cj + R; j++) {
-        if (j < 0 || j >= ny) continue;
-        for (let i = ci - R; i <= ci + R; i++) {
-          if (i < 0 || i >= nx) continue;
-          const dx = i - p[0];
-          const dy = j - p[1];
-          const dz = k - p[2];
-          if (dx * dx + dy * dy + dz * dz <= rr) {
-            const q = i + nx * (j + ny * k);
-            if (allowed(labels[q])) labels[q] = label;
-          }
-        }
-      }
-    }
-    d = normalise([d[0] + curvature * rng.normal(), d[1] + curvature * rng.normal(), d[2] + curvature * rng.normal()]);
-    p = [p[0] + 0.5 * d[0], p[1] + 0.5 * d[1], p[2] + 0.5 * d[2]];
-  }
-}
-
-function normalise(v: Vec3): Vec3 {
-  const n = Math.hypot(v[0], v[1], v[2]) || 1;
-  return [v[0] / n, v[1] / n, v[2] / n];
-}
-
-/** Pick a random voxel whose label is `label`, or null after many tries. */
-function randomVoxelWithLabel(labels: Uint8Array, dims: Vec3, label: number, rng: Random, margin = 2): Vec3 | null {
-  const [nx, ny, nz] = dims;
-  for (let t = 0; t < 5000; t++) {
-    const i = margin + rng.int(nx - 2 * margin);
-    const j = margin + rng.int(ny - 2 * margin);
-    const k = margin + rng.int(Math.max(1, nz - 2 * margin));
-    if (labels[i + nx * (j + ny * k)] === label) return [i, j, k];
-  }
-  return null;
-}
-
-function sampleLesionVolumeMl(o: SyntheticOptions, rng: Random): number {
-  const c = o.lesionVolumeMixture[rng.weightedIndex(o.lesionVolumeMixture.map((m) => m[0]))];
-  return rng.logUniform(c[1], c[2]);
-}
-
-/** Smooth warp fields of the anatomy: coarse (body), medium (organs), fine (spine, lesion outlines). */
-interface ShapeWarps {
-  body: Float32Array;
-  organ: Float32Array;
-  fine: Float32Array;
-}
-
 /**
  * Body wall, organ, kidneys and spine into `labels`, drawing from the shapes stream.
  * Returns the spine's position in the axial plane (the big vessel runs in front of it).
  */
-function paintAnatomy(labels: Uint8Array, dims: Vec3, warps: ShapeWarps, shapeRng: Random): { spineX: number; spineY: number } {
+function paintAnatomy(labels: Uint8Array, dims: Vec3, warps: ShapeWarps, shapeRng: Random): SpinePosition {
   const [nx, ny, nz] = dims;
-  // body: a warped elliptic cylinder that fills most of the field of view
-  const cx = nx / 2 + shapeRng.range(-2, 2);
-  const cy = ny / 2 + shapeRng.range(-2, 2);
-  paintEllipsoid(labels, dims, [cx, cy, nz / 2], [nx * shapeRng.range(0.4, 0.46), ny * shapeRng.range(0.34, 0.42), nz * 3], SYNTH.body_wall, warps.body, 0.12);
+  paintBody(labels, dims, warps, shapeRng, SYNTH.body_wall);
 
   // organ: a large warped ellipsoid on one side, inside the body
   const inBody = (v: number) => v !== SYNTH.outside;
@@ -281,27 +182,12 @@ function paintAnatomy(labels: Uint8Array, dims: Vec3, warps: ShapeWarps, shapeRn
     const kc: Vec3 = [nx / 2 + side * nx * shapeRng.range(0.22, 0.27), kidneyY + shapeRng.range(-2, 2), nz * shapeRng.range(0.4, 0.6)];
     paintEllipsoid(labels, dims, kc, [nx * shapeRng.range(0.06, 0.08), ny * shapeRng.range(0.08, 0.1), nz * shapeRng.range(0.25, 0.33)], SYNTH.kidney, warps.organ, 0.25, inBody);
   }
-
-  // spine: vertebral bodies along z with discs (body wall) in between
-  const spineX = nx / 2 + shapeRng.range(-1, 1);
-  const spineY = ny * shapeRng.range(0.74, 0.78);
-  const period = shapeRng.range(7, 9);
-  const phase = shapeRng.range(0, period);
-  for (let k = 0; k < nz; k++) {
-    const disc = (k + phase) % period < 1.3;
-    if (disc) continue;
-    paintEllipsoid(labels, dims, [spineX, spineY, k], [nx * 0.085, ny * 0.07, 0.75], SYNTH.bone, warps.fine, 0.15, inBody);
-  }
-  return { spineX, spineY };
+  return paintSpine(labels, dims, warps, shapeRng, SYNTH);
 }
 
 /** The big vessel in front of the spine and thin tortuous organ vessels, drawing from the vessels stream. */
-function paintVessels(labels: Uint8Array, dims: Vec3, o: SyntheticOptions, spine: { spineX: number; spineY: number }, vRng: Random): void {
-  const [nx, ny, nz] = dims;
-  const { spineX, spineY } = spine;
-  // big vessel (aorta-like) in front of the spine along z
-  const bigR = vRng.range(o.bigVesselRadius[0], o.bigVesselRadius[1]);
-  paintTube(labels, dims, [spineX + nx * 0.06, spineY - ny * 0.13, -2], [0, 0, 1], nz + 6, [bigR, bigR], vRng, SYNTH.vessel, (v) => v !== SYNTH.outside && v !== SYNTH.bone, 0.03);
+function paintVessels(labels: Uint8Array, dims: Vec3, o: SyntheticOptions, spine: SpinePosition, vRng: Random): void {
+  paintBigVessel(labels, dims, o.bigVesselRadius, spine, vRng, SYNTH);
   // organ vessels: thin tortuous tubes that start inside the organ
   const nVessels = o.organVessels[0] + vRng.int(o.organVessels[1] - o.organVessels[0] + 1);
   for (let v = 0; v < nVessels; v++) {
@@ -325,50 +211,6 @@ function paintCysts(labels: Uint8Array, dims: Vec3, o: SyntheticOptions, cRng: R
   }
 }
 
-/** Soft lesion membership (0..1) per voxel and the lesion mean intensity where it is > 0. */
-interface LesionField {
-  weight: Float32Array;
-  value: Float32Array;
-}
-
-/**
- * One warped ellipsoidal lesion with a logistic edge of `edge` voxels into `field`
- * (inside the body only; where lesions overlap the larger membership wins).
- */
-function paintSoftLesion(
-  field: LesionField,
-  labels: Uint8Array,
-  dims: Vec3,
-  centre: Vec3,
-  semi: Vec3,
-  shape: { warp: number; warpFine: Float32Array; edge: number; mean: number },
-): void {
-  const [nx, ny] = dims;
-  const { warp, warpFine, edge, mean } = shape;
-  const lo = centre.map((c, a) => Math.max(0, Math.floor(c - semi[a] * 1.8 - 2)));
-  const hi = centre.map((c, a) => Math.min(dims[a] - 1, Math.ceil(c + semi[a] * 1.8 + 2)));
-  const rMean = (semi[0] + semi[1] + semi[2]) / 3;
-  for (let k = lo[2]; k <= hi[2]; k++) {
-    for (let j = lo[1]; j <= hi[1]; j++) {
-      for (let i = lo[0]; i <= hi[0]; i++) {
-        const p = i + nx * (j + ny * k);
-        if (labels[p] === SYNTH.outside) continue;
-        const dx = (i - centre[0]) / semi[0];
-        const dy = (j - centre[1]) / semi[1];
-        const dz = (k - centre[2]) / semi[2];
-        const f = Math.sqrt(Math.max(0, dx * dx + dy * dy + dz * dz + warp * warpFine[p]));
-        // signed distance to the boundary in voxels (approximately)
-        const sd = (1 - f) * rMean;
-        const w = 1 / (1 + Math.exp(-sd / (edge / 2.2)));
-        if (w > field.weight[p]) {
-          field.weight[p] = w;
-          field.value[p] = mean;
-        }
-      }
-    }
-  }
-}
-
 /** Lesions: irregular blobs in tissue-dependent places, soft edges, heterogeneous; drawing from the lesions stream. */
 function placeLesions(
   labels: Uint8Array,
@@ -377,61 +219,33 @@ function placeLesions(
   warpFine: Float32Array,
   lRng: Random,
 ): { field: LesionField; planned: SyntheticLesionInfo[] } {
-  const n = labels.length;
   const voxelMm3 = o.spacingMm[0] * o.spacingMm[1] * o.spacingMm[2];
-  const field: LesionField = { weight: new Float32Array(n), value: new Float32Array(n) };
+  const field = emptyLesionField(labels.length);
   const nLesions = o.minLesions + lRng.poisson(o.extraLesionsMean);
   const hosts: Array<'organ' | 'kidney' | 'body_wall'> = ['organ', 'kidney', 'body_wall'];
+  const inBody = (v: number) => v !== SYNTH.outside;
   const planned: SyntheticLesionInfo[] = [];
   for (let l = 0; l < nLesions; l++) {
     const host = hosts[lRng.weightedIndex(hosts.map((h) => o.lesionHostWeights[h]))];
     const centre = randomVoxelWithLabel(labels, dims, SYNTH[host], lRng, 3);
     if (!centre) continue;
-    const targetMl = sampleLesionVolumeMl(o, lRng);
+    const targetMl = sampleLesionVolumeMl(o.lesionVolumeMixture, lRng);
     const radiusVox = Math.cbrt((3 * targetMl * 1000) / (4 * Math.PI * voxelMm3));
     const semi: Vec3 = [radiusVox * lRng.range(0.75, 1.3), radiusVox * lRng.range(0.75, 1.3), radiusVox * lRng.range(0.75, 1.3)];
     const hyper = !lRng.bernoulli(o.lesionHypoProbability);
     const delta = hyper ? lRng.range(o.lesionHyperDelta[0], o.lesionHyperDelta[1]) : lRng.range(o.lesionHypoDelta[0], o.lesionHypoDelta[1]);
     const mean = o.appearance[host].mean + delta;
     const warp = radiusVox > 2 ? 0.35 : 0.15;
-    paintSoftLesion(field, labels, dims, centre, semi, { warp, warpFine, edge: o.lesionEdgeVoxels, mean });
+    paintSoftLesion(field, labels, dims, centre, semi, { warp, warpFine, edge: o.lesionEdgeVoxels, mean }, inBody);
     planned.push({ host, centre, targetMl, hyper });
   }
   return { field, planned };
 }
 
-/** Intensities: tissue means with texture, lesions blended in, blur, bias, noise; drawing from the intensity stream. */
-function renderImage(labels: Uint8Array, lesions: LesionField, dims: Vec3, o: SyntheticOptions, iRng: Random): Float32Array {
-  const n = labels.length;
-  const texture = smoothNoiseField(dims, 2.5, iRng);
-  const texture2 = smoothNoiseField(dims, 1.5, iRng);
-  const bias = smoothNoiseField(dims, 40, iRng);
-  const appearanceById: TissueAppearance[] = [
-    o.appearance.outside,
-    o.appearance.body_wall,
-    o.appearance.organ,
-    o.appearance.kidney,
-    o.appearance.vessel,
-    o.appearance.cyst,
-    o.appearance.bone,
-  ];
-  const clean = new Float32Array(n);
-  for (let p = 0; p < n; p++) {
-    const a = appearanceById[labels[p]];
-    let v = a.mean * (1 + a.texture * texture[p]);
-    const w = lesions.weight[p];
-    if (w > 0.01) v = (1 - w) * v + w * lesions.value[p] * (1 + o.lesionTexture * texture2[p]);
-    clean[p] = v;
-  }
-  const s = o.blurSigmaVoxels;
-  const blurred = s > 0 ? gaussianBlur3d(clean, dims, [s, s, s]) : clean;
-  const noiseSd = iRng.range(o.noiseSd[0], o.noiseSd[1]);
-  const gain = iRng.range(o.gain[0], o.gain[1]);
-  const image = new Float32Array(n);
-  for (let p = 0; p < n; p++) {
-    image[p] = gain * (blurred[p] * Math.exp(o.biasAmplitude * bias[p]) + iRng.normal(0, noiseSd));
-  }
-  return image;
+/** Appearance of each aux id of the embedded anatomy (index = SYNTH id). */
+function appearanceById(o: SyntheticOptions): TissueAppearance[] {
+  const a = o.appearance;
+  return [a.outside, a.body_wall, a.organ, a.kidney, a.vessel, a.cyst, a.bone];
 }
 
 /**
@@ -448,18 +262,14 @@ export function generateSyntheticCase(seed: number, id: string, options: Partial
   const n = nx * ny * nz;
   const labels = new Uint8Array(n);
   const shapeRng = rng.fork('shapes');
-  const warps: ShapeWarps = {
-    body: smoothNoiseField(dims, 14, shapeRng),
-    organ: smoothNoiseField(dims, 9, shapeRng),
-    fine: smoothNoiseField(dims, 3.5, shapeRng),
-  };
+  const warps = shapeWarps(dims, shapeRng);
   const spine = paintAnatomy(labels, dims, warps, shapeRng);
   paintVessels(labels, dims, o, spine, rng.fork('vessels'));
   paintCysts(labels, dims, o, rng.fork('cysts'));
   const { field, planned } = placeLesions(labels, dims, o, warps.fine, rng.fork('lesions'));
   const lesion = new Uint8Array(n);
   for (let p = 0; p < n; p++) lesion[p] = field.weight[p] > 0.5 ? 1 : 0;
-  const image = renderImage(labels, field, dims, o, rng.fork('intensity'));
+  const image = renderImage(labels, field, dims, appearanceById(o), o, rng.fork('intensity'));
 
   const affine = affineFromSpacing(o.spacingMm);
   return {
