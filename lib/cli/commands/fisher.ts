@@ -52,7 +52,10 @@ function humanSummary(out: FisherCommandJson): string {
     `backend:    ${out.backend}, ${out.numParams} parameters, ${out.seconds.toFixed(1)} s`,
     `trace F_Y:  ${fmt(out.y.trace)}${se(out.y)}   (multiclass labels)`,
     `trace F_Z:  ${fmt(out.z.trace)}${se(out.z)}   (lesion vs rest)`,
-    `F_Y / F_Z:  ${fmt(out.traceRatio)}${out.numClasses === 2 ? '   (2 classes: Z is Y)' : ''}`,
+    `tr ratio:   ${fmt(out.traceRatio)}${out.numClasses === 2 ? '   (2 classes: Z is Y)' : '   (trace F_Y / trace F_Z: depends on the parameterisation)'}`,
+    ...(out.pencil
+      ? [`invariant:  generalised eigenvalues of (F_Y, F_Z) on the ${out.pencil.subspace}: largest ${fmt(out.pencil.largest)}, smallest ${fmt(out.pencil.smallest)}, log det ratio ${fmt(out.pencil.logDetRatio)}`]
+      : []),
     '',
     'per layer (trace F_Y, trace F_Z):',
     ...tracesByLayer(out.y.perLayer).map((l) => `  ${l.name.padEnd(24)} ${fmt(l.trace).padStart(11)} ${fmt(zByLayer.get(l.name) ?? NaN).padStart(11)}`),
