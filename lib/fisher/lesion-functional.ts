@@ -44,6 +44,12 @@ export interface ConjugateGradientOptions {
   tolerance?: number;
   /** At most this many iterations, i.e. products with A (default 200). */
   maxIterations?: number;
+  /**
+   * Also stop when bᵀx rose by less than this fraction over the last 10 iterations (default 1e-5).
+   * With inexact products (finite differences) the residual stalls at the products' error
+   * while bᵀx has long converged: this rule ends such runs.
+   */
+  quadraticTolerance?: number;
 }
 
 /** What conjugate gradients reached. */
@@ -54,8 +60,12 @@ export interface ConjugateGradientResult {
   iterations: number;
   /** ‖b − (A + λI) x‖ / ‖b‖ from the recurrence. */
   relativeResidual: number;
+  /** The residual rule was met. */
   converged: boolean;
+  /** Why CG stopped: the residual rule, the quadratic rule, the iteration cap, or a direction with pᵀAp ≤ 0. */
+  stopReason: 'residual' | 'quadratic' | 'max-iterations' | 'null-direction';
   tolerance: number;
+  quadraticTolerance: number;
 }
 
 function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -70,7 +80,7 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * In exact arithmetic bᵀx increases monotonically to bᵀ(A + λI)⁻¹b.
  * @param apply v ↦ A v (the damping is added here)
  * @param b right-hand side
- * @param opts lambda, tolerance (1e-4), maxIterations (200)
+ * @param opts lambda, tolerance (1e-4), maxIterations (200), quadraticTolerance (1e-5)
  */
 export async function conjugateGradient(
   apply: (v: Float64Array) => Float64Array | Promise<Float64Array>,
@@ -81,21 +91,31 @@ export async function conjugateGradient(
   const maxIterations = opts.maxIterations ?? 200;
   if (!(opts.lambda >= 0)) throw new Error(`conjugateGradient: lambda must be >= 0, got ${opts.lambda}`);
   if (!(tolerance > 0) || !Number.isInteger(maxIterations) || maxIterations < 1) throw new Error(`conjugateGradient: need tolerance > 0 and maxIterations >= 1, got ${tolerance} and ${maxIterations}`);
+  const quadraticTolerance = opts.quadraticTolerance ?? 1e-5;
   const n = b.length;
   const x = new Float64Array(n);
+  const history: number[] = [];
+  let stopReason: ConjugateGradientResult['stopReason'] = 'residual';
   const r = Float64Array.from(b);
   const p = Float64Array.from(b);
   const bNorm = Math.sqrt(dot(b, b));
   let rr = bNorm * bNorm;
   let iterations = 0;
-  if (bNorm === 0) return { x, quadratic: 0, iterations, relativeResidual: 0, converged: true, tolerance };
-  while (iterations < maxIterations && Math.sqrt(rr) > tolerance * bNorm) {
+  if (bNorm === 0) return { x, quadratic: 0, iterations, relativeResidual: 0, converged: true, stopReason, tolerance, quadraticTolerance };
+  while (Math.sqrt(rr) > tolerance * bNorm) {
+    if (iterations >= maxIterations) {
+      stopReason = 'max-iterations';
+      break;
+    }
     const ap = await apply(p);
     if (ap.length !== n) throw new Error(`conjugateGradient: the product returned ${ap.length} entries, expected ${n}`);
     for (let i = 0; i < n; i++) ap[i] += opts.lambda * p[i];
     const pap = dot(p, ap);
     iterations++;
-    if (!(pap > 0)) break; // p in the null space of an undamped singular A: nothing more to gain
+    if (!(pap > 0)) {
+      stopReason = 'null-direction'; // p in the null space of an undamped singular A: nothing more to gain
+      break;
+    }
     const alpha = rr / pap;
     for (let i = 0; i < n; i++) {
       x[i] += alpha * p[i];
@@ -105,7 +125,13 @@ export async function conjugateGradient(
     const beta = rrNew / rr;
     rr = rrNew;
     for (let i = 0; i < n; i++) p[i] = r[i] + beta * p[i];
+    history.push(dot(b, x));
+    const q = history[history.length - 1];
+    if (history.length > 10 && Math.abs(q - history[history.length - 11]) <= quadraticTolerance * Math.abs(q) && Math.sqrt(rr) > tolerance * bNorm) {
+      stopReason = 'quadratic';
+      break;
+    }
   }
   const relativeResidual = Math.sqrt(rr) / bNorm;
-  return { x, quadratic: dot(b, x), iterations, relativeResidual, converged: relativeResidual <= tolerance, tolerance };
+  return { x, quadratic: dot(b, x), iterations, relativeResidual, converged: relativeResidual <= tolerance, stopReason, tolerance, quadraticTolerance };
 }

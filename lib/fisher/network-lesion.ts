@@ -16,9 +16,11 @@
  *    central differences of the logits (tfjs has no forward mode, and no second
  *    derivative of its convolution filter gradient), I_n is the closed form at
  *    the logits (I_Y or I_Z, in float64) and J_nᵀ(·) is one backward pass.
- *    The difference step is `step` × ‖θ‖ / ‖v‖ (default 1e-3); in float32 that
- *    gives products to ~1e-4 relative (measured in test/fisher/lesion-functional.test.ts),
- *    so a CG tolerance below ~1e-4 is not meaningful.
+ *    The difference step is `step` × ‖θ‖ / ‖v‖ (default 1e-4). Measured against the
+ *    dense exact F v in float32 on the cpu backend: ~3e-5 relative on a tiny tanh MLP
+ *    (test/fisher/lesion-functional.test.ts); on a small instance-norm leaky-ReLU U-Net
+ *    7e-4 at 1e-4, worse both ways (4e-2 at 1e-3: kinks and curvature; 7e-3 at 1e-5:
+ *    float32 rounding). Products are ~1e-3 accurate, so CG tolerances below that buy nothing.
  */
 import * as tf from '@tensorflow/tfjs';
 import { classToGroup } from './closed-form';
@@ -133,6 +135,8 @@ export type LesionSolver =
       iterations: Record<'Y' | 'Z', number>;
       relativeResidual: Record<'Y' | 'Z', number>;
       converged: Record<'Y' | 'Z', boolean>;
+      stopReason: Record<'Y' | 'Z', ConjugateGradientResult['stopReason']>;
+      quadraticTolerance: number;
     };
 
 /** The Cramér–Rao quantity of a lesion functional under both likelihoods. */
@@ -241,7 +245,7 @@ function logitFisherTimes(p: ArrayLike<number>, o: number, K: number, groupOf: I
  * ε = step·‖θ‖/‖v‖), the closed-form I at the logits, one backward pass for Jᵀ(·).
  * The variables are restored after each product.
  */
-export async function fisherVectorProduct(model: FisherModel, batches: FisherBatch[], likelihood: Likelihood, step = 1e-3): Promise<(v: Float64Array) => Promise<Float64Array>> {
+export async function fisherVectorProduct(model: FisherModel, batches: FisherBatch[], likelihood: Likelihood, step = 1e-4): Promise<(v: Float64Array) => Promise<Float64Array>> {
   const layout = parameterLayout(model.variables);
   const P = layout.reduce((s, b) => s + b.size, 0);
   const theta = new Float64Array(P);
@@ -308,7 +312,9 @@ export interface MatrixFreeOptions extends DampingOptions {
   tolerance?: number;
   /** CG iterations at most, per likelihood (default 100). */
   maxIterations?: number;
-  /** Central-difference step relative to ‖θ‖ (default 1e-3). */
+  /** CG also stops when ∇gᵀx changed by less than this, relatively, over 10 iterations (default 1e-5). */
+  quadraticTolerance?: number;
+  /** Central-difference step relative to ‖θ‖ (default 1e-4). */
   step?: number;
   /** Seed of the Monte-Carlo trace behind the default λ and of the random subspace (default 0). */
   seed?: number;
@@ -335,17 +341,17 @@ async function subspacePencil(products: Record<Likelihood, (v: Float64Array) => 
 /**
  * Matrix-free version, for real networks: CG on Fisher-vector products (see the
  * file header), same λ for Y and Z. Default λ = 1e-4 × tr(F_Y)/P with tr(F_Y) a
- * Monte-Carlo estimate (one label sample per image).
- * @param opts lambda / damping, tolerance (1e-3), maxIterations (100), step (1e-3), seed, subspaceDimension, onIteration
+ * Monte-Carlo estimate (4 label samples per image).
+ * @param opts lambda / damping, tolerance (1e-3), maxIterations (100), step (1e-4), seed, subspaceDimension, onIteration
  */
 export async function lesionFunctionalMatrixFree(model: FisherModel, batches: FisherBatch[], g: LesionFunctional, opts: MatrixFreeOptions = {}): Promise<LesionFunctionalResult> {
   checkFunctional(model, batches, g);
   const { value, gradient } = await functionalGradient(model, batches, g);
   const P = gradient.length;
   let traceY = NaN;
-  if (opts.lambda === undefined) traceY = (await monteCarloFisher(model, batches, { samples: 1, seed: opts.seed ?? 0, likelihoods: ['y'] })).y!.trace;
-  const { lambda, lambdaRule } = resolveLambda(opts, traceY, P, 'Monte-Carlo estimate, 1 label sample per image');
-  const step = opts.step ?? 1e-3;
+  if (opts.lambda === undefined) traceY = (await monteCarloFisher(model, batches, { samples: 4, seed: opts.seed ?? 0, likelihoods: ['y'] })).y!.trace;
+  const { lambda, lambdaRule } = resolveLambda(opts, traceY, P, 'Monte-Carlo estimate, 4 label samples per image');
+  const step = opts.step ?? 1e-4;
   const products = { y: await fisherVectorProduct(model, batches, 'y', step), z: await fisherVectorProduct(model, batches, 'z', step) };
   const tolerance = opts.tolerance ?? 1e-3;
   const maxIterations = opts.maxIterations ?? 100;
@@ -356,7 +362,7 @@ export async function lesionFunctionalMatrixFree(model: FisherModel, batches: Fi
       const r = await apply(v);
       opts.onIteration?.(lik, ++it);
       return r;
-    }, gradient, { lambda, tolerance, maxIterations });
+    }, gradient, { lambda, tolerance, maxIterations, quadraticTolerance: opts.quadraticTolerance });
   };
   const y = await solve('Y');
   const z = await solve('Z');
@@ -380,6 +386,8 @@ export async function lesionFunctionalMatrixFree(model: FisherModel, batches: Fi
       iterations: { Y: y.iterations, Z: z.iterations },
       relativeResidual: { Y: y.relativeResidual, Z: z.relativeResidual },
       converged: { Y: y.converged, Z: z.converged },
+      stopReason: { Y: y.stopReason, Z: z.stopReason },
+      quadraticTolerance: y.quadraticTolerance,
     },
   };
   if (opts.subspaceDimension) result.pencil = await subspacePencil(products, gradient, opts.subspaceDimension, opts.seed ?? 0);

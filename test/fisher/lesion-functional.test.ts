@@ -83,12 +83,18 @@ describe('dense and conjugate-gradient solves', () => {
       const dense = dampedInverseQuadratic(f, P, g, lambda);
       const cg = await conjugateGradient(apply, g, { lambda, tolerance: 1e-10, maxIterations: 200 });
       expect(cg.converged).toBe(true);
+      expect(cg.stopReason).toBe('residual');
       expect(cg.iterations).toBeLessThanOrEqual(r + 2); // CG on rank-r + λI needs at most r + 1 steps in exact arithmetic
       expect(relErr(cg.quadratic, dense)).toBeLessThan(1e-9);
     }
     const capped = await conjugateGradient(apply, g, { lambda: 1e-2, tolerance: 1e-12, maxIterations: 3 });
     expect(capped.converged).toBe(false);
     expect(capped.iterations).toBe(3);
+    expect(capped.stopReason).toBe('max-iterations');
+    // undamped on a singular F: a search direction in its null space ends CG
+    const singular = await conjugateGradient(() => new Float64Array(P), g, { lambda: 0 });
+    expect(singular.stopReason).toBe('null-direction');
+    expect(singular.quadratic).toBe(0);
   });
 });
 
@@ -251,7 +257,7 @@ describe('matrix-free: Fisher-vector products and conjugate gradients', () => {
       `iterations ${JSON.stringify(solver.iterations)}, residuals ${JSON.stringify(solver.relativeResidual)}`);
     // default λ from the Monte-Carlo trace is stated
     const dflt = await lesionFunctionalMatrixFree(net.model, [{ x: net.x }], fn, { maxIterations: 5 });
-    expect(dflt.lambdaRule).toMatch(/0.0001 × tr\(F_Y\) \/ P, tr\(F_Y\) = .* \(Monte-Carlo estimate/);
+    expect(dflt.lambdaRule).toMatch(/0.0001 × tr\(F_Y\) \/ P, tr\(F_Y\) = .* \(Monte-Carlo estimate, 4/);
     expect(dflt.lambda).toBeGreaterThan(0);
   });
 
