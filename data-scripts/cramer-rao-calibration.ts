@@ -52,7 +52,7 @@ const jsonl = arg('jsonl', '');
 function testChecks(r: CramerRaoResult, t: number): string[] {
   const failures: string[] = [];
   const normalSe = Math.sqrt(2 / (r.config.replicates - 1));
-  if (r.failedFits.binary + r.failedFits.backsplit > 0) failures.push('failed fits');
+  if (r.failedFits.binary + r.failedFits.backsplit + r.failedFits.twoLogit > 0) failures.push('failed fits');
   const resolvable = r.lesionProbability.filter((c) => Math.log(c.predictedRatio) > t * c.logRatioStdError);
   // structural, not statistical: at K = 2 the predicted ratios (1.03-1.09) are too close to 1 for
   // R = 300 to resolve; the committed test runs K = 3, where the point halfway to sub-class 1 is ~8 SE
@@ -70,6 +70,11 @@ function testChecks(r: CramerRaoResult, t: number): string[] {
       if (!(Math.abs(c.armZScore[arm]) <= t)) failures.push(`${c.label} ${arm} z`);
     }
   }
+  // the 2-logit arm (sandwich prediction) against the same BackSplit fits
+  for (const c of r.twoLogit.lesionProbability) {
+    if (!(Math.abs(c.armZScore.binary) <= t)) failures.push(`2-logit ${c.label} z`);
+    if (!(Math.abs(c.zScore) <= t)) failures.push(`2-logit ${c.label} ratio z`);
+  }
   return failures;
 }
 
@@ -83,6 +88,8 @@ interface Row {
   bootstrapRatioZ: number[];
   armZ: number[];
   armZNormal: number[];
+  /** Sandwich z-scores of the 2-logit arm's variance of p_L(x*), and of its ratio to BackSplit. */
+  twoLogitZ: number[];
   /** Checks of the committed test (at --threshold) that this run fails. */
   testFailures: string[];
 }
@@ -110,6 +117,7 @@ for (const K of Ks) {
         Math.log(c.empiricalVariance.binary / c.predictedVariance.binary) / normalSe,
         Math.log(c.empiricalVariance.backsplit / c.predictedVariance.backsplit) / normalSe,
       ]),
+      twoLogitZ: r.twoLogit.lesionProbability.flatMap((c) => [c.armZScore.binary, c.zScore]),
       testFailures: testChecks(r, threshold),
     };
     rows.push(row);
@@ -123,7 +131,7 @@ for (const K of Ks) {
 }
 
 console.log(`\nthreshold |z| <= ${threshold}; failure = any check of the family beyond it`);
-console.log('K  n      runs  fail(test)  fail(test, statistical checks)  fail(ratio+arm)  fail(ratio)  fail(arm)  mean z ratio  sd z ratio  sd z boot  mean z arm  sd z arm  sd z arm(normal SE)  failed fits');
+console.log('K  n      runs  fail(test)  fail(test, statistical checks)  fail(ratio+arm)  fail(ratio)  fail(arm)  mean z ratio  sd z ratio  sd z boot  mean z arm  sd z arm  sd z arm(normal SE)  failed fits  mean z 2-logit  sd z 2-logit');
 for (const K of Ks) {
   const rs = rows.filter((r) => r.K === K);
   const fr = (f: (r: Row) => boolean): string => `${rs.filter(f).length}/${rs.length}`;
@@ -134,6 +142,7 @@ for (const K of Ks) {
   const failedFits = rs.reduce((s, r) => s + r.failedFits.binary + r.failedFits.backsplit, 0);
   console.log(
     [K, rs[0].n, rs.length, fr((r) => r.testFailures.length > 0), fr((r) => r.testFailures.some((f) => f !== 'no resolvable point')), fr((r) => maxAbs(r.ratioZ) > threshold || maxAbs(r.armZ) > threshold), fr((r) => maxAbs(r.ratioZ) > threshold), fr((r) => maxAbs(r.armZ) > threshold),
-      mean(ratio).toFixed(2), sd(ratio).toFixed(2), sd(boot).toFixed(2), mean(arm).toFixed(2), sd(arm).toFixed(2), sd(armN).toFixed(2), failedFits].join('  '),
+      mean(ratio).toFixed(2), sd(ratio).toFixed(2), sd(boot).toFixed(2), mean(arm).toFixed(2), sd(arm).toFixed(2), sd(armN).toFixed(2), failedFits,
+      mean(rs.flatMap((r) => r.twoLogitZ)).toFixed(2), sd(rs.flatMap((r) => r.twoLogitZ)).toFixed(2)].join('  '),
   );
 }
