@@ -7,7 +7,7 @@
  *
  * Run: npx ts-node --transpile-only data-scripts/cramer-rao-calibration.ts
  *        [--K 2,3,4,6] [--seeds 1-40] [--replicates 300] [--bootstrap 200] [--trainSize N]
- *        [--threshold 3.5] [--jsonl out.jsonl]
+ *        [--threshold 3.5] [--jsonl out.jsonl] [--dice]
  * Each run is one line of JSON (appended to --jsonl when given); a summary table per K follows.
  *
  * Measured 2026-11-27 (2-core dev machine, R = 300, seeds 1..40 unless noted; "fail" = any of the
@@ -47,6 +47,7 @@ const bootstrap = Number(arg('bootstrap', '200'));
 const trainSizeArg = arg('trainSize', '');
 const threshold = Number(arg('threshold', '3.5'));
 const jsonl = arg('jsonl', '');
+const dice = process.argv.includes('--dice');
 
 /** The statistical checks of test/fisher/cramer-rao.test.ts at threshold t; returns the names of those that fail. */
 function testChecks(r: CramerRaoResult, t: number): string[] {
@@ -75,6 +76,11 @@ function testChecks(r: CramerRaoResult, t: number): string[] {
     if (!(Math.abs(c.armZScore.binary) <= t)) failures.push(`2-logit ${c.label} z`);
     if (!(Math.abs(c.zScore) <= t)) failures.push(`2-logit ${c.label} ratio z`);
   }
+  // with --dice: the Dice + CE arm (sandwich prediction) against the CE MLE
+  for (const c of r.diceCe?.lesionProbability ?? []) {
+    if (!(Math.abs(c.armZScore.binary) <= t)) failures.push(`Dice+CE ${c.label} z`);
+    if (!(Math.abs(c.zScore) <= t)) failures.push(`Dice+CE ${c.label} ratio z`);
+  }
   return failures;
 }
 
@@ -101,7 +107,7 @@ const maxAbs = (a: number[]): number => Math.max(...a.map(Math.abs));
 const rows: Row[] = [];
 for (const K of Ks) {
   for (const seed of seeds) {
-    const r = runCramerRao({ backgroundClasses: K, seed, replicates, bootstrap, ...(trainSizeArg ? { trainSize: Number(trainSizeArg) } : {}) });
+    const r = runCramerRao({ backgroundClasses: K, seed, replicates, bootstrap, diceCe: dice, ...(trainSizeArg ? { trainSize: Number(trainSizeArg) } : {}) });
     const all = [...r.lesionProbability, ...r.parameters];
     const normalSe = Math.sqrt(2 / (r.config.replicates - r.failedFits.binary - r.failedFits.backsplit - 1));
     const row: Row = {

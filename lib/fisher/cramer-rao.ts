@@ -60,6 +60,7 @@ import {
   sampleDataset,
 } from './cramer-rao-model';
 import { fitTwoLogit, twoLogitLimit, twoLogitProbability } from './cramer-rao-binary';
+import { DiceCeLimit, diceCeLimit, fitDiceCe } from './cramer-rao-dice';
 
 /** Settings of the simulation; every field has a default. */
 export interface CramerRaoConfig {
@@ -108,6 +109,11 @@ export interface CramerRaoConfig {
    * variance ratios, reported as `bootstrapLogRatioStdError` (default 1000; 0 skips it).
    */
   bootstrap?: number;
+  /**
+   * Also fit the BackSplit model by Dice + CE (./cramer-rao-dice.ts) on every training set and
+   * compare its variance with its sandwich prediction (default false: it makes a run ~4× longer).
+   */
+  diceCe?: boolean;
   /** Gauss–Hermite nodes per dimension for the expected information (default 40). */
   quadratureNodes?: number;
   seed?: number;
@@ -191,11 +197,17 @@ export interface CramerRaoResult {
     lesionProbability: TwoLogitComparison[];
   };
   /**
+   * With `diceCe`: the BackSplit model trained by Dice + CE (an M-estimator) against the CE MLE on the
+   * same training sets; the 'binary' fields of each comparison are the Dice + CE arm, its predicted
+   * variance the sandwich A⁻¹Σ_ψA⁻¹/n, `modelBasedVariance` the CE MLE's ∇ᵀ(nI_Y)⁻¹∇ at the truth.
+   */
+  diceCe?: { limitParameters: number[]; lesionProbability: TwoLogitComparison[] };
+  /**
    * Fits that did not converge (their replicates are excluded from both arms; expected 0 in the
    * asymptotic regime: far from it the binary fit can run off to where the coarsened likelihood is
    * flat, e.g. K ≥ 5 at n = 1000).
    */
-  failedFits: { binary: number; backsplit: number; twoLogit: number };
+  failedFits: { binary: number; backsplit: number; twoLogit: number; diceCe?: number };
   meanIterations: { binary: number; backsplit: number };
   seconds: number;
 }
@@ -267,7 +279,7 @@ function resolveSettings(config: CramerRaoConfig): Settings {
   if (config.trainSize !== undefined && !(Number.isInteger(config.trainSize) && config.trainSize >= 10)) {
     throw new Error(`runCramerRao: trainSize must be an integer >= 10, got ${config.trainSize}`);
   }
-  return { backgroundClasses: K, separation, lesionPrior, asymptoticLogitSd: tau, asymptoticExcess: kappa, maxTrainSize, replicates: R, bootstrap: B, quadratureNodes: nodes, seed };
+  return { backgroundClasses: K, separation, lesionPrior, asymptoticLogitSd: tau, asymptoticExcess: kappa, maxTrainSize, replicates: R, bootstrap: B, quadratureNodes: nodes, seed, diceCe: config.diceCe ?? false };
 }
 
 /** Four test points from the lesion centre towards the boundary. */
@@ -300,7 +312,8 @@ function simulateReplicates(
   testPoints: [number, number][],
   rng: Random,
   twoLogitStart: Float64Array,
-): { estimates: Arms<ArmEstimates>; twoLogit: Float64Array[]; failed: Arms<number> & { twoLogit: number }; iterations: Arms<number>; kept: number } {
+  dice: DiceCeLimit | null,
+): { estimates: Arms<ArmEstimates>; twoLogit: Float64Array[]; diceCe: Float64Array[]; failed: CramerRaoResult['failedFits']; iterations: Arms<number>; kept: number } {
   const K = prob.K;
   const P = K * (DIM + 1);
   const estimates = {
@@ -308,7 +321,8 @@ function simulateReplicates(
     backsplit: { probs: testPoints.map(() => new Float64Array(R)), params: Array.from({ length: P }, () => new Float64Array(R)) },
   };
   const twoLogit = testPoints.map(() => new Float64Array(R));
-  const failed = { binary: 0, backsplit: 0, twoLogit: 0 };
+  const diceCe = testPoints.map(() => new Float64Array(dice ? R : 0));
+  const failed: CramerRaoResult['failedFits'] = { binary: 0, backsplit: 0, twoLogit: 0, ...(dice ? { diceCe: 0 } : {}) };
   const iterations = { binary: 0, backsplit: 0 };
   let kept = 0;
   for (let r = 0; r < R; r++) {
@@ -319,8 +333,11 @@ function simulateReplicates(
     if (!fb) failed.binary++;
     if (!fy) failed.backsplit++;
     if (!f2) failed.twoLogit++;
-    if (!fb || !fy || !f2) continue; // keep the arms paired: all see the same training sets
+    const fd = dice ? fitDiceCe(dice, K, data) : null;
+    if (dice && !fd) failed.diceCe!++;
+    if (!fb || !fy || !f2 || (dice && !fd)) continue; // keep the arms paired: all see the same training sets
     testPoints.forEach(([a, b], t) => (twoLogit[t][kept] = twoLogitProbability(f2, a, b).value));
+    if (fd) testPoints.forEach(([a, b], t) => (diceCe[t][kept] = lesionProbabilityGradient(fd, K, a, b).value));
     iterations.binary += fb.iterations;
     iterations.backsplit += fy.iterations;
     for (const [arm, f] of [['binary', fb], ['backsplit', fy]] as const) {
@@ -329,7 +346,7 @@ function simulateReplicates(
     }
     kept++;
   }
-  return { estimates, twoLogit, failed, iterations, kept };
+  return { estimates, twoLogit, diceCe, failed, iterations, kept };
 }
 
 /** B paired-bootstrap resamples of the kept replicates, from a fork independent of how many draws the replicates used. */
@@ -416,7 +433,8 @@ export function runCramerRao(config: CramerRaoConfig = {}): CramerRaoResult {
 
   const limit = twoLogitLimit(prob, settings.quadratureNodes);
   const rng = new Random(seed);
-  const { estimates, twoLogit, failed, iterations, kept } = simulateReplicates(prob, n, R, testPoints, rng, limit.beta);
+  const dice = config.diceCe ? diceCeLimit(prob, settings.quadratureNodes) : null;
+  const { estimates, twoLogit, diceCe, failed, iterations, kept } = simulateReplicates(prob, n, R, testPoints, rng, limit.beta, dice);
   if (kept < 10) {
     throw new Error(
       `runCramerRao: only ${kept} of ${R} replicates converged under both likelihoods (K = ${K}, n = ${n}; ` +
@@ -437,13 +455,22 @@ export function runCramerRao(config: CramerRaoConfig = {}): CramerRaoResult {
       bilinear(head.grad, limit.sandwich, head.grad, F) / n, bilinear(truth.grad, covY, truth.grad, P), bootIdx, B);
     return { ...row, limit: head.value, bias: head.value - truth.value, modelBasedVariance: bilinear(head.grad, limit.modelBased, head.grad, F) / n };
   });
+  const diceRows = dice
+    ? testPoints.map(([a, b], t): TwoLogitComparison => {
+        const truth = lesionProbabilityGradient(prob.theta, K, a, b);
+        const at = lesionProbabilityGradient(dice.theta, K, a, b);
+        const predY = bilinear(truth.grad, covY, truth.grad, P);
+        const row = compareVariances(`p_L(${a.toFixed(2)}, ${b.toFixed(2)})`, truth.value, trim(diceCe[t]), trim(estimates.backsplit.probs[t]), bilinear(at.grad, dice.sandwich, at.grad, P) / n, predY, bootIdx, B);
+        return { ...row, limit: at.value, bias: at.value - truth.value, modelBasedVariance: predY };
+      })
+    : null;
   const parameterNames: string[] = [];
   for (let k = 1; k <= K; k++) parameterNames.push(`c_${k}`, `d_${k}x`, `d_${k}y`);
   const parameters = parameterNames.map((name, j) =>
     compareVariances(name, prob.theta[j], trim(estimates.binary.params[j]), trim(estimates.backsplit.params[j]), covZ[j * P + j], covY[j * P + j], bootIdx, B),
   );
   return {
-    config: { backgroundClasses: K, separation, lesionPrior, trainSize: n, asymptoticLogitSd: tau, asymptoticExcess: kappa, maxTrainSize, replicates: R, bootstrap: B, quadratureNodes: settings.quadratureNodes, seed, testPoints },
+    config: { backgroundClasses: K, separation, lesionPrior, trainSize: n, asymptoticLogitSd: tau, asymptoticExcess: kappa, maxTrainSize, replicates: R, bootstrap: B, quadratureNodes: settings.quadratureNodes, seed, diceCe: settings.diceCe, testPoints },
     logitSd,
     excessIndex,
     asymptotic: logitSd.binary <= tau && excessIndex <= kappa,
@@ -457,6 +484,7 @@ export function runCramerRao(config: CramerRaoConfig = {}): CramerRaoResult {
     lesionProbability,
     parameters,
     twoLogit: { features: '2-logit head on (1, x₀, x₁, x₀², x₀x₁, x₁²), cross-entropy on Z', limitParameters: Array.from(limit.beta), lesionProbability: twoLogitRows },
+    ...(dice && diceRows ? { diceCe: { limitParameters: Array.from(dice.theta), lesionProbability: diceRows } } : {}),
     failedFits: failed,
     meanIterations: { binary: iterations.binary / kept, backsplit: iterations.backsplit / kept },
     seconds: (Date.now() - t0) / 1000,
