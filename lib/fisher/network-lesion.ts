@@ -113,7 +113,13 @@ export async function functionalGradient(model: FisherModel, batches: FisherBatc
     const { v, flat } = tf.tidy(() => {
       const wT = tf.tensor1d(w);
       const { value: val, grads } = tf.variableGrads(() => tf.sum(tf.mul(voxelQuantity(model.logits(batch.x), g.quantity, lesion, background), wT)) as tf.Scalar, model.variables);
-      return { v: val, flat: tf.concat(layout.map((b) => grads[b.name].reshape([-1]))) };
+      return {
+        v: val,
+        flat: tf.concat(layout.map((b) => {
+          if (!grads[b.name]) throw new Error(`lesion functional: no gradient for variable '${b.name}' (is it used by the logits function?)`);
+          return grads[b.name].reshape([-1]);
+        })),
+      };
     });
     value += (await v.data())[0];
     const data = await flat.data();
