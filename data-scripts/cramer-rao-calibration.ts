@@ -28,8 +28,10 @@
  * Measured 2026-12-02 (shared 2-core machine, load 6-10), with the 2-logit arm in the family:
  *   K  n      runs  fail |z|>3.5  mean z ratio  SD z ratio  mean z arm  mean z 2-logit  SD z 2-logit
  *   3  4500   20    0/20          +0.27         1.08        −0.02       +0.14           0.98
- * K = 6 at n = 111500 costs ~150-200 CPU-s per run (R = 300); see the helper's report for how many
- * seeds it managed.
+ *   6  111500 2 (seeds 1, 2)  0/2   +0.42, −0.03 (per seed)   mean z arm +0.68, −0.24; 2-logit +0.31, −0.40
+ * K = 6 at n = 111500 took 730-830 s wall per run on that loaded machine (R = 300); only seeds 1-2
+ * were run, against 4/32 failing at n = 46000: too few to state a failure rate. To finish it:
+ *   npx ts-node --transpile-only data-scripts/cramer-rao-calibration.ts --K 6 --seeds 1-32
  */
 import { appendFileSync } from 'fs';
 import type { CramerRaoResult } from '../lib/fisher/cramer-rao';
