@@ -134,3 +134,38 @@ export function bilinear(x: ArrayLike<number>, a: ArrayLike<number>, y: ArrayLik
   }
   return s;
 }
+
+/**
+ * Generalised eigenvalues (ascending) of the symmetric pencil (A, B), B positive
+ * definite: the λ with A v = λ B v, from the symmetric C = L⁻¹ A L⁻ᵀ (B = L Lᵀ).
+ * They are invariant under a change of basis A → Mᵀ A M, B → Mᵀ B M (M invertible).
+ */
+export function generalisedEigenvalues(a: ArrayLike<number>, b: ArrayLike<number>, n: number): Float64Array {
+  if (a.length !== n * n || b.length !== n * n) throw new Error(`generalisedEigenvalues: expected two ${n}×${n} matrices, got ${a.length} and ${b.length} entries`);
+  const l = cholesky(b, n);
+  // X = L⁻¹ A (column by column: solve L x = a_col), then C = L⁻¹ Xᵀ (A symmetric)
+  const forward = (rhs: Float64Array): Float64Array => {
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let s = rhs[i];
+      for (let k = 0; k < i; k++) s -= l[i * n + k] * y[k];
+      y[i] = s / l[i * n + i];
+    }
+    return y;
+  };
+  const x = new Float64Array(n * n);
+  const col = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    for (let i = 0; i < n; i++) col[i] = a[i * n + j];
+    const y = forward(col);
+    for (let i = 0; i < n; i++) x[i * n + j] = y[i];
+  }
+  const c = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    for (let i = 0; i < n; i++) col[i] = x[j * n + i];
+    const y = forward(col);
+    for (let i = 0; i < n; i++) c[i * n + j] = y[i];
+  }
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) c[i * n + j] = c[j * n + i] = 0.5 * (c[i * n + j] + c[j * n + i]);
+  return symmetricEigen(c, n).values;
+}

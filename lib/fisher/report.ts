@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { lesionVsRest } from './closed-form';
+import { fisherPencil, PencilSummary } from './invariants';
 import { FisherBatch, FisherEstimate, ProgressFn } from './network';
 import { empiricalFisher } from './network-empirical';
 import { exactFisher } from './network-exact';
@@ -49,8 +50,14 @@ export interface FisherReport {
   y: LikelihoodTraces;
   /** Coarsened lesion-vs-rest likelihood (labels Z) of the same network. */
   z: LikelihoodTraces;
-  /** trace F_Y / trace F_Z (≥ 1 for the exact Fisher by the chain rule; not guaranteed for 'empirical'). */
+  /**
+   * trace F_Y / trace F_Z: PARAMETERISATION-DEPENDENT (a rescaling of the weights changes it, while
+   * the Loewner order and the generalised eigenvalues in `pencil` do not); ≥ 1 for the exact Fisher
+   * by the chain rule; not guaranteed for 'empirical'.
+   */
   traceRatio: number;
+  /** Invariant summary (kind 'exact' only): generalised eigenvalues of (F_Y, F_Z) on the range of F_Z. */
+  pencil?: PencilSummary;
   seconds: number;
 }
 
@@ -85,8 +92,11 @@ export async function fisherReport(model: ReportModel, batches: FisherBatch[], o
   const fm = { logits: model.logits, variables: model.variables, groups: lesionVsRest(model.numClasses, model.lesionClass) };
   let y: FisherEstimate;
   let z: FisherEstimate;
+  let pencil: PencilSummary | undefined;
   if (kind === 'exact') {
-    ({ y, z } = await exactFisher(fm, batches, { onProgress: opts.onProgress }));
+    const ex = await exactFisher(fm, batches, { onProgress: opts.onProgress });
+    ({ y, z } = ex);
+    if (model.numClasses > 2) pencil = fisherPencil(ex.y.matrix, ex.z.matrix, ex.y.numParams);
   } else if (kind === 'mc') {
     const r = await monteCarloFisher(fm, batches, { samples: opts.samples ?? 1, seed: opts.seed ?? 0, onProgress: opts.onProgress });
     y = r.y!;
@@ -110,6 +120,7 @@ export async function fisherReport(model: ReportModel, batches: FisherBatch[], o
     y: traces(y),
     z: traces(z),
     traceRatio: y.trace / z.trace,
+    ...(pencil ? { pencil } : {}),
     seconds: (Date.now() - t0) / 1000,
   };
 }

@@ -96,7 +96,7 @@ export function fisherArmsRows(arms: Arms<RunModel>, reports: Arms<FisherReport>
  */
 export function describeYvsZ(label: string, report: FisherReport, layers: readonly { Y: number; Z: number }[]): string {
   const d = traceDifference(report.y, report.z);
-  return `${label}: tr F_Y = ${formatTrace(report.y)}, tr F_Z = ${formatTrace(report.z)}; ratio ${fmt(report.traceRatio)}; ` +
+  return `${label}: tr F_Y = ${formatTrace(report.y)}, tr F_Z = ${formatTrace(report.z)}; trace ratio ${fmt(report.traceRatio)} (depends on the parameterisation); ` +
     `difference ${fmt(d.difference)} (${fmt(d.inStdErrors, 2)} combined SEs, conservative since Y and Z share samples); ` +
     `Y ≥ Z in ${layers.filter((v) => v.Y >= v.Z).length} of ${layers.length} layers.`;
 }

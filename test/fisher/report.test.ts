@@ -5,6 +5,7 @@ import { FisherBatch, layersModelVariables } from '../../lib/fisher/network';
 import { exactFisher } from '../../lib/fisher/network-exact';
 import { monteCarloFisher } from '../../lib/fisher/network-monte-carlo';
 import { fisherReport } from '../../lib/fisher/report';
+import { fisherPencil } from '../../lib/fisher/invariants';
 import { Random } from '../../lib/core/random';
 
 // A tf.LayersModel with spatial inputs [N, 3, 3, 2] → logits [N, 3, 3, 3] (two 1×1 convolutions),
@@ -46,6 +47,13 @@ describe('fisherReport', () => {
     expect(rep.traceRatio).toBeGreaterThan(1);
     const json = JSON.parse(JSON.stringify(rep));
     expect(json.y.perLayer[0].trace).toBeCloseTo(rep.y.perLayer[0].trace, 12);
+    // the invariant summary beside the (parameterisation-dependent) trace ratio
+    const pencil = fisherPencil(ex.y.matrix, ex.z.matrix, ex.y.numParams);
+    expect(rep.pencil).toEqual(pencil);
+    expect(rep.pencil!.dimension).toBeGreaterThan(0);
+    expect(rep.pencil!.smallest).toBeGreaterThan(1 - 1e-6);
+    expect(rep.pencil!.largest).toBeGreaterThan(1);
+    expect(json.pencil.subspace).toMatch(/range of F_Z/);
   });
 
   it('MC report agrees with exact within 4 standard errors (150 samples, seed 2), and with monteCarloFisher', async () => {

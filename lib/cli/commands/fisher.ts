@@ -7,13 +7,23 @@
  * With --json it prints one JSON object: lib/fisher's FisherReport (kind,
  * description, backend, y/z traces, traceRatio, ...) plus `run` (folder, mode,
  * checkpoint step) and `patches` (how the inputs were chosen).
+ *
+ * `backsplit fisher --run <dir> --lesion-functional [--functional lesion-mean|voxel|volume]
+ * [--solver cg|exact] [--damping D | --lambda L] [--cg-tol T] [--cg-iters N] [--subspace R] [--json]`
+ * instead prints the Cramér–Rao quantity ∇gᵀ(F + λI)⁻¹∇g of a lesion functional g of
+ * the patches under F_Y and F_Z at the same weights (lib/study/fisher-lesion.ts); with
+ * --json one object with `run`, `patches` and `lesion_functional: {Y, Z, ratio, functional, ...}`.
  */
 import { Command, parseArgs, UsageError, BACKEND_FLAG, flagHelp } from '../args';
 import { initBackend } from '../../backend/select';
 import { loadRunModel, openRun } from '../../run/open';
 import { modelFisher, tracesByLayer } from '../../study/fisher';
 import { runPatches } from '../../study/fisher-runs';
+import { LESION_FUNCTIONALS, LesionFunctionalReport, modelLesionFunctional, ModelLesionOptions } from '../../study/fisher-lesion';
 import type { FisherReport, ReportKind } from '../../fisher/report';
+import type { LesionFunctionalKind } from '../../fisher/network-lesion';
+import type { RunFolder, RunModel } from '../../run/open';
+import type { FisherPatches } from '../../study/fisher';
 
 const specs = {
   run: { type: 'string' as const, required: true, description: 'training run folder (config.json, meta.json, checkpoints/)' },
@@ -24,6 +34,14 @@ const specs = {
   step: { type: 'number' as const, description: 'checkpoint step (default: the final / newest checkpoint; 0 = initial weights)' },
   backend: BACKEND_FLAG,
   json: { type: 'boolean' as const, description: 'print one JSON object instead of a summary' },
+  'lesion-functional': { type: 'boolean' as const, description: 'Cramér–Rao quantity of a lesion functional under F_Y and F_Z instead of traces' },
+  functional: { type: 'string' as const, description: 'with --lesion-functional: lesion-mean (default: mean ψ over the reference lesion voxels) | voxel | volume' },
+  solver: { type: 'string' as const, description: 'with --lesion-functional: cg (matrix-free, default) | exact (dense, tiny models only)' },
+  damping: { type: 'number' as const, description: 'with --lesion-functional: λ = damping × tr(F_Y)/P (default 1e-4)' },
+  lambda: { type: 'number' as const, description: 'with --lesion-functional: an absolute λ instead of --damping' },
+  'cg-tol': { type: 'number' as const, description: 'with --lesion-functional: CG relative residual tolerance (default 1e-3)' },
+  'cg-iters': { type: 'number' as const, description: 'with --lesion-functional: CG iterations at most per likelihood (default 100)' },
+  subspace: { type: 'number' as const, description: 'with --lesion-functional --solver cg: dimension of the subspace for generalised eigenvalues (default 4; 0 = none)' },
 };
 
 /** What `fisher --json` prints. */
@@ -36,6 +54,13 @@ function positiveInt(v: unknown, flag: string, fallback: number): number {
   if (v === undefined) return fallback;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new UsageError(`--${flag} must be a positive integer, got ${String(v)}`);
   return v;
+}
+
+/** What `fisher --lesion-functional --json` prints. */
+export interface LesionFunctionalJson {
+  run: FisherCommandJson['run'];
+  patches: FisherCommandJson['patches'];
+  lesion_functional: LesionFunctionalReport;
 }
 
 function fmt(x: number): string {
@@ -52,7 +77,10 @@ function humanSummary(out: FisherCommandJson): string {
     `backend:    ${out.backend}, ${out.numParams} parameters, ${out.seconds.toFixed(1)} s`,
     `trace F_Y:  ${fmt(out.y.trace)}${se(out.y)}   (multiclass labels)`,
     `trace F_Z:  ${fmt(out.z.trace)}${se(out.z)}   (lesion vs rest)`,
-    `F_Y / F_Z:  ${fmt(out.traceRatio)}${out.numClasses === 2 ? '   (2 classes: Z is Y)' : ''}`,
+    `tr ratio:   ${fmt(out.traceRatio)}${out.numClasses === 2 ? '   (2 classes: Z is Y)' : '   (trace F_Y / trace F_Z: depends on the parameterisation)'}`,
+    ...(out.pencil
+      ? [`invariant:  generalised eigenvalues of (F_Y, F_Z) on the ${out.pencil.subspace}: largest ${fmt(out.pencil.largest)}, smallest ${fmt(out.pencil.smallest)}, log det ratio ${fmt(out.pencil.logDetRatio)}`]
+      : []),
     '',
     'per layer (trace F_Y, trace F_Z):',
     ...tracesByLayer(out.y.perLayer).map((l) => `  ${l.name.padEnd(24)} ${fmt(l.trace).padStart(11)} ${fmt(zByLayer.get(l.name) ?? NaN).padStart(11)}`),
@@ -61,17 +89,72 @@ function humanSummary(out: FisherCommandJson): string {
   return lines.join('\n');
 }
 
+function lesionSummary(out: LesionFunctionalJson): string {
+  const r = out.lesion_functional;
+  const lines = [
+    `run:        ${out.run.dir} (${out.run.mode}, ${r.numClasses} classes, step ${out.run.step})`,
+    `inputs:     ${out.patches.count} patches [${out.patches.patchSize}] from the ${out.patches.source} cases (seed ${out.patches.seed}), lesion share ${fmt(out.patches.lesionFraction)}`,
+    `functional: ${r.functional} = ${fmt(r.value)}`,
+    `damping:    λ = ${fmt(r.lambda)} (${r.lambdaRule})`,
+    `solver:     ${r.solver.method}` +
+      ('iterations' in r.solver ? `; tolerance ${r.solver.tolerance}, iterations Y ${r.solver.iterations.Y} / Z ${r.solver.iterations.Z}, residual Y ${fmt(r.solver.relativeResidual.Y)} / Z ${fmt(r.solver.relativeResidual.Z)}, stopped on ${r.solver.stopReason.Y} / ${r.solver.stopReason.Z}` : ''),
+    `∇gᵀ(F_Y+λI)⁻¹∇g: ${fmt(r.Y)}   (multiclass labels)`,
+    `∇gᵀ(F_Z+λI)⁻¹∇g: ${fmt(r.Z)}   (lesion vs rest)`,
+    `ratio Z / Y:      ${fmt(r.ratio)}${r.numClasses === 2 ? '   (2 classes: Z is Y)' : '   (≥ 1 by F_Y ⪰ F_Z: its size is the finding)'}`,
+  ];
+  if (r.pencil) lines.push(`invariant:  generalised eigenvalues of (F_Y, F_Z) on the ${r.pencil.subspace}: largest ${fmt(r.pencil.largest)}, smallest ${fmt(r.pencil.smallest)}, log det ratio ${fmt(r.pencil.logDetRatio)}`);
+  if ('stopReason' in r.solver && (r.solver.stopReason.Y === 'max-iterations' || r.solver.stopReason.Z === 'max-iterations')) {
+    lines.push('warning: CG stopped at its iteration cap before either stopping rule held; raise --cg-iters or --damping');
+  }
+  return lines.join('\n');
+}
+
+function lesionOptions(flags: Record<string, unknown>): ModelLesionOptions {
+  const functional = (flags.functional ?? 'lesion-mean') as LesionFunctionalKind;
+  if (!LESION_FUNCTIONALS.includes(functional)) throw new UsageError(`--functional must be one of ${LESION_FUNCTIONALS.join(', ')}, got '${functional}'`);
+  const solver = (flags.solver ?? 'cg') as string;
+  if (solver !== 'cg' && solver !== 'exact') throw new UsageError(`--solver must be cg or exact, got '${solver}'`);
+  for (const f of ['damping', 'cg-tol'] as const) if (flags[f] !== undefined && !((flags[f] as number) > 0)) throw new UsageError(`--${f} must be > 0, got ${String(flags[f])}`);
+  if (flags.lambda !== undefined && !((flags.lambda as number) >= 0)) throw new UsageError(`--lambda must be >= 0, got ${String(flags.lambda)}`);
+  const subspace = flags.subspace === undefined ? 4 : (flags.subspace as number);
+  if (!Number.isInteger(subspace) || subspace < 0) throw new UsageError(`--subspace must be a non-negative integer, got ${subspace}`);
+  return {
+    functional,
+    solver,
+    damping: flags.damping as number | undefined,
+    lambda: flags.lambda as number | undefined,
+    tolerance: flags['cg-tol'] as number | undefined,
+    maxIterations: positiveInt(flags['cg-iters'], 'cg-iters', 100),
+    subspaceDimension: solver === 'cg' ? subspace : 0,
+    seed: (flags.seed as number | undefined) ?? 0,
+  };
+}
+
+async function runLesionFunctional(flags: Record<string, unknown>, opts: ModelLesionOptions, run: RunFolder, arm: RunModel, patches: FisherPatches, inputs: FisherCommandJson['patches']): Promise<void> {
+  if (!flags.json) opts.onIteration = (lik, it) => (it % 10 === 0 ? process.stderr.write(`fisher: CG ${lik}, ${it} Fisher-vector products\n`) : undefined);
+  const rep = await modelLesionFunctional(arm, patches, opts);
+  const out: LesionFunctionalJson = { run: { dir: run.runDir, mode: arm.layout.mode, step: arm.step, classNames: arm.layout.classNames }, patches: inputs, lesion_functional: rep };
+  process.stdout.write((flags.json ? JSON.stringify(out, null, 2) : lesionSummary(out)) + '\n');
+}
+
 export const fisherCommand: Command = {
   name: 'fisher',
   summary: 'Fisher-information traces of a trained run, multiclass (Y) vs lesion-vs-rest (Z)',
   usage: [
     'usage: backsplit fisher --run <dir> [--kind mc|exact|empirical] [--samples N] [--patches N]',
     '                        [--seed N] [--step N] [--backend <name>] [--json]',
+    '       backsplit fisher --run <dir> --lesion-functional [--functional lesion-mean|voxel|volume]',
+    '                        [--solver cg|exact] [--damping D | --lambda L] [--cg-tol T] [--cg-iters N]',
+    '                        [--subspace R] [--patches N] [--seed N] [--step N] [--backend <name>] [--json]',
     '',
     ...flagHelp(specs),
     '',
     'Traces are of the Fisher of one whole patch (all voxels), averaged over patches.',
     'For a binary run (2 classes) Y and Z coincide.',
+    'The trace ratio depends on the parameterisation; the generalised eigenvalues do not.',
+    '--lesion-functional: ∇gᵀ(F + λI)⁻¹∇g for g = the mean lesion log-odds ψ over the reference lesion',
+    'voxels of the patches (or ψ at one voxel, or the predicted volume), F = exact Fisher per patch;',
+    'never larger under F_Y, so the ratio Z / Y is the measurement.',
   ].join('\n'),
   async run(argv: string[]): Promise<number> {
     const { flags } = parseArgs(argv, specs, 0);
@@ -84,12 +167,24 @@ export const fisherCommand: Command = {
     if (flags.step !== undefined && (!Number.isInteger(flags.step) || (flags.step as number) < 0)) {
       throw new UsageError(`--step must be a non-negative integer, got ${String(flags.step)}`);
     }
+    const lesionOpts = flags['lesion-functional'] ? lesionOptions(flags) : null;
     const run = openRun(flags.run as string);
     const report = await initBackend({ backend: typeof flags.backend === 'string' ? flags.backend : undefined });
     process.stderr.write(`${report.summary}\n`);
     const patches = runPatches(run, { count, seed });
     const arm = loadRunModel(run, flags.step as number | undefined);
+    const inputs: FisherCommandJson['patches'] = {
+      count,
+      patchSize: run.config.patchSize.slice(),
+      seed,
+      source: run.config.validation.cases > 0 ? 'validation' : 'training',
+      lesionFraction: patches.lesionFraction,
+    };
     try {
+      if (lesionOpts) {
+        await runLesionFunctional(flags, lesionOpts, run, arm, patches, inputs);
+        return 0;
+      }
       let last = -1;
       const rep = await modelFisher(arm, patches, {
         kind: kind as ReportKind,
@@ -108,13 +203,7 @@ export const fisherCommand: Command = {
       const out: FisherCommandJson = {
         ...rep,
         run: { dir: run.runDir, mode: arm.layout.mode, step: arm.step, classNames: arm.layout.classNames },
-        patches: {
-          count,
-          patchSize: run.config.patchSize.slice(),
-          seed,
-          source: run.config.validation.cases > 0 ? 'validation' : 'training',
-          lesionFraction: patches.lesionFraction,
-        },
+        patches: inputs,
       };
       process.stdout.write((flags.json ? JSON.stringify(out, null, 2) : humanSummary(out)) + '\n');
       return 0;
