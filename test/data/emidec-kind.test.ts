@@ -26,7 +26,27 @@ describe("dataset kind 'emidec'", () => {
     expect(resolveDatasetConfig({ kind: 'emidec', path: 'x', mvo: 'separate' })).toEqual({ kind: 'emidec', path: 'x', mvo: 'separate' });
     expect(() => resolveDatasetConfig({ kind: 'emidec', path: 'x', mvo: 'split' })).toThrow(/'dataset\.mvo' must be 'merge' \(lesion = infarct \+ no-reflow\) or 'separate' .*, got "split"/);
     expect(() => resolveDatasetConfig({ kind: 'emidec' })).toThrow(/'dataset\.path' must be an EMIDEC folder/);
-    expect(() => resolveDatasetConfig({ kind: 'emidec', path: 'x', lesionLabels: [3] })).toThrow(/unknown field 'dataset\.lesionLabels' \(a emidec dataset has only kind, path, mvo\)/);
+    expect(() => resolveDatasetConfig({ kind: 'emidec', path: 'x', lesionLabels: [3] })).toThrow(/unknown field 'dataset\.lesionLabels' \(a emidec dataset has only kind, path, mvo, crop\)/);
+    expect(resolveDatasetConfig({ kind: 'emidec', path: 'x', crop: [128, 96] })).toEqual({ kind: 'emidec', path: 'x', crop: [128, 96] });
+    for (const bad of [[128], [0, 8], [8.5, 8], '128']) {
+      expect(() => resolveDatasetConfig({ kind: 'emidec', path: 'x', crop: bad })).toThrow(/'dataset\.crop' must be \[rows, columns\]: two positive integers/);
+    }
+  });
+
+  it('crops the centre of every slice (x = column, y = row), and refuses a crop larger than a slice', () => {
+    const cases = defaultCases();
+    const src = writePngLayout(path.join(tmp, 'raw-crop'), cases);
+    // slices are W = 4 columns × H = 3 rows; a 2×2 centre crop keeps columns 1–2 and rows 0–1
+    const { cases: cropped, info } = loadDataset({ kind: 'emidec', path: src, crop: [2, 2] }, tmp);
+    expect(info).toMatchObject({ crop: [2, 2] });
+    for (const c of cropped) {
+      const slices = cases[c.id];
+      expect(c.lesion.dims).toEqual([2, 2, slices.length]);
+      const keep = (plane: number[]) => [0, 1].flatMap((row) => [1, 2].map((col) => plane[row * W + col]));
+      expect(Array.from(c.channels[0].data)).toEqual(slices.flatMap((s) => keep(s.image)));
+      expect(Array.from(c.aux!.data)).toEqual(slices.flatMap((s) => keep(s.label).map((v) => (v === 1 || v === 2 ? v : 0))));
+    }
+    expect(() => loadDataset({ kind: 'emidec', path: src, crop: [4, 4] }, tmp)).toThrow(/emidec: case Case_\w+ has 3×4 slices, smaller than the crop 4×4/);
   });
 
   it('imports a raw layout into the cache, reuses it, and redoes it when the source changes', () => {

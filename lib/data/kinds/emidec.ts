@@ -39,8 +39,8 @@ function centreCrop(c: SegmentationCase, crop: [number, number]): SegmentationCa
 
 function cropField(f: ConfigFields): [number, number] {
   const v = f.raw.crop;
-  const ok = Array.isArray(v) && v.length === 2 && v.every((x) => Number.isInteger(x) && (x as number) >= 8);
-  if (!ok) return f.fail('crop', '[rows, columns]: two integers ≥ 8 (a centre crop of every slice)', v);
+  const ok = Array.isArray(v) && v.length === 2 && v.every((x) => Number.isInteger(x) && (x as number) >= 1);
+  if (!ok) return f.fail('crop', '[rows, columns]: two positive integers (a centre crop of every slice)', v);
   return [v[0] as number, v[1] as number];
 }
 
