@@ -21,7 +21,7 @@ import { writeMiniatureMsdTask } from '../../lib/data/miniature-msd';
 import { generateSyntheticDataset } from '../../lib/data/synthetic';
 import { evaluateSegmentation } from '../../lib/eval/evaluate';
 import { perClassDice } from '../../lib/eval/multiclass';
-import { resolveTrainConfig, TrainConfig } from '../../lib/train/config';
+import type { TrainConfig } from '../../lib/train/config';
 import { loadTrainingData } from '../../lib/train/prepare';
 import { train } from '../../lib/run/train-run';
 import { loadRun, openRun } from '../../lib/run/open';
@@ -29,6 +29,7 @@ import { lesionMask, predictCase } from '../../lib/run/predict';
 import { evaluateRunOnDataset, resolveExternalData } from '../../lib/study/evaluate-external';
 import { evalCommand } from '../../lib/cli/commands/eval';
 import { UsageError } from '../../lib/cli/args';
+import { tinyTrainConfig } from './tiny-runs';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bs-evalext-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -40,18 +41,7 @@ let manifest = '';
 let binaryRun = '';
 let backsplitRun = '';
 
-const trainConfig = (outputDir: string, mode: 'binary' | 'backsplit', dataset: TrainConfig['dataset']) =>
-  resolveTrainConfig({
-    mode,
-    model: { channels: [4, 8] },
-    patchSize: [32, 32],
-    batchSize: 2,
-    steps: 3,
-    dataset,
-    validation: { cases: 0, every: 0, overlap: 0 },
-    checkpointEvery: 0,
-    outputDir,
-  });
+const trainConfig = (outputDir: string, mode: 'binary' | 'backsplit', dataset: TrainConfig['dataset']) => tinyTrainConfig(outputDir, mode, dataset);
 
 async function trainRun(config: TrainConfig): Promise<string> {
   const d = loadTrainingData(config);

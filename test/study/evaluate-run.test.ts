@@ -8,27 +8,16 @@ import * as os from 'os';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../lib/backend/index';
-import { resolveTrainConfig } from '../../lib/train/config';
 import { loadTrainingData } from '../../lib/train/prepare';
 import { train } from '../../lib/run/train-run';
 import { evaluateRun } from '../../lib/study/evaluate-run';
 import { evalCommand } from '../../lib/cli/commands/eval';
+import { tinyTrainConfig } from './tiny-runs';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bs-evalrun-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-const config = (outputDir: string, mode: 'binary' | 'backsplit') =>
-  resolveTrainConfig({
-    mode,
-    model: { channels: [4, 8] },
-    patchSize: [32, 32],
-    batchSize: 2,
-    steps: 3,
-    dataset: { kind: 'synthetic', cases: 4, seed: 3 },
-    validation: { cases: 1, every: 0, overlap: 0 },
-    checkpointEvery: 0,
-    outputDir,
-  });
+const config = (outputDir: string, mode: 'binary' | 'backsplit') => tinyTrainConfig(outputDir, mode, { kind: 'synthetic', cases: 4, seed: 3 }, 1);
 
 let studyRun = '';
 let aloneRun = '';

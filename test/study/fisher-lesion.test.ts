@@ -15,21 +15,11 @@ import { FisherPatches } from '../../lib/study/fisher';
 import { modelLesionFunctional, patchFunctional } from '../../lib/study/fisher-lesion';
 import { runPatches, trainSmallArms } from '../../lib/study/fisher-runs';
 import { loadRunModel, openRun, RunModel } from '../../lib/run/open';
+import { TINY_FISHER_ARMS } from './tiny-runs';
 
 let tmp: string;
 let dirs: { binary: string; backsplit: string };
-const TRAIN = {
-  model: { family: 'unet', channels: [2, 4], norm: 'instance', groups: 1, deepSupervision: false, leakySlope: 0.01 },
-  patchSize: [16, 16],
-  batchSize: 2,
-  steps: 4,
-  checkpointEvery: 2,
-  keepCheckpoints: 10,
-  logEvery: 2,
-  dataset: { kind: 'synthetic', cases: 2, seed: 3 },
-  validation: { cases: 0, every: 0, overlap: 0.5 },
-  seed: 5,
-};
+const TRAIN = TINY_FISHER_ARMS;
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });

@@ -11,24 +11,14 @@ import { SegmentationCase } from '../../lib/core/types';
 import { fisherPatches, layerOfVariable, modelFisher, modelGradientNoise, patchTraceMaps, reportByLayer, tracesByLayer } from '../../lib/study/fisher';
 import { findArmRuns, fisherThroughTraining, runPatches, trainSmallArms } from '../../lib/study/fisher-runs';
 import { loadRun, loadRunModel, openRun, RunFolder } from '../../lib/run/open';
+import { TINY_FISHER_ARMS } from './tiny-runs';
 
 // Two tiny runs (binary and BackSplit, same seed and patches) trained for a few
 // steps on the cpu backend, shared by the tests below.
 let tmp: string;
 let cases: SegmentationCase[];
 let dirs: { binary: string; backsplit: string };
-const TRAIN = {
-  model: { family: 'unet', channels: [2, 4], norm: 'instance', groups: 1, deepSupervision: false, leakySlope: 0.01 },
-  patchSize: [16, 16],
-  batchSize: 2,
-  steps: 4,
-  checkpointEvery: 2,
-  keepCheckpoints: 10,
-  logEvery: 2,
-  dataset: { kind: 'synthetic', cases: 2, seed: 3 },
-  validation: { cases: 0, every: 0, overlap: 0.5 },
-  seed: 5,
-};
+const TRAIN = TINY_FISHER_ARMS;
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
