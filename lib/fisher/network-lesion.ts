@@ -89,13 +89,25 @@ function checkFunctional(model: FisherModel, batches: FisherBatch[], g: LesionFu
   return { K, lesion: lesionGroup[0], background };
 }
 
+/**
+ * Columns `idx` of a [N, K] matrix, as a product with a 0/1 selection matrix: exact, and its
+ * gradient is a MatMul on every backend (tf.gather's gradient needs UnsortedSegmentSum, which
+ * the wasm backend of tfjs 4.22 does not have).
+ */
+function selectColumns(m: tf.Tensor2D, idx: number[]): tf.Tensor2D {
+  const K = m.shape[1];
+  const select = new Float32Array(K * idx.length);
+  idx.forEach((k, j) => (select[k * idx.length + j] = 1));
+  return tf.matMul(m, tf.tensor2d(select, [K, idx.length]));
+}
+
 /** f(η) per voxel of logits [.., K] (ψ or p_L), flattened. */
 function voxelQuantity(logits: tf.Tensor, quantity: LesionFunctional['quantity'], lesion: number, background: number[]): tf.Tensor1D {
   const K = logits.shape[logits.rank - 1];
   const flat = logits.reshape([-1, K]) as tf.Tensor2D;
-  if (quantity === 'probability') return tf.gather(tf.softmax(flat), [lesion], 1).reshape([-1]);
-  const lesionLogit = tf.gather(flat, [lesion], 1).reshape([-1]);
-  return tf.sub(lesionLogit, tf.logSumExp(tf.gather(flat, background, 1), 1)) as tf.Tensor1D;
+  if (quantity === 'probability') return selectColumns(tf.softmax(flat), [lesion]).reshape([-1]);
+  const lesionLogit = selectColumns(flat, [lesion]).reshape([-1]);
+  return tf.sub(lesionLogit, tf.logSumExp(selectColumns(flat, background), 1)) as tf.Tensor1D;
 }
 
 /** g(θ) and ∇g (flat, float64, in variable order), one backward pass per batch. */
