@@ -41,7 +41,7 @@ export function finishedStudySeeds(cfg: StudyConfig): number[] {
 export interface ValidationConvergence {
   mode: LabelMode;
   seed: number;
-  /** Mean validation lesion Dice per validation pass. */
+  /** Mean validation lesion Dice per validation pass (over the lesion cases only, when they were named). */
   points: { step: number; dice: number }[];
   /** |last − second to last| validation Dice; null with fewer than two passes. */
   lastChange: number | null;
@@ -54,12 +54,21 @@ export interface ValidationConvergence {
 /**
  * The validation lesion Dice curve of each run of a study (metrics.jsonl) and whether its last
  * two points lie within `tolerance` of each other — a necessary sign of convergence, not proof.
+ * With `lesionCaseIds`, each point is the mean over those validation cases only: a lesion-free
+ * case scores Dice 1 for an empty prediction, so on data with normal cases (EMIDEC) a model that
+ * predicts nothing would otherwise look settled above zero.
  * @param runs the study's runs (StudyResults.runs)
  * @param tolerance largest change between the last two validation points that counts as settled (default 0.01)
+ * @param lesionCaseIds validation cases with a reference lesion (default: all validation cases)
  */
-export function validationConvergence(runs: StudyResults['runs'], tolerance = 0.01): ValidationConvergence[] {
+export function validationConvergence(runs: StudyResults['runs'], tolerance = 0.01, lesionCaseIds?: ReadonlySet<string>): ValidationConvergence[] {
+  const diceOf = (v: { lesionDice: number; perCase: { id: string; lesionDice: number }[] }): number => {
+    if (!lesionCaseIds) return v.lesionDice;
+    const kept = v.perCase.filter((c) => lesionCaseIds.has(c.id));
+    return kept.length ? kept.reduce((s, c) => s + c.lesionDice, 0) / kept.length : NaN;
+  };
   return runs.map((r) => {
-    const points = readRunMetrics(r.runDir, { missingOk: true }).validation.map((v) => ({ step: v.step, dice: v.lesionDice }));
+    const points = readRunMetrics(r.runDir, { missingOk: true }).validation.map((v) => ({ step: v.step, dice: diceOf(v) }));
     const n = points.length;
     const lastChange = n >= 2 ? Math.abs(points[n - 1].dice - points[n - 2].dice) : null;
     return { mode: r.mode, seed: r.seed, points, lastChange, lastDice: n ? points[n - 1].dice : null, settled: lastChange === null ? null : lastChange <= tolerance };

@@ -65,6 +65,25 @@ describe('validationConvergence', () => {
     expect([conv[2].lastChange, conv[2].settled, conv[2].lastDice]).toEqual([null, null, 0.3]);
     expect(validationConvergence(runs as unknown as StudyResults['runs'], 0.2)[1].settled).toBe(true);
   });
+
+  it('judges on the named lesion cases only: a silent model is not settled at the normal cases\' Dice 1', () => {
+    const runDir = path.join(tmp, 'silent');
+    fs.mkdirSync(runDir, { recursive: true });
+    const w = new MetricsWriter(runDir);
+    w.reset();
+    // two normal cases score 1 for predicting nothing; the two infarct cases 0, then 0.3 and 0.1
+    const perCase = (a: number, b: number) => [{ id: 'N1', lesionDice: 1 }, { id: 'N2', lesionDice: 1 }, { id: 'P1', lesionDice: a }, { id: 'P2', lesionDice: b }];
+    w.validation({ step: 100, lesionDice: 0.5, perCase: perCase(0, 0) });
+    w.validation({ step: 200, lesionDice: 0.6, perCase: perCase(0.3, 0.1) });
+    const runs = [{ mode: 'backsplit', seed: 0, runDir }] as unknown as StudyResults['runs'];
+    const all = validationConvergence(runs, 0.01)[0];
+    expect(all.points.map((p) => p.dice)).toEqual([0.5, 0.6]);
+    const lesionOnly = validationConvergence(runs, 0.01, new Set(['P1', 'P2']))[0];
+    expect(lesionOnly.points.map((p) => p.dice)).toEqual([0, 0.2]);
+    expect(lesionOnly.lastChange).toBeCloseTo(0.2, 12);
+    expect(lesionOnly.settled).toBe(false);
+    expect(Number.isNaN(validationConvergence(runs, 0.01, new Set(['X']))[0].points[0].dice)).toBe(true);
+  });
 });
 
 describe('describeStudyOutcomeHonestly', () => {
