@@ -28,6 +28,14 @@ async function interrupted(dir: string): Promise<void> {
   expect(listCheckpoints(path.join(dir, 'checkpoints')).map((c) => c.step)).toEqual([4, 8]);
 }
 
+/** An interrupted run (as above) whose every checkpoint is then truncated; their files. */
+async function interruptedAllTruncated(dir: string): Promise<string[]> {
+  await interrupted(dir);
+  const files = listCheckpoints(path.join(dir, 'checkpoints')).map((c) => c.file);
+  files.forEach((f) => truncate(f));
+  return files;
+}
+
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
 });
@@ -62,9 +70,7 @@ describe('resume with unreadable checkpoints', () => {
 
   it('all truncated: an error naming the files (left in place) instead of a silent restart', async () => {
     const dir = tmpDir('bs-cor-all-');
-    await interrupted(dir);
-    const files = listCheckpoints(path.join(dir, 'checkpoints')).map((c) => c.file);
-    files.forEach((f) => truncate(f));
+    const files = await interruptedAllTruncated(dir);
     const run = train({ config: killTestConfig(dir), trainCases: killTestCases() });
     await expect(run).rejects.toThrow(/holds 2 checkpoint\(s\) but none is readable/);
     await expect(run).rejects.toThrow(new RegExp(`${files[0]}.*--restart`));
@@ -75,9 +81,7 @@ describe('resume with unreadable checkpoints', () => {
 
   it('all truncated with restart: moves them aside and trains from step 0', async () => {
     const dir = tmpDir('bs-cor-restart-');
-    await interrupted(dir);
-    const files = listCheckpoints(path.join(dir, 'checkpoints')).map((c) => c.file);
-    files.forEach((f) => truncate(f));
+    const files = await interruptedAllTruncated(dir);
     const warnings: string[] = [];
     const res = await train({ config: killTestConfig(dir), trainCases: killTestCases(), stopAfterStep: 6, restart: true, onWarning: (m) => warnings.push(m) });
     res.model.dispose();

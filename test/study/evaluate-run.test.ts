@@ -13,6 +13,7 @@ import { train } from '../../lib/run/train-run';
 import { evaluateRun } from '../../lib/study/evaluate-run';
 import { evalCommand } from '../../lib/cli/commands/eval';
 import { tinyTrainConfig } from './tiny-runs';
+import { runCaptured } from '../cli/capture';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bs-evalrun-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -58,17 +59,8 @@ describe('evaluateRun', () => {
   });
 
   it('backsplit eval --run --json prints per-case metrics and a per-arm summary', async () => {
-    let out = '';
-    const write = process.stdout.write.bind(process.stdout);
-    (process.stdout as { write: unknown }).write = (s: string) => {
-      out += s;
-      return true;
-    };
-    try {
-      expect(await evalCommand.run(['--run', studyRun, '--split', 'test', '--json'])).toBe(0);
-    } finally {
-      (process.stdout as { write: unknown }).write = write;
-    }
+    const { code, out } = await runCaptured(evalCommand, ['--run', studyRun, '--split', 'test', '--json']);
+    expect(code).toBe(0);
     const j = JSON.parse(out.trim().split('\n').pop()!);
     expect(j.split).toBe('test');
     expect(j.summary.map((s: { model: string }) => s.model).sort()).toEqual(['backsplit', 'backsplit-sumrule']);

@@ -16,6 +16,7 @@ import { modelLesionFunctional, patchFunctional } from '../../lib/study/fisher-l
 import { runPatches, trainSmallArms } from '../../lib/study/fisher-runs';
 import { loadRunModel, openRun, RunModel } from '../../lib/run/open';
 import { TINY_FISHER_ARMS } from './tiny-runs';
+import { runCaptured } from '../cli/capture';
 
 let tmp: string;
 let dirs: { binary: string; backsplit: string };
@@ -31,23 +32,7 @@ afterAll(() => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-async function capture(argv: string[]): Promise<{ code: number; out: string }> {
-  const chunks: string[] = [];
-  const orig = process.stdout.write.bind(process.stdout);
-  const origErr = process.stderr.write.bind(process.stderr);
-  (process.stdout as { write: unknown }).write = (s: string) => {
-    chunks.push(String(s));
-    return true;
-  };
-  (process.stderr as { write: unknown }).write = () => true;
-  try {
-    const code = await fisherCommand.run(argv);
-    return { code, out: chunks.join('') };
-  } finally {
-    (process.stdout as { write: unknown }).write = orig;
-    (process.stderr as { write: unknown }).write = origErr;
-  }
-}
+const capture = (argv: string[]) => runCaptured(fisherCommand, argv);
 
 describe('patchFunctional', () => {
   it('lesion-mean weighs the reference lesion voxels equally, voxel picks one of them, volume weighs every voxel', () => {

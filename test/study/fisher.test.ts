@@ -12,6 +12,7 @@ import { fisherPatches, layerOfVariable, modelFisher, modelGradientNoise, patchT
 import { findArmRuns, fisherThroughTraining, runPatches, trainSmallArms } from '../../lib/study/fisher-runs';
 import { loadRun, loadRunModel, openRun, RunFolder } from '../../lib/run/open';
 import { TINY_FISHER_ARMS } from './tiny-runs';
+import { runCaptured } from '../cli/capture';
 
 // Two tiny runs (binary and BackSplit, same seed and patches) trained for a few
 // steps on the cpu backend, shared by the tests below.
@@ -193,23 +194,7 @@ describe('run folders', () => {
 });
 
 describe('backsplit fisher', () => {
-  async function capture(argv: string[]): Promise<{ code: number; out: string }> {
-    const chunks: string[] = [];
-    const orig = process.stdout.write.bind(process.stdout);
-    const origErr = process.stderr.write.bind(process.stderr);
-    (process.stdout as { write: unknown }).write = (s: string) => {
-      chunks.push(String(s));
-      return true;
-    };
-    (process.stderr as { write: unknown }).write = () => true;
-    try {
-      const code = await fisherCommand.run(argv);
-      return { code, out: chunks.join('') };
-    } finally {
-      (process.stdout as { write: unknown }).write = orig;
-      (process.stderr as { write: unknown }).write = origErr;
-    }
-  }
+  const capture = (argv: string[]) => runCaptured(fisherCommand, argv);
 
   it('prints the FisherReport of a run as JSON, equal to modelFisher with the same settings', async () => {
     const { code, out } = await capture(['--run', dirs.backsplit, '--json', '--samples', '1', '--patches', '3', '--seed', '2', '--backend', 'cpu']);

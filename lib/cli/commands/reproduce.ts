@@ -56,16 +56,17 @@ export function studyConfigFromArgs(argv: string[]): StudyConfig {
   if (flags.quick && flags.full) throw new UsageError('choose one of --quick and --full');
   const preset: StudyPreset = flags.quick ? 'quick' : flags.full ? 'full' : 'default';
   const dataset = flags.dataset as string | undefined;
-  const cfg = dataset?.startsWith('emidec:') ? emidecStudy(preset, emidecFolder(dataset)) : studyPreset(preset);
-  if (flags.dataset === 'colin') {
+  const emidec = dataset?.startsWith('emidec:') ? emidecFolder(dataset) : null;
+  const cfg = emidec ? emidecStudy(preset, emidec) : studyPreset(preset);
+  if (dataset === 'colin') {
     // The semi-synthetic brain set on Debian's mricron-data (Colin27 T1 + AAL/tissue classes).
     cfg.dataset = { kind: 'colin', cases: 16, seed: 0 };
     cfg.split = { seed: 0, train: 11, validation: 0, test: 5 };
     cfg.runsDir = `${cfg.runsDir}-colin`;
     cfg.reportDir = `${cfg.reportDir}-colin`;
-  } else if (dataset && !dataset.startsWith('emidec:')) {
-    cfg.dataset = { kind: 'manifest', path: path.resolve(flags.dataset as string) };
-    cfg.runsDir = `${cfg.runsDir}-${path.basename(flags.dataset as string, '.json')}`;
+  } else if (dataset && !emidec) {
+    cfg.dataset = { kind: 'manifest', path: path.resolve(dataset) };
+    cfg.runsDir = `${cfg.runsDir}-${path.basename(dataset, '.json')}`;
   }
   if (flags.seeds) cfg.seeds = parseSeeds(flags.seeds as string);
   if (flags.steps !== undefined) {
