@@ -23,6 +23,8 @@ const config: KnipConfig = {
     'lib/cli/main.ts',
     'lib/notebook/cli.ts',
     'lib/notebook/jupyter.ts',
+    // forked by lib/study/pool.ts
+    'lib/study/study-worker.ts',
     'data-scripts/**/*.ts',
     'bench/*.ts',
     'notebooks/*.ipynb',

@@ -5,6 +5,7 @@
  * with the kind of "Fisher" stated in every report.
  */
 import * as tf from '@tensorflow/tfjs';
+import { parameterName } from '../model/params';
 import { lesionVsRest } from './closed-form';
 import { fisherPencil, PencilSummary } from './invariants';
 import { FisherBatch, FisherEstimate, ProgressFn } from './network';
@@ -70,7 +71,7 @@ const DESCRIPTIONS: Record<ReportKind, string> = {
 function traces(e: FisherEstimate): LikelihoodTraces {
   const out: LikelihoodTraces = {
     trace: e.trace,
-    perLayer: e.perVariable.map((v) => ({ name: v.name, shape: v.shape, size: v.size, trace: v.trace, ...(v.stdError !== undefined ? { stdError: v.stdError } : {}) })),
+    perLayer: e.perVariable.map((v) => ({ name: parameterName(v.name), shape: v.shape, size: v.size, trace: v.trace, ...(v.stdError !== undefined ? { stdError: v.stdError } : {}) })),
   };
   if (e.traceStdError !== undefined) out.traceStdError = e.traceStdError;
   return out;

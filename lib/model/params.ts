@@ -64,6 +64,15 @@ export class ParamStore {
 
 let suffixCounter = 0;
 /** tfjs variable names must be globally unique within a process. */
+/**
+ * The parameter's own name (`enc1/conv0/kernel`) from its tf variable's name, which adds the init
+ * seed and a process-wide counter (`enc1/conv0/kernel_0_46`) so that two models can live side by
+ * side; reports use this one, which does not depend on how many models the process built before.
+ */
+export function parameterName(variableName: string): string {
+  return variableName.replace(/_\d+_\d+$/, '');
+}
+
 function uniqueSuffix(): number {
   return ++suffixCounter;
 }

@@ -58,7 +58,7 @@ export interface TrainOrReuseResult {
 }
 
 /** The config.json a run folder holds, or undefined when it has none (or it does not parse). */
-function storedConfig(runDir: string): TrainConfig | undefined {
+export function storedConfig(runDir: string): TrainConfig | undefined {
   try {
     return JSON.parse(fs.readFileSync(runPaths(runDir).config, 'utf8')) as TrainConfig;
   } catch {

@@ -22,10 +22,12 @@ import { fisherReport, FisherReport } from '../fisher/report';
 import { resolveTrainConfig, TrainConfig } from '../train/config';
 import { classLayout, ClassLayout, prepareCase } from '../train/prepare';
 import { patch3, sampleBatch } from '../train/sampler';
-import { createProgressBar } from '../train/progress';
+import { createProgressBar, TrainProgress } from '../train/progress';
 import { lossCurve, readRunMetrics } from '../run/metrics';
 import { lesionMask, predictCase } from '../run/predict';
-import { trainOrReuse } from '../run/reuse';
+import { storedConfig, trainOrReuse } from '../run/reuse';
+import { isFinishedRun } from '../run/layout';
+import { defaultStudyWorkers, runStudyPool, StudyRunSpec } from './pool';
 import { SegmentationModel } from '../model/model';
 import { StudyConfig } from './config';
 
@@ -189,6 +191,9 @@ interface StudyContext {
   valCases: SegmentationCase[];
   testCases: SegmentationCase[];
   layouts: Record<LabelMode, ClassLayout>;
+  /** A worker process reports training progress and phases here instead of drawing a bar. */
+  onProgress?: (p: TrainProgress) => void;
+  onPhase?: (phase: string) => void;
 }
 
 /** Select the backend, load and split the dataset, and check/write the runs folder's study.json. */
@@ -227,9 +232,9 @@ async function studyModel(ctx: StudyContext, config: TrainConfig, tag: string): 
     backendReport: ctx.backend,
     onTrainStart: () => {
       ctx.log(`${tag}: training ${config.steps} steps (${config.model.family} ${config.model.channels.join('/')}, patch ${config.patchSize.join('×')}, batch ${config.batchSize})`);
-      bar = createProgressBar(process.stdout, { intervalSeconds: 15 });
+      if (!ctx.onProgress) bar = createProgressBar(process.stdout, { intervalSeconds: 15 });
     },
-    onProgress: (p) => bar?.update(p),
+    onProgress: (p) => (ctx.onProgress ? ctx.onProgress(p) : bar?.update(p)),
   });
   if (res.reused) {
     ctx.log(`${tag}: finished run found, reusing ${runDir}`);
@@ -281,9 +286,11 @@ async function studyRun(ctx: StudyContext, mode: LabelMode, seed: number, tag: s
   const config = studyRunConfig(ctx.cfg, mode, seed);
   const runDir = config.outputDir;
   const model = await studyModel(ctx, config, tag);
+  ctx.onPhase?.('evaluating');
   const caseResults = await testEvaluation(ctx, model, config, mode, seed);
   const meanDice = caseResults.filter((r) => r.model !== ARM_BACKSPLIT_SUM).reduce((s, r) => s + r.evaluation.overlap.dice, 0) / ctx.testCases.length;
   ctx.log(`${tag}: test lesion Dice ${meanDice.toFixed(3)} (mean over ${ctx.testCases.length} cases)`);
+  ctx.onPhase?.('Fisher');
   const fisher = await testFisher(ctx, model, config, mode, seed);
   ctx.log(`${tag}: Monte-Carlo Fisher trace, multiclass Y ${fisher.y.trace.toExponential(3)}, lesion-vs-rest Z ${fisher.z.trace.toExponential(3)}`);
   const metrics = readRunMetrics(runDir, { missingOk: true });
@@ -301,13 +308,45 @@ async function studyRun(ctx: StudyContext, mode: LabelMode, seed: number, tag: s
   return { summary, cases: caseResults };
 }
 
+/** True when a run of the study needs nothing more: trained with this config, evaluated, Fisher measured. */
+function studyRunComplete(cfg: StudyConfig, mode: LabelMode, seed: number): boolean {
+  const config = studyRunConfig(cfg, mode, seed);
+  const dir = config.outputDir;
+  return isFinishedRun(dir) && JSON.stringify(storedConfig(dir)) === JSON.stringify(config) &&
+    fs.existsSync(path.join(dir, 'test-evaluation.json')) && fs.existsSync(path.join(dir, 'fisher-mc.json'));
+}
+
+/** Options of {@link runStudy}. */
+export interface RunStudyOptions {
+  /**
+   * Worker processes that train the study's pending runs side by side (throughput mode, lib/study/pool.ts);
+   * 1 = one run after another in this process with every core. Default: {@link defaultStudyWorkers}.
+   */
+  workers?: number;
+}
+
+/**
+ * Run one run of the study (train or resume, evaluate, measure its Fisher) in this process: what a
+ * throughput-mode worker does. The study's folder and dataset must already be set up by runStudy.
+ */
+export async function runOneStudyRun(cfg: StudyConfig, spec: StudyRunSpec, hooks: { log: Log; onProgress: (p: TrainProgress) => void; onPhase: (phase: string) => void }): Promise<void> {
+  const ctx = await openStudy(cfg, hooks.log);
+  ctx.onProgress = hooks.onProgress;
+  ctx.onPhase = hooks.onPhase;
+  await studyRun(ctx, spec.mode, spec.seed, `${spec.mode} seed ${spec.seed}`);
+}
+
 /** Run (or resume) the whole study. */
-export async function runStudy(cfg: StudyConfig, log: Log = (l) => process.stdout.write(l + '\n')): Promise<StudyResults> {
+export async function runStudy(cfg: StudyConfig, log: Log = (l) => process.stdout.write(l + '\n'), opts: RunStudyOptions = {}): Promise<StudyResults> {
   const t0 = Date.now();
   const ctx = await openStudy(cfg, log);
   const runs: RunSummary[] = [];
   const results: CaseResult[] = [];
   const modes: LabelMode[] = ['binary', 'backsplit'];
+  const pending: StudyRunSpec[] = [];
+  for (const seed of cfg.seeds) for (const mode of modes) if (!studyRunComplete(cfg, mode, seed)) pending.push({ mode, seed });
+  const workers = opts.workers ?? defaultStudyWorkers(pending.length, cfg.backend);
+  if (workers > 1 && pending.length > 1) await runStudyPool(cfg, pending, { workers, log });
   const total = cfg.seeds.length * modes.length;
   let index = 0;
   for (const seed of cfg.seeds) {

@@ -10,7 +10,7 @@ import { runStudy } from '../../study/pipeline';
 import { summarizeStudy, summaryTable, writeStudyReport } from '../../study/report';
 
 const USAGE = `usage: backsplit reproduce [--quick | --full] [--dataset <manifest.json> | colin | emidec:<folder>] [--seeds 0,1,2] [--steps N]
-                          [--runs <dir>] [--out <dir>] [--backend webgpu|tfjs-node-gpu|tfjs-node|wasm|cpu]
+                          [--runs <dir>] [--out <dir>] [--backend webgpu|tfjs-node-gpu|tfjs-node|wasm|cpu] [--workers N]
 
 Generates the embedded dataset (or loads --dataset), trains binary and BackSplit models with identical
 settings for each seed, evaluates them on held-out test cases, estimates Monte-Carlo Fisher traces, and
@@ -24,7 +24,10 @@ Chromium is installed). Rerunning reuses finished runs.
               'emidec:<folder>' for EMIDEC cardiac MRI (raw PNG slices or NIfTI cases, imported on the
               fly into build/cache/, or a folder from 'backsplit import emidec'): 3 seeds × 700 steps,
               ≤ 45 min on 2 CPU cores (--quick: ≤ 5 min); runs/study-emidec, report-emidec/
-  (default)   3 seeds, 250 steps, ≤ 10 min on 2 CPU cores; runs/study, report/`;
+  (default)   3 seeds, 250 steps, ≤ 10 min on 2 CPU cores; runs/study, report/
+  --workers   runs trained side by side, each in its own process with cores/N wasm threads (throughput
+              mode; default: one per core on wasm/cpu, 1 with a GPU or native backend); 1 = one run after
+              another with every core`;
 
 function parseSeeds(text: string): number[] {
   const seeds = text.split(',').map((s) => Number(s.trim()));
@@ -38,7 +41,13 @@ function emidecFolder(value: string): string {
   return path.resolve(folder);
 }
 
+/** The study configuration of `reproduce`'s flags. */
 export function studyConfigFromArgs(argv: string[]): StudyConfig {
+  return reproduceArgs(argv).cfg;
+}
+
+/** `reproduce`'s flags: the study configuration and the number of worker processes (undefined: the study's default). */
+export function reproduceArgs(argv: string[]): { cfg: StudyConfig; workers?: number } {
   const { flags } = parseArgs(
     argv,
     {
@@ -50,6 +59,7 @@ export function studyConfigFromArgs(argv: string[]): StudyConfig {
       runs: { type: 'string' },
       out: { type: 'string' },
       backend: BACKEND_FLAG,
+      workers: { type: 'number' },
     },
     0,
   );
@@ -77,7 +87,9 @@ export function studyConfigFromArgs(argv: string[]): StudyConfig {
   if (flags.runs) cfg.runsDir = flags.runs as string;
   if (flags.out) cfg.reportDir = flags.out as string;
   if (flags.backend) cfg.backend = flags.backend as string;
-  return cfg;
+  const workers = flags.workers as number | undefined;
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UsageError(`--workers needs a positive integer, got ${workers}`);
+  return { cfg, workers };
 }
 
 export const reproduceCommand: Command = {
@@ -85,10 +97,10 @@ export const reproduceCommand: Command = {
   summary: 'run the binary vs BackSplit study end to end and write a report',
   usage: USAGE,
   async run(argv) {
-    const cfg = studyConfigFromArgs(argv);
+    const { cfg, workers } = reproduceArgs(argv);
     const log = (l: string) => process.stdout.write(l + '\n');
     log(`BackSplit study, preset '${cfg.preset}': runs in ${cfg.runsDir}/, report in ${cfg.reportDir}/`);
-    const results = await runStudy(cfg, log);
+    const results = await runStudy(cfg, log, { workers });
     const summary = summarizeStudy(results);
     const files = await writeStudyReport(results, summary, cfg.reportDir, log);
     log('');

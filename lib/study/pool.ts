@@ -1,0 +1,232 @@
+/**
+ * Throughput mode of the study: the runs that are still to do are trained (and
+ * evaluated, and their Fisher measured) by N worker processes at once, each with
+ * cores/N wasm threads, instead of one after another with every core.
+ *
+ * On a 2-core CPU two single-threaded runs side by side do much more work per
+ * hour than one run with two threads: the network's kernels are small, so the
+ * second XNNPACK thread mostly waits (measured numbers: README, "Throughput").
+ * Each worker writes exactly what the sequential study writes into its run
+ * folder (checkpoints, metrics, test-evaluation.json, fisher-mc.json); the study
+ * then walks its runs in the usual order and finds every one finished, so the
+ * report is built the same way whichever mode trained the runs.
+ *
+ * A worker is a child process of the same Node.js (this file's sibling
+ * `study-worker.ts`, compiled on the fly by ts-node); it reports progress over
+ * the IPC channel, its own output goes to `<run>/worker.log`. When a worker
+ * fails, the others finish their runs and the study stops with the run, the
+ * error and the last lines of its log. An interrupted study (Ctrl-C) resumes
+ * every run from its newest checkpoint, as the sequential study does.
+ */
+import { ChildProcess, fork } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { LabelMode } from '../core/types';
+import { formatDuration, TrainProgress } from '../train/progress';
+import { StudyConfig } from './config';
+
+/** One run of the study: an arm (label mode) and a seed. */
+export interface StudyRunSpec {
+  mode: LabelMode;
+  seed: number;
+}
+
+/** Message from a worker to the study. */
+export type WorkerMessage =
+  | { type: 'progress'; progress: TrainProgress }
+  | { type: 'phase'; phase: string }
+  | { type: 'done' }
+  | { type: 'error'; message: string };
+
+/** Message from the study to a worker: the run to do. */
+export interface WorkerJob {
+  cfg: StudyConfig;
+  mode: LabelMode;
+  seed: number;
+}
+
+/** Options of {@link runStudyPool}. */
+export interface StudyPoolOptions {
+  /** Worker processes at once (≥ 1). */
+  workers: number;
+  /** wasm threads per worker (default: max(1, floor(cores / workers))). */
+  threadsPerWorker?: number;
+  /** Where status lines go. */
+  log: (line: string) => void;
+  /** Seconds between status lines (default 15). */
+  intervalSeconds?: number;
+}
+
+/** Thrown when a worker's run failed; names the run and quotes its log. */
+export class StudyWorkerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StudyWorkerError';
+  }
+}
+
+/** Number of CPU cores this process may use. */
+export function availableCores(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+/**
+ * The default number of workers: one per core, but never more than there are
+ * runs to do, and 1 (sequential) when a GPU or native backend is forced —
+ * those do not gain from several processes sharing one device.
+ */
+export function defaultStudyWorkers(pendingRuns: number, backend?: string): number {
+  const forced = backend ?? process.env.TFJS_BACKEND;
+  if (forced && forced !== 'wasm' && forced !== 'cpu' && forced !== 'auto') return 1;
+  return Math.max(1, Math.min(availableCores(), pendingRuns));
+}
+
+const WORKER_FILE = path.join(__dirname, 'study-worker.ts');
+const TSCONFIG = path.join(__dirname, '..', '..', 'tsconfig.json');
+
+function tail(file: string, lines: number): string {
+  try {
+    const text = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+    return text.slice(-lines).map((l) => `    ${l}`).join('\n');
+  } catch {
+    return '    (no log)';
+  }
+}
+
+function runTag(spec: StudyRunSpec): string {
+  return `${spec.mode} seed ${spec.seed}`;
+}
+
+interface Slot {
+  spec: StudyRunSpec;
+  child: ChildProcess;
+  progress?: TrainProgress;
+  phase: string;
+  logFile: string;
+}
+
+interface PoolState {
+  queue: StudyRunSpec[];
+  running: Set<Slot>;
+  failures: string[];
+  finished: number;
+  total: number;
+  t0: number;
+}
+
+/** One status line: runs done, each running worker's step and rate, and the ETA of the training still to do. */
+function statusLine(state: PoolState): string {
+  const parts = [...state.running].map((s) => {
+    const p = s.progress;
+    const where = p && s.phase === 'training' ? `${p.step}/${p.totalSteps} ${p.stepsPerSecond.toFixed(2)} step/s` : s.phase;
+    return `${runTag(s.spec)} ${where}`;
+  });
+  let rate = 0;
+  let remaining = 0;
+  for (const s of state.running) {
+    if (s.progress) {
+      rate += s.progress.stepsPerSecond;
+      remaining += s.progress.totalSteps - s.progress.step;
+    }
+  }
+  const perRun = [...state.running].find((s) => s.progress)?.progress?.totalSteps ?? 0;
+  remaining += state.queue.length * perRun;
+  const eta = rate > 0 && perRun > 0 ? ` · training ETA ${formatDuration(remaining / rate)}` : '';
+  return `  [${state.finished}/${state.total} done, ${formatDuration((Date.now() - state.t0) / 1000)}] ${parts.join(' · ')}${eta}`;
+}
+
+/** Fork a worker for one run; resolves when it exits (a failure is recorded in `state.failures`). */
+function runWorker(cfg: StudyConfig, spec: StudyRunSpec, threads: number, state: PoolState, log: (line: string) => void): Promise<void> {
+  return new Promise((resolve) => {
+    const runDir = path.join(cfg.runsDir, `${spec.mode}-seed${spec.seed}`);
+    fs.mkdirSync(runDir, { recursive: true });
+    const logFile = path.join(runDir, 'worker.log');
+    const out = fs.openSync(logFile, 'a');
+    const child = fork(WORKER_FILE, [], {
+      execArgv: ['-r', require.resolve('ts-node/register/transpile-only')],
+      env: {
+        ...process.env,
+        TFJS_WASM_THREADS: String(threads),
+        TS_NODE_PROJECT: TSCONFIG,
+        TS_NODE_COMPILER_OPTIONS: JSON.stringify({ module: 'commonjs' }),
+      },
+      stdio: ['ignore', out, out, 'ipc'],
+    });
+    fs.closeSync(out);
+    const slot: Slot = { spec, child, phase: 'starting', logFile };
+    state.running.add(slot);
+    let error: string | undefined;
+    child.on('message', (m: WorkerMessage) => {
+      if (m.type === 'progress') {
+        slot.progress = m.progress;
+        slot.phase = 'training';
+      } else if (m.type === 'phase') {
+        slot.phase = m.phase;
+      } else if (m.type === 'error') {
+        error = m.message;
+      }
+    });
+    child.on('exit', (code, signal) => {
+      state.running.delete(slot);
+      state.finished++;
+      if (code !== 0) {
+        const why = error ?? (signal ? `killed by ${signal}` : `exit code ${code}`);
+        state.failures.push(`${runTag(spec)} (${runDir}): ${why}\n  last lines of ${logFile}:\n${tail(logFile, 8)}`);
+        log(`  ${runTag(spec)}: FAILED (${why.split('\n')[0]}); see ${logFile}`);
+      } else {
+        const sps = slot.progress ? ` (${slot.progress.stepsPerSecond.toFixed(2)} step/s)` : '';
+        log(`  ${runTag(spec)}: done${sps}`);
+      }
+      resolve();
+    });
+    const job: WorkerJob = { cfg, mode: spec.mode, seed: spec.seed };
+    child.send(job);
+  });
+}
+
+/**
+ * Train, evaluate and measure `specs` in up to `workers` child processes.
+ * Resolves when every run is done; rejects with a StudyWorkerError naming each
+ * failed run (after the others have finished).
+ * @example await runStudyPool(study, [{ mode: 'binary', seed: 0 }, { mode: 'backsplit', seed: 0 }], { workers: 2, log: console.log });
+ */
+export async function runStudyPool(cfg: StudyConfig, specs: readonly StudyRunSpec[], opts: StudyPoolOptions): Promise<void> {
+  const workers = Math.max(1, Math.floor(opts.workers));
+  const threads = opts.threadsPerWorker ?? Math.max(1, Math.floor(availableCores() / workers));
+  const state: PoolState = { queue: [...specs], running: new Set(), failures: [], finished: 0, total: specs.length, t0: Date.now() };
+  opts.log(`throughput mode: ${specs.length} run(s) on ${Math.min(workers, specs.length)} worker process(es), ${threads} wasm thread(s) each`);
+  const timer = setInterval(() => opts.log(statusLine(state)), (opts.intervalSeconds ?? 15) * 1000);
+
+  // Ctrl-C or a scheduler's SIGTERM: pass it to the workers (each checkpointed run resumes on the
+  // next start), then die of it as Node would unless someone else handles the signal (a notebook kernel)
+  const uninstall = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  function onSignal(signal: NodeJS.Signals): void {
+    for (const s of state.running) s.child.kill(signal);
+    const others = process.listeners(signal).filter((l) => l !== onSignal);
+    if (others.length > 0) return;
+    uninstall();
+    process.kill(process.pid, signal);
+  }
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const lanes: Promise<void>[] = [];
+    for (let w = 0; w < Math.min(workers, specs.length); w++) {
+      lanes.push((async () => {
+        for (let spec = state.queue.shift(); spec; spec = state.queue.shift()) await runWorker(cfg, spec, threads, state, opts.log);
+      })());
+    }
+    await Promise.all(lanes);
+  } finally {
+    clearInterval(timer);
+    uninstall();
+  }
+  if (state.failures.length) {
+    throw new StudyWorkerError(`study: ${state.failures.length} of ${specs.length} run(s) failed in throughput mode:\n${state.failures.join('\n')}`);
+  }
+  opts.log(`throughput mode: ${specs.length} run(s) in ${formatDuration((Date.now() - state.t0) / 1000)}`);
+}

@@ -1,0 +1,97 @@
+/**
+ * Throughput mode (lib/study/pool.ts): the study's runs trained by worker processes give exactly
+ * the run files and results of the sequential study, and a failing worker stops the study with
+ * the run, the reason and its log, after the other runs finished.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../lib/backend/index';
+import { StudyConfig, studyPreset } from '../../lib/study/config';
+import { runStudy } from '../../lib/study/pipeline';
+import { defaultStudyWorkers, StudyWorkerError } from '../../lib/study/pool';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'study-pool-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+function tinyStudy(runsDir: string, seeds = [0, 1]): StudyConfig {
+  const cfg = studyPreset('quick');
+  return {
+    ...cfg,
+    runsDir,
+    reportDir: path.join(runsDir, 'report'),
+    seeds,
+    dataset: { kind: 'synthetic', cases: 4, seed: 3 },
+    split: { seed: 0, train: 2, validation: 0, test: 2 },
+    train: { ...cfg.train, model: { ...cfg.train.model!, channels: [4, 8] }, patchSize: [32, 32], batchSize: 2, steps: 3, logEvery: 1, checkpointEvery: 0 },
+    fisher: { patches: 1, samples: 1 },
+  };
+}
+
+const RUNS = ['binary-seed0', 'backsplit-seed0', 'binary-seed1', 'backsplit-seed1'];
+
+describe('study throughput mode', () => {
+  it('defaults to one worker per core on wasm/cpu, never more than the pending runs, 1 on a GPU', () => {
+    const cores = os.availableParallelism();
+    expect(defaultStudyWorkers(8, 'wasm')).toBe(Math.min(cores, 8));
+    expect(defaultStudyWorkers(1, 'wasm')).toBe(1);
+    expect(defaultStudyWorkers(0, 'wasm')).toBe(1);
+    expect(defaultStudyWorkers(8, 'webgpu')).toBe(1);
+    expect(defaultStudyWorkers(8, 'tfjs-node')).toBe(1);
+  });
+
+  it('two workers write the same run files and results as one run after another', async () => {
+    const lines: string[] = [];
+    const pooled = await runStudy(tinyStudy(path.join(tmp, 'pooled')), (l) => lines.push(l), { workers: 2 });
+    const sequential = await runStudy(tinyStudy(path.join(tmp, 'sequential')), () => undefined, { workers: 1 });
+    expect(lines.join('\n')).toMatch(/throughput mode: 4 run\(s\) on 2 worker process\(es\)/);
+    for (const run of RUNS) {
+      expect(lines.join('\n')).toContain(`${run.replace('-seed', ' seed ')}: done`);
+      for (const file of ['test-evaluation.json', 'fisher-mc.json', 'metrics.jsonl']) {
+        const a = fs.readFileSync(path.join(tmp, 'pooled', run, file), 'utf8');
+        const b = fs.readFileSync(path.join(tmp, 'sequential', run, file), 'utf8');
+        // metrics.jsonl holds timings; compare its losses only
+        if (file === 'metrics.jsonl') {
+          const losses = (t: string) => t.trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.loss !== undefined).map((r) => r.loss);
+          expect(losses(a)).toEqual(losses(b));
+        } else {
+          // fisher-mc.json records how long it took; everything else must be identical
+          const untimed = (t: string) => JSON.parse(t, (k, v) => (k === 'seconds' ? undefined : v));
+          expect(untimed(a)).toEqual(untimed(b));
+        }
+      }
+      expect(fs.readFileSync(path.join(tmp, 'pooled', run, 'worker.log'), 'utf8')).toMatch(/backend/);
+    }
+    // as written to results.json (a run read back from disk holds null where a fresh one holds Infinity)
+    const json = (x: unknown) => JSON.parse(JSON.stringify(x));
+    expect(json(pooled.cases)).toEqual(json(sequential.cases));
+    expect(json(pooled.runs.map((r) => ({ ...r.fisher, seconds: 0 })))).toEqual(json(sequential.runs.map((r) => ({ ...r.fisher, seconds: 0 }))));
+    // a second call finds everything done and starts no worker
+    const again: string[] = [];
+    await runStudy(tinyStudy(path.join(tmp, 'pooled')), (l) => again.push(l), { workers: 2 });
+    expect(again.join('\n')).not.toMatch(/throughput mode/);
+  }, 240_000);
+
+  it('a failing worker names its run, the reason and its log; the other runs finish', async () => {
+    const cfg = tinyStudy(path.join(tmp, 'failing'), [0]);
+    // a lock held by this (live) process: the worker of binary seed 0 must refuse the folder
+    const lockedRun = path.join(cfg.runsDir, 'binary-seed0');
+    fs.mkdirSync(lockedRun, { recursive: true });
+    fs.writeFileSync(path.join(lockedRun, 'train.lock'), JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command: 'pool test' }));
+    const err = await runStudy(cfg, () => undefined, { workers: 2 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StudyWorkerError);
+    const message = (err as Error).message;
+    expect(message).toMatch(/1 of 2 run\(s\) failed/);
+    expect(message).toContain(`binary seed 0 (${lockedRun})`);
+    expect(message).toMatch(/being trained by pid/);
+    expect(message).toContain(path.join(lockedRun, 'worker.log'));
+    for (const run of ['backsplit-seed0']) {
+      expect(fs.existsSync(path.join(cfg.runsDir, run, 'fisher-mc.json'))).toBe(true);
+    }
+  }, 240_000);
+});
