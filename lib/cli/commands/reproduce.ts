@@ -22,7 +22,7 @@ Chromium is installed). Rerunning reuses finished runs.
   --dataset   a dataset manifest (lib/data; e.g. written by notebook 06 for an MSD folder),
               'colin' for the semi-synthetic brain set on Debian's mricron-data, or
               'emidec:<folder>' for EMIDEC cardiac MRI (raw PNG slices or NIfTI cases, imported on the
-              fly into build/cache/, or a folder from 'backsplit import emidec'): 3 seeds × 700 steps,
+              fly into build/cache/, or a folder from 'backsplit import emidec'): 3 seeds × 1500 steps,
               ≤ 45 min on 2 CPU cores (--quick: ≤ 5 min); runs/study-emidec, report-emidec/
   (default)   3 seeds, 250 steps, ≤ 10 min on 2 CPU cores; runs/study, report/
   --workers   runs trained side by side, each in its own process with cores/N wasm threads (throughput
