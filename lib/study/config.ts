@@ -15,8 +15,19 @@ export interface StudyConfig {
   seeds: number[];
   /** Any kind of the lib/data dataset registry: embedded synthetic, Colin27 brain (mricron-data), manifest, MSD folder, case folders. */
   dataset: DatasetConfig;
-  /** Split of case ids (seeded, saved with the study). */
-  split: { seed: number; train: number; validation: number; test: number };
+  /**
+   * Split of case ids (seeded, saved with the study). With `trainPerSeed`, validation and test
+   * cases are fixed by `seed` and every other case forms the training pool, from which each
+   * training seed draws its own `train` cases (issue #12: seeds as the unit); otherwise all seeds
+   * train on the same `train` cases.
+   */
+  split: { seed: number; train: number; validation: number; test: number; trainPerSeed?: boolean };
+  /**
+   * The protocol's dataset id (protocol.json `datasets`) this study measures: when set, every run
+   * also records the FROC candidates of its test cases on the protocol's p(lesion) rule
+   * (`test-froc.json`) and the results carry the primary endpoint (lib/study/primary.ts).
+   */
+  protocolDataset?: string;
   /** Settings shared by both arms (mode, seed, dataset and output dir are set per run). */
   train: Partial<TrainConfig>;
   /** Monte-Carlo Fisher at the end of training: patches from test cases and label samples per patch. */

@@ -17,6 +17,7 @@ import { writeFileAtomic } from '../core/atomic';
 import { Random } from '../core/random';
 import { LabelMode, SegmentationCase } from '../core/types';
 import { CaseResult, evaluateSegmentation } from '../eval/evaluate';
+import { FrocCandidateOptions, FrocCase, frocCase } from '../eval/froc';
 import { perClassDice } from '../eval/multiclass';
 import { fisherReport, FisherReport } from '../fisher/report';
 import { resolveTrainConfig, TrainConfig } from '../train/config';
@@ -30,6 +31,8 @@ import { isFinishedRun } from '../run/layout';
 import { defaultStudyWorkers, runStudyPool, StudyRunSpec } from './pool';
 import { SegmentationModel } from '../model/model';
 import { StudyConfig } from './config';
+import type { SeedCases } from './paired-effects';
+import { loadProtocol } from './protocol';
 
 /** The arms of the comparison as they appear in result tables. */
 export const ARM_BINARY = 'binary';
@@ -58,6 +61,12 @@ export interface StudyResults {
   runs: RunSummary[];
   /** One entry per test case × arm × seed. */
   cases: CaseResult[];
+  /**
+   * For a study of a protocol dataset: per arm, each seed's FROC candidates of the test cases on
+   * the p(lesion) map (the primary endpoint's input; not written to results.json, which holds the
+   * endpoint computed from it).
+   */
+  froc?: Record<string, SeedCases<FrocCase>[]>;
   seconds: number;
 }
 
@@ -106,15 +115,33 @@ export function describeCaseSplit(s: StudyCaseSplit, cfg: StudyConfig): string {
     `${s.trainCases.length} for training, ${s.testCases.length} held out for testing; seeds ${cfg.seeds.join(', ')}`;
 }
 
-/** Deterministic split by the study's seed and counts. */
+/**
+ * Deterministic split by the study's seed and counts. With `split.trainPerSeed` the `train` list
+ * is the whole training pool (every case that is neither validation nor test); each seed's own
+ * training cases are {@link studyTrainIds}.
+ */
 export function studySplits(ids: string[], cfg: StudyConfig): DatasetSplits {
   const n = ids.length;
   const { train: nTrain, validation: nVal, test: nTest } = cfg.split;
   if (nTrain + nVal + nTest > n) {
     throw new Error(`study: the split asks for ${nTrain}+${nVal}+${nTest} cases but the dataset has ${n}`);
   }
+  if (cfg.split.trainPerSeed) {
+    return makeSplits(ids, { seed: cfg.split.seed, fractions: { train: (n - nVal - nTest) / n, val: nVal / n, test: nTest / n } });
+  }
   const scale = nTrain + nVal + nTest;
   return makeSplits(ids, { seed: cfg.split.seed, fractions: { train: nTrain / scale, val: nVal / scale, test: nTest / scale } });
+}
+
+/**
+ * The training case ids of one seed: the split's training cases, or, with `split.trainPerSeed`,
+ * the seed's own draw of `split.train` cases from the training pool (seeded by the split seed and
+ * the training seed, so every arm of a seed trains on the same cases and each seed on its own).
+ * @example studyTrainIds(splits, { ...study, split: { ...study.split, trainPerSeed: true } }, 3) // 16 ids of the pool
+ */
+export function studyTrainIds(splits: DatasetSplits, cfg: StudyConfig, seed: number): string[] {
+  if (!cfg.split.trainPerSeed) return splits.train;
+  return new Random(cfg.split.seed).fork(`train-draw-seed-${seed}`).shuffle([...splits.train]).slice(0, cfg.split.train).sort();
 }
 
 /**
@@ -139,15 +166,17 @@ export async function predictLesionMasks(
   caseData: SegmentationCase,
   patchSize: number[],
   overlap: number,
-): Promise<{ masks: Record<string, Uint8Array>; aux?: Uint8Array }> {
+): Promise<{ masks: Record<string, Uint8Array>; aux?: Uint8Array; lesionProbability: Float32Array }> {
   const p = await predictCase(model, layout, caseData, { patchSize, overlap, rule: 'argmaxIsLesion' });
-  if (layout.mode === 'binary') return { masks: { [ARM_BINARY]: p.lesionMask.data } };
+  const lesionProbability = p.lesionProbability.data;
+  if (layout.mode === 'binary') return { masks: { [ARM_BINARY]: p.lesionMask.data }, lesionProbability };
   return {
     masks: {
       [ARM_BACKSPLIT]: p.lesionMask.data,
       [ARM_BACKSPLIT_SUM]: lesionMask(p.probabilities, layout, 'lesionBeatsBackgroundSum'),
     },
     aux: p.auxMap ? p.auxMap.data : undefined,
+    lesionProbability,
   };
 }
 
@@ -162,12 +191,14 @@ export async function evaluateModelOnCases(
   config: TrainConfig,
   seed: number | null,
   onCase?: (index: number, id: string) => void,
+  onLesionProbability?: (c: SegmentationCase, lesionProbability: Float32Array) => void,
 ): Promise<CaseResult[]> {
   const out: CaseResult[] = [];
   for (let i = 0; i < cases.length; i++) {
     const c = cases[i];
     onCase?.(i, c.id);
-    const { masks, aux } = await predictLesionMasks(model, layout, c, config.patchSize, config.inferenceOverlap);
+    const { masks, aux, lesionProbability } = await predictLesionMasks(model, layout, c, config.patchSize, config.inferenceOverlap);
+    onLesionProbability?.(c, lesionProbability);
     for (const [arm, mask] of Object.entries(masks)) {
       const evaluation = evaluateSegmentation({ data: mask, dims: c.lesion.dims, spacing: c.lesion.spacing }, c.lesion, {}, { pred: `${arm} ${c.id}`, ref: `${c.id} lesion` });
       const entry: CaseResult = { caseId: c.id, model: arm, seed, evaluation };
@@ -187,7 +218,10 @@ interface StudyContext {
   backend: BackendReport;
   datasetHash: string;
   splits: DatasetSplits;
+  /** the training pool (with split.trainPerSeed) or the training cases of every seed */
   trainCases: SegmentationCase[];
+  /** the training cases of one seed */
+  trainCasesOf: (seed: number) => SegmentationCase[];
   valCases: SegmentationCase[];
   testCases: SegmentationCase[];
   layouts: Record<LabelMode, ClassLayout>;
@@ -209,16 +243,21 @@ async function openStudy(cfg: StudyConfig, log: Log): Promise<StudyContext> {
   log(`dataset: ${cases.length} cases (${cfg.dataset.kind}), sha256 ${datasetHash.slice(0, 12)}…; split ${splits.train.length} train / ${splits.val.length} validation / ${splits.test.length} test`);
   const studyFile = path.join(cfg.runsDir, 'study.json');
   const previous = readJson<{ datasetHash: string; splits: DatasetSplits; train: unknown }>(studyFile);
-  if (previous && (previous.datasetHash !== datasetHash || JSON.stringify(previous.train) !== JSON.stringify(cfg.train))) {
-    throw new Error(`study: ${cfg.runsDir} holds a study with another dataset or training settings; delete it or choose another --runs folder`);
+  if (previous && (previous.datasetHash !== datasetHash || JSON.stringify(previous.train) !== JSON.stringify(cfg.train) ||
+    JSON.stringify(previous.splits) !== JSON.stringify(splits))) {
+    throw new Error(`study: ${cfg.runsDir} holds a study with another dataset, split or training settings; delete it or choose another --runs folder`);
   }
-  writeFileAtomic(studyFile, JSON.stringify({ datasetHash, splits, train: cfg.train, seeds: cfg.seeds }, null, 2) + '\n');
+  const record: Record<string, unknown> = { datasetHash, splits, train: cfg.train, seeds: cfg.seeds };
+  if (cfg.split.trainPerSeed) record.trainBySeed = Object.fromEntries(cfg.seeds.map((seed) => [seed, studyTrainIds(splits, cfg, seed)]));
+  writeFileAtomic(studyFile, JSON.stringify(record, null, 2) + '\n');
+  if (cfg.split.trainPerSeed) log(`training pool of ${splits.train.length} cases; each seed draws its own ${cfg.split.train}`);
 
   const trainCases = splits.train.map((id) => byId.get(id)!);
+  const trainCasesOf = (seed: number) => studyTrainIds(splits, cfg, seed).map((id) => byId.get(id)!);
   const valCases = splits.val.map((id) => byId.get(id)!);
   const testCases = splits.test.map((id) => byId.get(id)!);
   const layouts = { binary: classLayout('binary', trainCases), backsplit: classLayout('backsplit', trainCases) } as Record<LabelMode, ClassLayout>;
-  return { cfg, log, backend, datasetHash, splits, trainCases, valCases, testCases, layouts };
+  return { cfg, log, backend, datasetHash, splits, trainCases, trainCasesOf, valCases, testCases, layouts };
 }
 
 /** The model of one run: a finished run is reused, an interrupted one resumed, else trained. */
@@ -228,7 +267,7 @@ async function studyModel(ctx: StudyContext, config: TrainConfig, tag: string): 
   const res = await trainOrReuse({
     config,
     runDir,
-    cases: { trainCases: ctx.trainCases, valCases: ctx.valCases, datasetInfo: { hash: ctx.datasetHash, kind: ctx.cfg.dataset.kind } },
+    cases: { trainCases: ctx.trainCasesOf(config.seed), valCases: ctx.valCases, datasetInfo: { hash: ctx.datasetHash, kind: ctx.cfg.dataset.kind } },
     backendReport: ctx.backend,
     onTrainStart: () => {
       ctx.log(`${tag}: training ${config.steps} steps (${config.model.family} ${config.model.channels.join('/')}, patch ${config.patchSize.join('×')}, batch ${config.batchSize})`);
@@ -245,15 +284,36 @@ async function studyModel(ctx: StudyContext, config: TrainConfig, tag: string): 
   return res.model;
 }
 
-/** Test-case evaluation of one run (cached in the run folder as test-evaluation.json). */
-async function testEvaluation(ctx: StudyContext, model: SegmentationModel, config: TrainConfig, mode: LabelMode, seed: number): Promise<CaseResult[]> {
+/** The protocol's FROC candidate rule (protocol.json `primary`). */
+function protocolCandidateRule(): FrocCandidateOptions {
+  const p = loadProtocol().protocol.primary;
+  return { candidateThreshold: p.candidateThreshold, connectivity: p.connectivity, dilationVoxels: p.dilationVoxels };
+}
+
+/**
+ * Test-case evaluation of one run (cached in the run folder as test-evaluation.json) and, for a
+ * study of a protocol dataset, the FROC candidates of every test case on the p(lesion) map
+ * (test-froc.json), from the same predictions.
+ */
+async function testEvaluation(ctx: StudyContext, model: SegmentationModel, config: TrainConfig, mode: LabelMode, seed: number): Promise<{ cases: CaseResult[]; froc?: FrocCase[] }> {
   const evalFile = path.join(config.outputDir, 'test-evaluation.json');
+  const frocFile = path.join(config.outputDir, 'test-froc.json');
+  const wantFroc = ctx.cfg.protocolDataset !== undefined;
   let caseResults = readJson<CaseResult[]>(evalFile);
-  if (!caseResults) {
-    caseResults = await evaluateModelOnCases(model, ctx.layouts[mode], ctx.testCases, config, seed);
+  let froc = wantFroc ? readJson<FrocCase[]>(frocFile) : undefined;
+  if (!caseResults || (wantFroc && !froc)) {
+    const rule = wantFroc ? protocolCandidateRule() : null;
+    const frocCases: FrocCase[] = [];
+    caseResults = await evaluateModelOnCases(model, ctx.layouts[mode], ctx.testCases, config, seed, undefined, rule ? (c, p) => {
+      frocCases.push(frocCase({ caseId: c.id, probability: { data: p, dims: c.lesion.dims, spacing: c.lesion.spacing }, ref: c.lesion }, rule));
+    } : undefined);
     writeFileAtomic(evalFile, JSON.stringify(caseResults) + '\n');
+    if (rule) {
+      froc = frocCases;
+      writeFileAtomic(frocFile, JSON.stringify(froc) + '\n');
+    }
   }
-  return caseResults;
+  return { cases: caseResults, froc };
 }
 
 /** Monte-Carlo Fisher of a trained model on test patches (cached in the run folder as fisher-mc.json). */
@@ -282,12 +342,12 @@ async function testFisher(ctx: StudyContext, model: SegmentationModel, config: T
 }
 
 /** Train (or reuse), evaluate and measure one run of the study. */
-async function studyRun(ctx: StudyContext, mode: LabelMode, seed: number, tag: string): Promise<{ summary: RunSummary; cases: CaseResult[] }> {
+async function studyRun(ctx: StudyContext, mode: LabelMode, seed: number, tag: string): Promise<{ summary: RunSummary; cases: CaseResult[]; froc?: FrocCase[] }> {
   const config = studyRunConfig(ctx.cfg, mode, seed);
   const runDir = config.outputDir;
   const model = await studyModel(ctx, config, tag);
   ctx.onPhase?.('evaluating');
-  const caseResults = await testEvaluation(ctx, model, config, mode, seed);
+  const { cases: caseResults, froc } = await testEvaluation(ctx, model, config, mode, seed);
   const meanDice = caseResults.filter((r) => r.model !== ARM_BACKSPLIT_SUM).reduce((s, r) => s + r.evaluation.overlap.dice, 0) / ctx.testCases.length;
   ctx.log(`${tag}: test lesion Dice ${meanDice.toFixed(3)} (mean over ${ctx.testCases.length} cases)`);
   ctx.onPhase?.('Fisher');
@@ -305,7 +365,7 @@ async function studyRun(ctx: StudyContext, mode: LabelMode, seed: number, tag: s
     fisher,
   };
   model.dispose();
-  return { summary, cases: caseResults };
+  return { summary, cases: caseResults, froc };
 }
 
 /** True when a run of the study needs nothing more: trained with this config, evaluated, Fisher measured. */
@@ -342,6 +402,7 @@ export async function runStudy(cfg: StudyConfig, log: Log = (l) => process.stdou
   const ctx = await openStudy(cfg, log);
   const runs: RunSummary[] = [];
   const results: CaseResult[] = [];
+  const froc: Record<string, SeedCases<FrocCase>[]> = {};
   const modes: LabelMode[] = ['binary', 'backsplit'];
   const pending: StudyRunSpec[] = [];
   for (const seed of cfg.seeds) for (const mode of modes) if (!studyRunComplete(cfg, mode, seed)) pending.push({ mode, seed });
@@ -355,8 +416,11 @@ export async function runStudy(cfg: StudyConfig, log: Log = (l) => process.stdou
       const run = await studyRun(ctx, mode, seed, `[${index}/${total}] ${mode} seed ${seed}`);
       runs.push(run.summary);
       results.push(...run.cases);
+      if (run.froc) (froc[mode] ??= []).push({ seed, cases: run.froc.map((c) => ({ caseId: c.caseId, value: c })) });
     }
   }
   const { backend, datasetHash, splits, layouts } = ctx;
-  return { config: cfg, backend, datasetHash, splits, layouts, runs, cases: results, seconds: (Date.now() - t0) / 1000 };
+  const out: StudyResults = { config: cfg, backend, datasetHash, splits, layouts, runs, cases: results, seconds: (Date.now() - t0) / 1000 };
+  if (cfg.protocolDataset) out.froc = froc;
+  return out;
 }

@@ -6,6 +6,8 @@
  * The folder is assembled under a temporary name and renamed at the end, so a
  * half-written report never looks complete.
  */
+import { buildPrimary, describePrimary, PrimaryResults } from './primary';
+import { describeProtocol, loadProtocol } from './protocol';
 import { writeFolderAtomic } from '../core/atomic';
 import { describeDataset } from '../data/registry';
 import { CaseResult } from '../eval/evaluate';
@@ -52,6 +54,10 @@ export interface StudySummary {
   comparisons: PairedComparison[];
   bins: BinStatistics[];
   rows: TidyRow[];
+  /** The protocol's primary endpoint (studies of a protocol dataset only; docs/protocol.md). */
+  primary?: PrimaryResults;
+  /** The protocol's name, version, status and hash, as every protocol report prints it. */
+  protocol?: string;
 }
 
 /** Paired comparisons (BackSplit and its sum-rule collapse vs binary), pairing per test case (seeds averaged). */
@@ -65,7 +71,21 @@ export function summarizeStudy(results: StudyResults): StudySummary {
   }
   const lrows = lesionRows(results.cases);
   const bins = [ARM_BINARY, ARM_BACKSPLIT, ARM_BACKSPLIT_SUM].flatMap((arm) => binStatistics(lrows, arm, { bootstrapSamples: 2000, seed: 0 }));
-  return { comparisons, bins, rows };
+  const summary: StudySummary = { comparisons, bins, rows };
+  const dataset = results.config.protocolDataset;
+  if (dataset && results.froc) {
+    const loaded = loadProtocol();
+    summary.primary = buildPrimary({ [dataset]: results.froc }, loaded.protocol, loaded.sha256);
+    summary.protocol = describeProtocol(loaded);
+  }
+  return summary;
+}
+
+/** The primary-endpoint lines of a protocol study (empty for other studies). */
+export function primaryLines(summary: StudySummary): string[] {
+  if (!summary.primary) return [];
+  const { protocol } = loadProtocol();
+  return [`protocol: ${summary.protocol}`, `primary endpoint: ${summary.primary.endpoint}`, ...describePrimary(summary.primary, protocol.statistics)];
 }
 
 function fmt(x: number | null | undefined, digits = 3): string {
@@ -189,6 +209,7 @@ function resultsJson(results: StudyResults, summary: StudySummary): string {
         lesionSizeBins: summary.bins,
         runs: results.runs.map((r) => ({ ...r, fisher: { ...r.fisher, y: { trace: r.fisher.y.trace, traceStdError: r.fisher.y.traceStdError, perLayer: r.fisher.y.perLayer }, z: r.fisher.z } })),
         rows: summary.rows,
+        ...(summary.primary ? { primary: summary.primary } : {}),
         seconds: results.seconds,
       },
       null,
@@ -247,6 +268,7 @@ function reportSections(results: StudyResults, summary: StudySummary, figs: Reco
         'At test time only the lesion output is used. Pairs are test cases, each value averaged over seeds.\n\n' +
         settingsText(results),
     },
+    ...(summary.primary ? [{ heading: 'Primary endpoint (protocol)', text: primaryLines(summary).join('\n\n') }] : []),
     { heading: 'BackSplit (argmax rule) vs binary', table: comparisonTable(summary, ARM_BACKSPLIT, 'BackSplit lesion mask = voxels whose most probable class is the lesion.') },
     { heading: 'BackSplit (sum rule) vs binary', table: comparisonTable(summary, ARM_BACKSPLIT_SUM, 'BackSplit lesion mask = voxels where p(lesion) > Σ p(background classes).') },
     { heading: 'Small lesions: detection', figure: figs.small_lesion_detection, figurePng: pngs.small_lesion_detection },

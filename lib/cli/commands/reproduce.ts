@@ -7,7 +7,7 @@ import * as path from 'path';
 import { BACKEND_FLAG, Command, parseArgs, UsageError } from '../args';
 import { emidecStudy, studyPreset, StudyConfig, StudyPreset } from '../../study/config';
 import { runStudy } from '../../study/pipeline';
-import { summarizeStudy, summaryTable, writeStudyReport } from '../../study/report';
+import { primaryLines, summarizeStudy, summaryTable, writeStudyReport } from '../../study/report';
 
 const USAGE = `usage: backsplit reproduce [--quick | --full] [--dataset <manifest.json> | colin | emidec:<folder>] [--seeds 0,1,2] [--steps N]
                           [--runs <dir>] [--out <dir>] [--backend webgpu|tfjs-node-gpu|tfjs-node|wasm|cpu] [--workers N]
@@ -106,6 +106,7 @@ export const reproduceCommand: Command = {
     log('');
     log(`Lesion metrics on ${results.splits.test.length} test cases × ${cfg.seeds.length} seed(s); pairs = test cases (seeds averaged); 95% bootstrap CI of the mean difference; two-sided Wilcoxon signed-rank:`);
     log(summaryTable(summary));
+    for (const line of primaryLines(summary)) log(line);
     log('');
     log(`report: ${path.join(cfg.reportDir, 'report.html')} (+ ${files.filter((f) => f !== 'report.html').join(', ')})`);
     log(`total time ${results.seconds.toFixed(0)} s`);
