@@ -1,10 +1,14 @@
 /**
- * Training targets of a SegmentationCase for either arm of the study: the only
- * thing that differs between 'binary' and 'backsplit' training is this map.
+ * Training targets of a SegmentationCase: binary, BackSplit (the case's aux map
+ * splits the background) or a placebo split of the background (./placebo.ts).
+ * Between the binary and BackSplit arms of the study this map is the only thing
+ * that differs; every kind marks exactly the same lesion voxels.
  */
+import { Random } from '../core/random';
 import type { Volume } from '../core/volume';
 import type { ClassInfo, LabelMode, SegmentationCase } from '../core/types';
 import { buildBackSplitLabels, classTable } from './build';
+import { quantilePlacebo, voronoiPlacebo } from './placebo';
 
 export interface CaseTargets {
   mode: LabelMode;
@@ -33,4 +37,29 @@ export function labelsForCase(c: SegmentationCase, mode: LabelMode, auxNames?: s
   const names = auxNames ?? c.auxNames ?? [];
   const r = buildBackSplitLabels({ lesion: c.lesion, aux: [{ volume: c.aux, name: 'aux', classNames: names }] });
   return { mode, labels: r.labels, classes: r.classes, numClasses: r.classes.length, lesionClass: r.lesionClass };
+}
+
+/** The placebo splits of the background (docs/protocol.md, "Arms"). */
+export type PlaceboKind = 'placebo-voronoi' | 'placebo-quantile';
+
+/**
+ * Labels of a case in BackSplit form with a placebo in place of the aux map: classes 1..K are
+ * the K placebo regions, which cover the whole background (class 0 is never a target), and
+ * K+1 is the lesion. The case's own aux map is not used.
+ * - placebo-voronoi: Voronoi cells drawn from `new Random(seed).fork('placebo-voronoi/' + c.id)`,
+ *   so the same seed and case always give the same cells, and another seed other cells;
+ * - placebo-quantile: intensity bands of the case's first image channel (seed unused).
+ * @example placeboLabelsForCase(cases[0], 'placebo-voronoi', 6, 0).numClasses // 8
+ */
+export function placeboLabelsForCase(c: SegmentationCase, kind: PlaceboKind, k: number, seed: number): CaseTargets {
+  let aux: Volume<Uint8Array>;
+  if (kind === 'placebo-voronoi') aux = voronoiPlacebo(c.lesion, k, new Random(seed).fork(`placebo-voronoi/${c.id}`));
+  else if (kind === 'placebo-quantile') {
+    if (c.channels.length === 0) throw new Error(`placeboLabelsForCase: case ${c.id} has no image channel to take intensity quantiles of`);
+    aux = quantilePlacebo(c.channels[0], c.lesion, k);
+  } else throw new RangeError(`placeboLabelsForCase: kind must be 'placebo-voronoi' or 'placebo-quantile', got '${kind}'`);
+  const prefix = kind === 'placebo-voronoi' ? 'voronoi' : 'quantile';
+  const classNames = Array.from({ length: k }, (_, i) => `${prefix}${i + 1}`);
+  const r = buildBackSplitLabels({ lesion: c.lesion, aux: [{ volume: aux, name: kind, classNames }] });
+  return { mode: 'backsplit', labels: r.labels, classes: r.classes, numClasses: r.classes.length, lesionClass: r.lesionClass };
 }
