@@ -12,7 +12,7 @@ import { quantilePlacebo, voronoiPlacebo } from './placebo';
 
 export interface CaseTargets {
   mode: LabelMode;
-  /** binary: 0 background, 1 lesion; backsplit: 0 unlabelled, 1..K aux, K+1 lesion. */
+  /** binary: 0 background, 1 lesion (K+1 on a wide head); backsplit: 0 unlabelled, 1..K aux (or placebo regions), K+1 lesion. */
   labels: Volume<Uint8Array>;
   classes: ClassInfo[];
   numClasses: number;
@@ -37,6 +37,21 @@ export function labelsForCase(c: SegmentationCase, mode: LabelMode, auxNames?: s
   const names = auxNames ?? c.auxNames ?? [];
   const r = buildBackSplitLabels({ lesion: c.lesion, aux: [{ volume: c.aux, name: 'aux', classNames: names }] });
   return { mode, labels: r.labels, classes: r.classes, numClasses: r.classes.length, lesionClass: r.lesionClass };
+}
+
+/**
+ * Binary labels for a head of K+2 classes: 0 background, K+1 lesion; classes 1..K (named
+ * unused1..unusedK) never appear. The lesion voxels are those of the binary labels.
+ * @param k the number of classes between background and lesion (≥ 0)
+ * @example wideBinaryLabelsForCase(cases[0], 6).lesionClass // 7
+ */
+export function wideBinaryLabelsForCase(c: SegmentationCase, k: number): CaseTargets {
+  if (!Number.isInteger(k) || k < 0 || k > 253) throw new RangeError(`wideBinaryLabelsForCase: k must be an integer in 0..253, got ${k}`);
+  const lesionClass = k + 1;
+  const labels = { ...c.lesion, data: Uint8Array.from(c.lesion.data, (v) => (v ? lesionClass : 0)) };
+  const unused = Array.from({ length: k }, (_, i) => `unused${i + 1}`);
+  const names = ['background', ...unused, 'lesion'];
+  return { mode: 'binary', labels, classes: classTable(labels, names, ['background', ...unused.map(() => 'none'), 'lesion']), numClasses: k + 2, lesionClass };
 }
 
 /** The placebo splits of the background (docs/protocol.md, "Arms"). */
