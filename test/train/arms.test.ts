@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { ARM_NAMES, ARMS, armDefinition } from '../../lib/train/arms';
 import { DEFAULT_TRAIN_CONFIG, resolveTrainConfig } from '../../lib/train/config';
 import { classLayout, prepareCase } from '../../lib/train/prepare';
+import { sampleBatch } from '../../lib/train/sampler';
+import { Random } from '../../lib/core/random';
 import { tinyCase, tinyCases } from './helpers/fixtures';
 
 describe('the arm registry', () => {
@@ -89,5 +91,24 @@ describe('classLayout and prepareCase per arm', () => {
     const voronoi = (seed: number) => Array.from(prepareCase(c, classLayout('backsplit-placebo-voronoi', cases, { seed })).target);
     expect(voronoi(0)).toEqual(voronoi(0));
     expect(voronoi(0)).not.toEqual(voronoi(1));
+  });
+});
+
+describe('binary-wide batches', () => {
+  it('hold only background (0) and lesion (K+1) targets, the lesion as in binary batches', () => {
+    const cases = tinyCases(3);
+    const wide = classLayout('binary-wide', cases);
+    const prepWide = cases.map((c) => prepareCase(c, wide));
+    const prepBinary = cases.map((c) => prepareCase(c, classLayout('binary', cases)));
+    let lesionVoxels = 0;
+    for (let step = 0; step < 5; step++) {
+      const w = sampleBatch(prepWide, [1, 8, 8], 4, 0.5, new Random(step));
+      const b = sampleBatch(prepBinary, [1, 8, 8], 4, 0.5, new Random(step));
+      lesionVoxels += w.labels.filter((v) => v === wide.lesionClass).length;
+      expect([...new Set(w.labels)].every((v) => v === 0 || v === wide.lesionClass)).toBe(true);
+      expect(Array.from(w.labels, (v) => (v ? 1 : 0))).toEqual(Array.from(b.labels));
+      expect(w.images).toEqual(b.images);
+    }
+    expect(lesionVoxels).toBeGreaterThan(0);
   });
 });
