@@ -5,6 +5,7 @@
  * - grouping specs (TotalSegmentator total / total_mr, SynthSeg/FreeSurfer, tissue): loadGroupSpec, applyGroupSpec
  * - collapse rules for BackSplit predictions: argmaxIsLesion, lesionBeatsBackgroundSum; comparing them (collapse-compare)
  * - automatic aux labels: clusterTissues (k-means / GMM)
+ * - placebo splits of the background (random Voronoi cells, intensity quantiles): voronoiPlacebo, quantilePlacebo
  * - simulated noisy labels: simulateNoisyLabels and its primitives
  * - describing label maps as text (present ids, grouping summaries, class tables): describe
  */
@@ -23,6 +24,7 @@ export {
 } from './noisy';
 export * from './from-files';
 export * from './case';
+export * from './placebo';
 export * from './describe';
 export * from './precedence';
 export * from './tissue-compare';

@@ -1,17 +1,29 @@
 /**
  * Segmentation losses: nnU-Net's soft Dice over the foreground classes plus
- * cross-entropy, or cross-entropy alone; optional class weights; deep
- * supervision weighting.
+ * cross-entropy, the lesion-anchored variant (soft Dice of the lesion channel
+ * only plus cross-entropy over all classes), or cross-entropy alone; optional
+ * class weights; deep supervision weighting.
  *
  * Inputs are logits [N, ...spatial, K] and an integer class map [N, ...spatial]
  * (one-hot encoded inside). All work happens on [N, voxels, K] views (rank ≤ 3).
  */
 import * as tf from '@tensorflow/tfjs';
 
+/** The loss kinds, in the order error messages list them. */
+export const LOSS_KINDS = ['dice-ce', 'lesion-dice-ce', 'ce'] as const;
+export type LossKind = (typeof LOSS_KINDS)[number];
+
 export interface LossConfig {
-  /** 'dice-ce' (nnU-Net default) or 'ce'. */
-  kind: 'dice-ce' | 'ce';
-  /** Per-class weights (length K); default all 1. Weighted CE is normalised by Σ w_y (as PyTorch). */
+  /**
+   * 'dice-ce' (nnU-Net default): CE + 1 − mean soft Dice over the foreground classes 1..K−1.
+   * 'lesion-dice-ce': CE over all K classes + 1 − soft Dice of the lesion channel alone, the
+   * lesion being the last class (K−1). The lesion's Dice term weighs 1 whatever K is, as in a
+   * binary run; with dice-ce and K−2 auxiliary classes it weighs 1/(K−1). On a 2-class head
+   * the two kinds are the same loss.
+   * 'ce': cross-entropy alone.
+   */
+  kind: LossKind;
+  /** Per-class weights (length K); default all 1. Weighted CE is normalised by Σ w_y (as PyTorch); lesion-dice-ce weights its CE only. */
   classWeights?: number[];
   /** Dice over the whole batch (nnU-Net 'batch dice') or per example then averaged. Default true. */
   batchDice?: boolean;
@@ -21,7 +33,9 @@ export interface LossConfig {
 
 /** Validate a loss config against the number of classes; throws with the field name. */
 export function validateLossConfig(cfg: LossConfig, numClasses: number): void {
-  if (cfg.kind !== 'dice-ce' && cfg.kind !== 'ce') throw new Error(`loss: kind must be 'dice-ce' or 'ce', got '${cfg.kind}'`);
+  if (!(LOSS_KINDS as readonly string[]).includes(cfg.kind)) {
+    throw new Error(`loss: kind must be ${LOSS_KINDS.map((k) => `'${k}'`).join(', ')}, got '${cfg.kind}'`);
+  }
   if (cfg.classWeights !== undefined) {
     if (!Array.isArray(cfg.classWeights) || cfg.classWeights.length !== numClasses) {
       throw new Error(`loss: classWeights must list ${numClasses} numbers (one per class), got ${JSON.stringify(cfg.classWeights)}`);
@@ -33,7 +47,8 @@ export function validateLossConfig(cfg: LossConfig, numClasses: number): void {
 }
 
 /**
- * Loss for one output: CE (+ 1 − mean soft Dice over classes 1..K−1).
+ * Loss for one output: CE, plus 1 − mean soft Dice over classes 1..K−1 (dice-ce) or 1 − soft
+ * Dice of class K−1 (lesion-dice-ce).
  * @param logits [N, ...spatial, K]
  * @param labels integer class map [N, ...spatial] (int32), values in [0, K)
  * @returns scalar loss
@@ -70,6 +85,7 @@ export function segmentationLoss(logits: tf.Tensor, labels: tf.Tensor, cfg: Loss
     const inter = tf.sum(tf.mul(p3, y3), 1); // [B, K]
     const denom = tf.add(tf.sum(p3, 1), tf.sum(y3, 1));
     const dice = tf.div(tf.add(tf.mul(inter, 2), smooth), tf.add(denom, smooth)); // [B, K]
+    if (cfg.kind === 'lesion-dice-ce') return tf.add(ce, tf.sub(1, tf.mean(tf.slice(dice, [0, k - 1], [-1, 1])))) as tf.Scalar;
     const fg = tf.slice(dice, [0, 1], [-1, k - 1]);
     let meanDice: tf.Scalar;
     if (cfg.classWeights) {

@@ -2,12 +2,14 @@
  * Predicting with a trained model: per-class probabilities of a whole volume by
  * sliding-window inference, then a lesion mask only through lib/labels/collapse
  * with the collapse rule named by the caller ('argmaxIsLesion' or
- * 'lesionBeatsBackgroundSum').
+ * 'lesionBeatsBackgroundSum'). The lesion probability of every arm is the same
+ * map, the softmax of its lesion class (lesionProbabilityMap).
  */
 import type { SegmentationCase } from '../core/types';
 import { makeVolume, Vec3, Volume } from '../core/volume';
-import { collapseToBinary, CollapseRule } from '../labels/collapse';
+import { collapseToBinary, CollapseRule, lesionProbabilityMap } from '../labels/collapse';
 import type { SegmentationModel } from '../model/model';
+import { armDefinition } from '../train/arms';
 import { ClassLayout, prepareCase } from '../train/prepare';
 import { argmaxClasses, slidingWindowProbabilities } from '../train/inference';
 
@@ -38,30 +40,34 @@ export async function predictProbabilities(
   return probs;
 }
 
+/** Per-class views of class-major probabilities. */
+function perClassViews(probs: Float32Array, numClasses: number): Float32Array[] {
+  const n = probs.length / numClasses;
+  return Array.from({ length: numClasses }, (_, c) => probs.subarray(c * n, (c + 1) * n));
+}
+
 /** Binary lesion mask (1 = lesion) of class-major probabilities by a collapse rule. */
 export function lesionMask(probs: Float32Array, layout: Pick<ClassLayout, 'numClasses' | 'lesionClass'>, rule: CollapseRule): Uint8Array {
-  const n = probs.length / layout.numClasses;
-  const perClass = Array.from({ length: layout.numClasses }, (_, c) => probs.subarray(c * n, (c + 1) * n));
-  return collapseToBinary(perClass, rule, { lesionClass: layout.lesionClass });
+  return collapseToBinary(perClassViews(probs, layout.numClasses), rule, { lesionClass: layout.lesionClass });
 }
 
 export interface CasePrediction {
   /** Class-major probabilities probs[k·N + voxel]. */
   probabilities: Float32Array;
-  /** p(lesion) per voxel, on the case's grid. */
+  /** p(lesion) per voxel, on the case's grid: the softmax lesion channel p_L, the map every arm is scored on. */
   lesionProbability: Volume<Float32Array>;
   /** Arg-max class per voxel (the layout's class ids). */
   classMap: Volume<Uint8Array>;
   /** Lesion mask by the requested collapse rule (1 = lesion). */
   lesionMask: Volume<Uint8Array>;
-  /** Predicted auxiliary classes (arg-max, lesion voxels set to 0); null for a binary layout. */
+  /** Predicted auxiliary classes (arg-max, lesion voxels set to 0); null for an arm on binary labels (binary-wide too). */
   auxMap: Volume<Uint8Array> | null;
 }
 
 /**
  * Whole-case prediction of a trained model with the maps notebooks plot and evaluate.
  * @param model trained model
- * @param layout its class layout (binary or BackSplit)
+ * @param layout its class layout (any arm's)
  * @param c the case (its lesion/aux maps are only used for the layout's target, not for prediction)
  * @param opts sliding-window patch size and overlap (default 0.5), and the collapse rule of `lesionMask`
  * @example
@@ -80,17 +86,16 @@ export async function predictCase(
   } catch (e) {
     throw new Error(`predictCase: case ${c.id}: ${(e as Error).message}`, { cause: e });
   }
-  const n = prepared.target.length;
   const grid = c.lesion;
   const classes = argmaxClasses(probs, layout.numClasses);
   let auxMap: Volume<Uint8Array> | null = null;
-  if (layout.mode === 'backsplit') {
+  if (armDefinition(layout.mode).labels !== 'binary') {
     const aux = Uint8Array.from(classes, (k) => (k === layout.lesionClass ? 0 : k));
     auxMap = makeVolume(aux, grid.dims, grid.spacing, grid.affine);
   }
   return {
     probabilities: probs,
-    lesionProbability: makeVolume(probs.slice(layout.lesionClass * n, (layout.lesionClass + 1) * n), grid.dims, grid.spacing, grid.affine),
+    lesionProbability: makeVolume(lesionProbabilityMap(perClassViews(probs, layout.numClasses), { lesionClass: layout.lesionClass }), grid.dims, grid.spacing, grid.affine),
     classMap: makeVolume(classes, grid.dims, grid.spacing, grid.affine),
     lesionMask: makeVolume(lesionMask(probs, layout, opts.rule), grid.dims, grid.spacing, grid.affine),
     auxMap,

@@ -147,7 +147,7 @@ function createSession(opts: TrainOptions): Session {
   const runDir = opts.runDir === undefined ? config.outputDir : opts.runDir;
   const valCases = opts.valCases ?? [];
   if (opts.trainCases.length === 0) throw new Error('train: no training cases');
-  const layout = classLayout(config.mode, [...opts.trainCases, ...valCases]);
+  const layout = classLayout(config.mode, [...opts.trainCases, ...valCases], { seed: config.seed });
   if (config.loss.classWeights) validateLossConfig(config.loss, layout.numClasses);
   const prepared = opts.trainCases.map((c) => prepareCase(c, layout));
   const preparedVal = valCases.map((c) => prepareCase(c, layout));

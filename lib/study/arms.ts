@@ -1,14 +1,16 @@
 /**
- * The two arms of the study side by side in a notebook: train (or reuse) a
- * binary and a BackSplit run for every seed with a live progress line, the
+ * The arms of the study side by side in a notebook: train (or reuse) a
+ * binary and a BackSplit run (or any list of arms, lib/train/arms.ts) for every
+ * seed with a live progress line, the
  * table of what was trained and how fast, picking the test case with the most
  * lesion voxels, and predicting it with one seed's pair of models. The training
  * itself is lib/run's trainOrReuse with the study's run configs.
  */
 import type { BackendReport } from '../backend/index';
-import type { LabelMode, SegmentationCase } from '../core/types';
+import type { SegmentationCase } from '../core/types';
 import { formatTable } from '../core/format';
 import type { CollapseRule } from '../labels/collapse';
+import type { ArmName } from '../train/arms';
 import { notebookProgress } from '../train/progress';
 import { meanFinalLoss } from '../run/metrics';
 import { predictCase, CasePrediction } from '../run/predict';
@@ -18,7 +20,7 @@ import { studyRunConfig } from './pipeline';
 
 /** One trained (or reused) run of one arm and seed. */
 export interface TrainedArm {
-  mode: LabelMode;
+  mode: ArmName;
   seed: number;
   result: TrainOrReuseResult;
 }
@@ -30,17 +32,19 @@ export interface TrainArmsOptions {
   backendReport?: BackendReport;
   /** Where the "run reused" lines go (default console.log). */
   log?: (line: string) => void;
+  /** The arms to train, in order (default binary then backsplit; all of them: ARM_NAMES). */
+  arms?: readonly ArmName[];
 }
 
 /**
- * Train or reuse both arms for every seed of the study (seed by seed, binary first), each with a
- * notebook progress line labelled by arm and seed.
+ * Train or reuse the arms (default binary and backsplit) for every seed of the study (seed by
+ * seed, arms in the given order), each with a notebook progress line labelled by arm and seed.
  */
 export async function trainStudyArms(study: StudyConfig, trainCases: SegmentationCase[], opts: TrainArmsOptions): Promise<TrainedArm[]> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const trained: TrainedArm[] = [];
   for (const seed of study.seeds) {
-    for (const mode of ['binary', 'backsplit'] as const) {
+    for (const mode of opts.arms ?? (['binary', 'backsplit'] as const)) {
       const config = studyRunConfig(study, mode, seed);
       const progress = notebookProgress({ label: `${mode.padEnd(9)} seed ${seed}` });
       const result = await trainOrReuse({
@@ -76,7 +80,7 @@ export function formatTrainedArms(trained: readonly TrainedArm[]): string {
  * The run of one arm and seed.
  * @throws Error when there is none
  */
-export function armRun(trained: readonly TrainedArm[], mode: LabelMode, seed: number): TrainOrReuseResult {
+export function armRun(trained: readonly TrainedArm[], mode: ArmName, seed: number): TrainOrReuseResult {
   const found = trained.filter((t) => t.mode === mode && t.seed === seed)[0];
   if (!found) throw new Error(`armRun: no ${mode} run with seed ${seed}`);
   return found.result;

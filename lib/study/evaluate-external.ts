@@ -26,9 +26,10 @@ import { ClassSpec, perClassDice } from '../eval/multiclass';
 import { validateManifest } from '../data/manifest';
 import { MsdDatasetJson, parseMsdDatasetJson } from '../data/msd';
 import { DatasetConfig, datasetKindNames, describeDataset, loadDataset, resolveDatasetConfig } from '../data/registry';
+import { armDefinition } from '../train/arms';
 import type { ClassLayout } from '../train/prepare';
 import { LoadedRun, loadRunModel, openRun, RunFolder } from '../run/open';
-import { ARM_BACKSPLIT, predictLesionMasks } from './pipeline';
+import { predictLesionMasks } from './pipeline';
 import { caseRow, CaseRow, summarizeArms, ArmSummary } from './evaluate-run';
 
 /** The choice of lesion labels is missing or does not apply to the data (the CLI shows its usage). */
@@ -219,10 +220,10 @@ function auxMatch(layout: ClassLayout, dataNames: string[]): { classes: ClassSpe
   return { classes: classes.sort((a, b) => a.id - b.id), lut };
 }
 
-/** The case as the run's layout needs it: for BackSplit, the aux map in the run's class ids (0 where the data has no such class). */
+/** The case as the run's layout needs it: for BackSplit labels, the aux map in the run's class ids (0 where the data has no such class). */
 function inRunLayout(c: SegmentationCase, layout: ClassLayout): { input: SegmentationCase; classes: ClassSpec[] } {
   const { classes, lut } = auxMatch(layout, c.auxNames ?? []);
-  if (layout.mode !== 'backsplit') return { input: c, classes };
+  if (armDefinition(layout.mode).labels !== 'backsplit') return { input: c, classes };
   const aux = c.aux ? Uint8Array.from(c.aux.data, (v) => lut[v] ?? 0) : new Uint8Array(c.lesion.data.length);
   const g = c.lesion;
   return { input: { ...c, aux: makeVolume(aux, g.dims, g.spacing, g.affine), auxNames: layout.classNames.slice(1, layout.lesionClass) }, classes };
@@ -236,7 +237,7 @@ async function evaluateExternalCase(run: LoadedRun, c: SegmentationCase, options
   return Object.entries(masks).map(([arm, mask]) => {
     const evaluation = evaluateSegmentation(makeVolume(mask, g.dims, g.spacing, g.affine), g, options, { pred: `${arm} ${c.id}`, ref: `${c.id} lesion` });
     const r: CaseResult = { caseId: c.id, model: arm, seed: run.config.seed, evaluation };
-    if (arm === ARM_BACKSPLIT && aux && classes.length) r.auxiliary = perClassDice(aux, input.aux!.data, classes);
+    if (arm === run.layout.mode && armDefinition(arm).labels === 'backsplit' && aux && classes.length) r.auxiliary = perClassDice(aux, input.aux!.data, classes);
     return r;
   });
 }

@@ -105,13 +105,15 @@ export interface ModelFisherOptions {
 }
 
 function checkPatches(arm: RunModel, patches: FisherPatches, fn: string): Int32Array {
-  const labels = patches.labels[arm.layout.mode];
+  const mode = arm.layout.mode;
+  if (mode !== 'binary' && mode !== 'backsplit') throw new Error(`${fn}: Fisher patches hold binary and BackSplit labels, not those of arm '${mode}'`);
+  const labels = patches.labels[mode];
   if (!labels) throw new Error(`${fn}: the patches have no '${arm.layout.mode}' labels (do the cases have auxiliary maps?)`);
   const spatial = arm.model.config.spatialDims;
   if (patches.shape.length !== spatial + 2) {
     throw new Error(`${fn}: a ${spatial}D model needs rank-${spatial + 2} patches, got shape [${patches.shape}]`);
   }
-  const expected = patches.layouts[arm.layout.mode]!;
+  const expected = patches.layouts[mode]!;
   if (expected.numClasses !== arm.layout.numClasses) {
     throw new Error(`${fn}: the model has ${arm.layout.numClasses} classes, the patches' ${arm.layout.mode} labels have ${expected.numClasses}`);
   }

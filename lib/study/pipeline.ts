@@ -21,7 +21,8 @@ import { FrocCandidateOptions, FrocCase, frocCase } from '../eval/froc';
 import { perClassDice } from '../eval/multiclass';
 import { fisherReport, FisherReport } from '../fisher/report';
 import { resolveTrainConfig, TrainConfig } from '../train/config';
-import { classLayout, ClassLayout, prepareCase } from '../train/prepare';
+import { ArmName, armDefinition } from '../train/arms';
+import { auxReference, classLayout, ClassLayout, prepareCase } from '../train/prepare';
 import { patch3, sampleBatch } from '../train/sampler';
 import { createProgressBar, TrainProgress } from '../train/progress';
 import { lossCurve, readRunMetrics } from '../run/metrics';
@@ -149,17 +150,22 @@ export function studyTrainIds(splits: DatasetSplits, cfg: StudyConfig, seed: num
  * settings plus mode, seed, run folder and dataset — the same object
  * `runStudy` trains with, so a run trained from a notebook is reused by the study.
  * @param cfg study configuration
- * @param mode 'binary' or 'backsplit'
+ * @param mode the arm (lib/train/arms.ts ARM_NAMES), e.g. 'binary' or 'backsplit'
  * @param seed training seed
  * @example
  * const config = studyRunConfig(studyPreset('default'), 'backsplit', 0); // outputDir runs/study/backsplit-seed0
  */
-export function studyRunConfig(cfg: StudyConfig, mode: LabelMode, seed: number): TrainConfig {
+export function studyRunConfig(cfg: StudyConfig, mode: ArmName, seed: number): TrainConfig {
   const runDir = path.join(cfg.runsDir, `${mode}-seed${seed}`);
   return resolveTrainConfig({ ...cfg.train, mode, seed, outputDir: runDir, dataset: cfg.dataset }, `study ${mode} seed ${seed}`);
 }
 
-/** Lesion mask(s) of a model on one case: binary → argmax; BackSplit → both collapse rules. */
+/**
+ * Lesion mask(s) of a model on one case, keyed by result name. An arm on binary labels
+ * (binary, binary-ce, binary-wide) → its argmax mask under the arm's name; an arm whose labels
+ * split the background → the argmax mask under its name and the sum rule under
+ * `<arm>-sumrule` (for BackSplit: ARM_BACKSPLIT, ARM_BACKSPLIT_SUM), plus the predicted aux map.
+ */
 export async function predictLesionMasks(
   model: SegmentationModel,
   layout: ClassLayout,
@@ -169,11 +175,11 @@ export async function predictLesionMasks(
 ): Promise<{ masks: Record<string, Uint8Array>; aux?: Uint8Array; lesionProbability: Float32Array }> {
   const p = await predictCase(model, layout, caseData, { patchSize, overlap, rule: 'argmaxIsLesion' });
   const lesionProbability = p.lesionProbability.data;
-  if (layout.mode === 'binary') return { masks: { [ARM_BINARY]: p.lesionMask.data }, lesionProbability };
+  if (armDefinition(layout.mode).labels === 'binary') return { masks: { [layout.mode]: p.lesionMask.data }, lesionProbability };
   return {
     masks: {
-      [ARM_BACKSPLIT]: p.lesionMask.data,
-      [ARM_BACKSPLIT_SUM]: lesionMask(p.probabilities, layout, 'lesionBeatsBackgroundSum'),
+      [layout.mode]: p.lesionMask.data,
+      [`${layout.mode}-sumrule`]: lesionMask(p.probabilities, layout, 'lesionBeatsBackgroundSum'),
     },
     aux: p.auxMap ? p.auxMap.data : undefined,
     lesionProbability,
@@ -181,8 +187,9 @@ export async function predictLesionMasks(
 }
 
 /**
- * Evaluate a trained model on cases: one CaseResult per case and arm (binary;
- * or BackSplit with both collapse rules, plus its auxiliary-class Dice).
+ * Evaluate a trained model on cases: one CaseResult per case and mask of
+ * predictLesionMasks (an arm on binary labels: its argmax; a split arm: both collapse
+ * rules, plus the auxiliary-class Dice of its argmax against auxReference).
  */
 export async function evaluateModelOnCases(
   model: SegmentationModel,
@@ -199,12 +206,11 @@ export async function evaluateModelOnCases(
     onCase?.(i, c.id);
     const { masks, aux, lesionProbability } = await predictLesionMasks(model, layout, c, config.patchSize, config.inferenceOverlap);
     onLesionProbability?.(c, lesionProbability);
+    const auxRef = aux ? auxReference(c, layout) : null;
     for (const [arm, mask] of Object.entries(masks)) {
       const evaluation = evaluateSegmentation({ data: mask, dims: c.lesion.dims, spacing: c.lesion.spacing }, c.lesion, {}, { pred: `${arm} ${c.id}`, ref: `${c.id} lesion` });
       const entry: CaseResult = { caseId: c.id, model: arm, seed, evaluation };
-      if (aux && c.aux && arm === ARM_BACKSPLIT) {
-        entry.auxiliary = perClassDice(aux, c.aux.data, (c.auxNames || []).map((name, k) => ({ id: k + 1, name })));
-      }
+      if (aux && auxRef && arm === layout.mode) entry.auxiliary = perClassDice(aux, auxRef.data, auxRef.classes);
       out.push(entry);
     }
   }

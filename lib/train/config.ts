@@ -4,16 +4,17 @@
  * the actual value. The same object is written to a run folder's config.json
  * and read back by `backsplit predict`.
  *
- * Binary and BackSplit runs differ only in `mode`; the number of output
- * classes follows from the mode and the dataset.
+ * The arms of the study differ only in `mode` (lib/train/arms.ts): it fixes the
+ * labels, the head size and the loss kind; the number of output classes follows
+ * from the mode and the dataset.
  */
 import { DatasetConfigError } from '../data/kinds/kind';
 import { DatasetConfig, resolveDatasetConfig } from '../data/registry';
-import { LabelMode } from '../core/types';
 import { ModelConfig, resolveModelConfig } from '../model/config';
 import { ModelFamily } from '../model/architectures/index';
 import { NormKind } from '../model/norm';
 import { LossConfig, validateLossConfig } from '../model/loss';
+import { ArmName, armDefinition } from './arms';
 
 /** The architecture part of a training config (classes and input channels are derived). */
 export interface TrainModelConfig {
@@ -44,8 +45,11 @@ export interface AugmentConfig {
 }
 
 export interface TrainConfig {
-  /** 'binary' (background vs lesion) or 'backsplit' (background split into auxiliary classes). */
-  mode: LabelMode;
+  /**
+   * The arm (lib/train/arms.ts): 'binary' (background vs lesion), 'backsplit' (background split
+   * into the auxiliary classes) or one of the control arms. It sets `loss.kind`.
+   */
+  mode: ArmName;
   model: TrainModelConfig;
   /** Patch size: [H, W] for a 2D model (axial slices), [D, H, W] for a 3D model. */
   patchSize: number[];
@@ -169,6 +173,7 @@ function resolveInner(input: unknown): TrainConfig {
     dataset: input.dataset === undefined ? JSON.parse(JSON.stringify(d.dataset)) : (input.dataset as DatasetConfig),
   };
   checkModelAndOptimizer(c);
+  checkArmLoss(c, input.loss);
   checkAugment(c.augment);
   if (!num(c.seed) || !Number.isInteger(c.seed)) fail('seed', 'an integer', c.seed);
   try {
@@ -192,7 +197,11 @@ const range = (v: unknown) => Array.isArray(v) && v.length === 2 && v.every(num)
 
 /** mode, patch size, architecture, optimiser, loss and foreground fraction. */
 function checkModelAndOptimizer(c: TrainConfig): void {
-  if (c.mode !== 'binary' && c.mode !== 'backsplit') fail('mode', "'binary' or 'backsplit'", c.mode);
+  try {
+    armDefinition(c.mode);
+  } catch (err) {
+    throw new TrainConfigError(`config: ${(err as Error).message}`);
+  }
   if (!Array.isArray(c.patchSize) || (c.patchSize.length !== 2 && c.patchSize.length !== 3) || !c.patchSize.every(posInt)) {
     fail('patchSize', '[H, W] (2D) or [D, H, W] (3D) positive integers', c.patchSize);
   }
@@ -223,6 +232,15 @@ function checkModelAndOptimizer(c: TrainConfig): void {
     }
   }
   if (!prob(c.foregroundFraction)) fail('foregroundFraction', 'in [0, 1]', c.foregroundFraction);
+}
+
+/** The arm sets loss.kind: a config may leave it out or state the same kind. */
+function checkArmLoss(c: TrainConfig, givenLoss: unknown): void {
+  const arm = armDefinition(c.mode);
+  if (isObj(givenLoss) && givenLoss.kind !== undefined && givenLoss.kind !== arm.loss) {
+    throw new TrainConfigError(`config: 'loss.kind' is '${String(givenLoss.kind)}' but mode '${c.mode}' trains with '${arm.loss}'; leave loss.kind out, or choose the arm with that loss (lib/train/arms.ts)`);
+  }
+  c.loss.kind = arm.loss;
 }
 
 function checkAugment(a: AugmentConfig): void {

@@ -4,7 +4,10 @@ import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../lib/backend/index';
 import { smallStudy, studyPreset } from '../../lib/study/config';
-import { describeCaseSplit, studyCaseSplit } from '../../lib/study/pipeline';
+import { describeCaseSplit, evaluateModelOnCases, studyCaseSplit, studyRunConfig } from '../../lib/study/pipeline';
+import { ARM_NAMES, ARMS } from '../../lib/train/arms';
+import { lesionProbabilityMap } from '../../lib/labels/collapse';
+import { predictCase } from '../../lib/run/predict';
 import {
   armRun, describeArmSpeeds, formatTrainedArms, largestLesionCase, predictArmPair, trainStudyArms, TrainedArm,
 } from '../../lib/study/arms';
@@ -80,4 +83,45 @@ describe('trainStudyArms / predictArmPair / tables', () => {
     const reused = [{ mode: 'binary', seed: 0, result: { stepsPerSecond: null } }] as unknown as TrainedArm[];
     expect(describeArmSpeeds(reused, 0.04, 'cpu')).toBe('1 runs ready in 0.0 s; all reused');
   });
+});
+
+describe('every arm on the synthetic dataset', () => {
+  it('trains each arm 3 steps with a finite loss and scores it on the lesion channel p_L', async () => {
+    await initBackend({ backend: 'cpu' });
+    const base = studyPreset('quick');
+    const study = smallStudy({ ...base, train: { ...base.train, patchSize: [32, 32], batchSize: 2, logEvery: 1, inferenceOverlap: 0 } }, {
+      runsDir: 'unused', seeds: [0], dataset: { kind: 'synthetic', cases: 3, seed: 0 }, split: { seed: 0, train: 2, validation: 0, test: 1 }, steps: 3, channels: [2, 4],
+    });
+    const split = studyCaseSplit(study);
+    const k = split.cases[0].auxNames!.length;
+    const trained = await trainStudyArms(study, split.trainCases, { persist: false, arms: ARM_NAMES, log: () => undefined });
+    expect(trained.map((t) => t.mode)).toEqual(ARM_NAMES);
+    const testCase = split.testCases[0];
+    try {
+      for (const t of trained) {
+        const arm = ARMS[t.mode];
+        const { layout, model } = t.result;
+        expect(t.result.lossCurve.map((l) => l.step)).toEqual([1, 2, 3]);
+        expect(t.result.lossCurve.every((l) => Number.isFinite(l.loss) && l.loss > 0)).toBe(true);
+        expect([layout.mode, layout.numClasses, layout.lesionClass]).toEqual([t.mode, arm.head === '2' ? 2 : k + 2, arm.head === '2' ? 1 : k + 1]);
+        // the same map for every arm: the softmax of the last class
+        const config = studyRunConfig(study, t.mode, 0);
+        const p = await predictCase(model, layout, testCase, { patchSize: config.patchSize, overlap: 0, rule: 'argmaxIsLesion' });
+        const n = testCase.lesion.data.length;
+        const perClass = Array.from({ length: layout.numClasses }, (_, c) => p.probabilities.slice(c * n, (c + 1) * n));
+        expect(p.lesionProbability.data).toEqual(perClass[layout.numClasses - 1]);
+        expect(p.lesionProbability.data).toEqual(lesionProbabilityMap(perClass));
+        const results = await evaluateModelOnCases(model, layout, [testCase], config, 0);
+        const splitArm = arm.labels !== 'binary';
+        expect(results.map((r) => r.model)).toEqual(splitArm ? [t.mode, `${t.mode}-sumrule`] : [t.mode]);
+        expect(p.auxMap === null).toBe(!splitArm);
+        if (splitArm) {
+          expect(results[0].auxiliary!.classes.map((c) => c.name)).toEqual(layout.classNames.slice(1, -1));
+          expect(results[1].auxiliary).toBeUndefined();
+        }
+      }
+    } finally {
+      for (const t of trained) t.result.model.dispose();
+    }
+  }, 240000);
 });

@@ -18,7 +18,7 @@ describe('resolveTrainConfig', () => {
   });
 
   it('names the field, the expectation and the value in errors', () => {
-    expect(() => resolveTrainConfig({ mode: 'multi' }, 'my.json')).toThrow(/my\.json: 'mode' must be 'binary' or 'backsplit', got "multi"/);
+    expect(() => resolveTrainConfig({ mode: 'multi' }, 'my.json')).toThrow(/my\.json: 'mode' must be one of 'binary', 'backsplit', 'backsplit-anchored', .*'backsplit-placebo-quantile', got "multi"/);
     expect(() => resolveTrainConfig({ stepz: 3 })).toThrow(/unknown field 'stepz'/);
     expect(() => resolveTrainConfig({ model: { chanels: [1] } })).toThrow(/unknown field 'model\.chanels'/);
     expect(() => resolveTrainConfig({ patchSize: [62, 64] })).toThrow(/'patchSize' must be multiples of 4/);

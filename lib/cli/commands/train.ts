@@ -15,7 +15,7 @@ import { train } from '../../run/train-run';
 
 const specs = {
   config: { type: 'string' as const, description: 'training config JSON (fields over the defaults of lib/train/config.ts)' },
-  mode: { type: 'string' as const, description: "override config.mode: 'binary' or 'backsplit'" },
+  mode: { type: 'string' as const, description: "override config.mode, the arm: 'binary', 'backsplit' or a control arm of lib/train/arms.ts" },
   seed: { type: 'number' as const, description: 'override config.seed' },
   steps: { type: 'number' as const, description: 'override config.steps' },
   out: { type: 'string' as const, description: 'override config.outputDir (the run folder)' },
