@@ -92,6 +92,36 @@ export function studyPreset(preset: StudyPreset): StudyConfig {
   }
 }
 
+/** The protocol's synthetic datasets that the protocol preset runs, with their generator condition. */
+export const PROTOCOL_SYNTHETIC_DATASETS = [
+  { id: 'synthetic-mechanism', condition: 'mechanism-positive' },
+  { id: 'synthetic-null', condition: 'null' },
+] as const;
+
+/**
+ * The protocol preset (`reproduce --protocol`, docs/protocol.md): one study per protocol dataset
+ * (mechanism-positive and null synthetic conditions), binary vs BackSplit, each seed drawing its
+ * own training cases from a pool, a fixed test set shared by seeds and arms, and the primary
+ * endpoint (small-lesion FROC pAUC) per dataset. Cases pair up across conditions (same ids).
+ * `default`: 4 seeds × 16 training cases from a pool of 60, 100 test cases, 250 steps, as the
+ * study's default network; `quick`: 2 seeds × 6 cases, 12 test cases, 20 steps (a smoke run of
+ * the machinery, not evidence). The protocol asks for ≥ 10 seeds: `--seeds` sets more.
+ */
+export function protocolStudies(preset: 'quick' | 'default'): StudyConfig[] {
+  const quick = preset === 'quick';
+  return PROTOCOL_SYNTHETIC_DATASETS.map((d) => ({
+    preset,
+    seeds: quick ? [0, 1] : [0, 1, 2, 3],
+    dataset: { kind: 'synthetic' as const, condition: d.condition, cases: quick ? 24 : 160, seed: 0 },
+    split: quick ? { seed: 0, train: 6, validation: 0, test: 12, trainPerSeed: true } : { seed: 0, train: 16, validation: 0, test: 100, trainPerSeed: true },
+    protocolDataset: d.id,
+    train: quick ? { ...BASE_TRAIN, model: { ...DEFAULT_TRAIN_CONFIG.model, channels: [8, 16, 32] }, steps: 20 } : { ...BASE_TRAIN, steps: 250 },
+    fisher: { patches: quick ? 1 : 2, samples: 1 },
+    runsDir: `runs/protocol${quick ? '-quick' : ''}/${d.id}`,
+    reportDir: `report-protocol${quick ? '-quick' : ''}/${d.id}`,
+  }));
+}
+
 /** What {@link smallStudy} changes in a preset: folders, seeds, data, split, steps, width, Fisher sampling. */
 export interface SmallStudyOptions {
   runsDir: string;

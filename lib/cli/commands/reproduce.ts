@@ -5,11 +5,13 @@
  */
 import * as path from 'path';
 import { BACKEND_FLAG, Command, parseArgs, UsageError } from '../args';
-import { emidecStudy, studyPreset, StudyConfig, StudyPreset } from '../../study/config';
+import { emidecStudy, protocolStudies, studyPreset, StudyConfig, StudyPreset } from '../../study/config';
+import { runProtocolStudies } from '../../study/protocol-run';
 import { runStudy } from '../../study/pipeline';
 import { primaryLines, summarizeStudy, summaryTable, writeStudyReport } from '../../study/report';
 
 const USAGE = `usage: backsplit reproduce [--quick | --full] [--dataset <manifest.json> | colin | emidec:<folder>] [--seeds 0,1,2] [--steps N]
+       backsplit reproduce --protocol [--quick] [--seeds 0,1,…] [--workers N]
                           [--runs <dir>] [--out <dir>] [--backend webgpu|tfjs-node-gpu|tfjs-node|wasm|cpu] [--workers N]
 
 Generates the embedded dataset (or loads --dataset), trains binary and BackSplit models with identical
@@ -25,6 +27,10 @@ Chromium is installed). Rerunning reuses finished runs.
               fly into build/cache/, or a folder from 'backsplit import emidec'): 3 seeds × 1500 steps,
               ≤ 45 min on 2 CPU cores (--quick: ≤ 5 min); runs/study-emidec, report-emidec/
   (default)   3 seeds, 250 steps, ≤ 10 min on 2 CPU cores; runs/study, report/
+  --protocol  the protocol study (docs/protocol.md): mechanism-positive and null synthetic datasets, each seed
+              with its own training cases from a pool, 100 test cases, the primary endpoint (small-lesion
+              FROC pAUC) with intervals, seed-level tests and Holm; runs/protocol/, report-protocol/
+              (primary.json + one report per dataset). 4 seeds by default (the protocol asks for ≥ 10)
   --workers   runs trained side by side, each in its own process with cores/N wasm threads (throughput
               mode; default: one per core on wasm/cpu, 1 with a GPU or native backend); 1 = one run after
               another with every core`;
@@ -60,6 +66,7 @@ export function reproduceArgs(argv: string[]): { cfg: StudyConfig; workers?: num
       out: { type: 'string' },
       backend: BACKEND_FLAG,
       workers: { type: 'number' },
+      protocol: { type: 'boolean' },
     },
     0,
   );
@@ -92,11 +99,30 @@ export function reproduceArgs(argv: string[]): { cfg: StudyConfig; workers?: num
   return { cfg, workers };
 }
 
+/** `reproduce --protocol [--quick] [--seeds …] [--workers N] [--backend …]`. */
+async function runProtocol(argv: string[]): Promise<number> {
+  const { flags } = parseArgs(argv, { protocol: { type: 'boolean' }, quick: { type: 'boolean' }, seeds: { type: 'string' }, workers: { type: 'number' }, backend: BACKEND_FLAG }, 0);
+  const workers = flags.workers as number | undefined;
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UsageError(`--workers needs a positive integer, got ${workers}`);
+  const studies = protocolStudies(flags.quick ? 'quick' : 'default').map((s) => ({
+    ...s,
+    ...(flags.seeds ? { seeds: parseSeeds(flags.seeds as string) } : {}),
+    ...(flags.backend ? { backend: flags.backend as string } : {}),
+  }));
+  const log = (l: string) => process.stdout.write(l + '\n');
+  const r = await runProtocolStudies(studies, log, { workers });
+  log('');
+  for (const line of r.lines) log(line);
+  log(`primary endpoint: ${r.primaryFile}; total time ${r.seconds.toFixed(0)} s`);
+  return 0;
+}
+
 export const reproduceCommand: Command = {
   name: 'reproduce',
   summary: 'run the binary vs BackSplit study end to end and write a report',
   usage: USAGE,
   async run(argv) {
+    if (argv.includes('--protocol')) return runProtocol(argv);
     const { cfg, workers } = reproduceArgs(argv);
     const log = (l: string) => process.stdout.write(l + '\n');
     log(`BackSplit study, preset '${cfg.preset}': runs in ${cfg.runsDir}/, report in ${cfg.reportDir}/`);

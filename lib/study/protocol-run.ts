@@ -1,0 +1,57 @@
+/**
+ * The protocol study (`reproduce --protocol`): one study per protocol dataset (lib/study/config
+ * protocolStudies), each with its own report folder, then the primary endpoint over all of them
+ * together — Holm adjustment runs across the datasets of a test family, so it is computed once,
+ * from every dataset's FROC candidates, and written to `<report root>/primary.json`.
+ */
+import * as path from 'path';
+import { writeFileAtomic } from '../core/atomic';
+import { StudyConfig } from './config';
+import { RunStudyOptions, runStudy } from './pipeline';
+import { buildPrimary, describePrimary, PrimaryInput, PrimaryResults } from './primary';
+import { describeProtocol, loadProtocol } from './protocol';
+import { summarizeStudy, summaryTable, writeStudyReport } from './report';
+
+/** What {@link runProtocolStudies} returns. */
+export interface ProtocolRunResult {
+  primary: PrimaryResults;
+  /** The protocol line and one line per dataset and arm (describePrimary). */
+  lines: string[];
+  /** Where primary.json went. */
+  primaryFile: string;
+  seconds: number;
+}
+
+/**
+ * Run (or resume) every study, write each one's report, then the joint primary endpoint.
+ * @param studies one study per protocol dataset (each with protocolDataset set and its own runs/report folders)
+ * @param reportRoot where primary.json goes (default: the parent of the first study's report folder)
+ * @example const r = await runProtocolStudies(protocolStudies('quick'), console.log); r.lines.forEach((l) => console.log(l));
+ */
+export async function runProtocolStudies(
+  studies: readonly StudyConfig[],
+  log: (line: string) => void,
+  opts: RunStudyOptions & { reportRoot?: string } = {},
+): Promise<ProtocolRunResult> {
+  const t0 = Date.now();
+  const missing = studies.filter((s) => !s.protocolDataset);
+  if (missing.length) throw new Error(`protocol study: ${missing.map((s) => s.runsDir).join(', ')} name no protocol dataset (protocolDataset)`);
+  const loaded = loadProtocol();
+  log(`protocol: ${describeProtocol(loaded)}`);
+  const input: PrimaryInput = {};
+  for (const cfg of studies) {
+    const dataset = cfg.protocolDataset!;
+    log(`— ${dataset}: ${cfg.seeds.length} seed(s), runs in ${cfg.runsDir}/, report in ${cfg.reportDir}/`);
+    const results = await runStudy(cfg, log, opts);
+    const summary = summarizeStudy(results);
+    await writeStudyReport(results, summary, cfg.reportDir, log);
+    log(summaryTable(summary));
+    input[dataset] = results.froc ?? {};
+  }
+  const primary = buildPrimary(input, loaded.protocol, loaded.sha256);
+  const root = opts.reportRoot ?? path.dirname(studies[0].reportDir);
+  const primaryFile = path.join(root, 'primary.json');
+  writeFileAtomic(primaryFile, JSON.stringify({ protocol: describeProtocol(loaded), primary }, null, 1) + '\n');
+  const lines = [`protocol: ${describeProtocol(loaded)}`, `primary endpoint: ${primary.endpoint}`, ...describePrimary(primary, loaded.protocol.statistics)];
+  return { primary, lines, primaryFile, seconds: (Date.now() - t0) / 1000 };
+}
