@@ -190,7 +190,7 @@ function speedKey(plan: SweepPlan, run: SweepRun): string {
  * (small beside training for the presets).
  */
 export async function estimateSweepCost(plan: SweepPlan, runs: readonly SweepRun[], opts: { measureSteps?: number; coresPerTask: number; log: Log }): Promise<SweepCost> {
-  const steps = opts.measureSteps ?? 12;
+  const steps = opts.measureSteps ?? 20;
   const backend = await initBackend({ threads: 1 });
   const threads = backend.name === 'wasm' ? (backend.threads ?? 1) : opts.coresPerTask;
   const measured = new Map<string, SpeedMeasurement>();
@@ -200,10 +200,9 @@ export async function estimateSweepCost(plan: SweepPlan, runs: readonly SweepRun
     const cfg = plan.groups[run.group].study;
     const split = studyCaseSplit(cfg);
     const config = { ...studyRunConfig(cfg, run.mode, run.seed), steps, checkpointEvery: 0 };
-    const t0 = Date.now();
     const res = await trainOrReuse({ config, runDir: null, cases: { trainCases: split.trainCases } });
     res.model.dispose();
-    const sps = steps / ((Date.now() - t0) / 1000);
+    const sps = res.stepsPerSecond!;
     measured.set(key, { key, stepsPerSecond: sps, threads });
     opts.log(`  measured ${key}: ${sps.toFixed(2)} step/s (${steps} steps, ${threads} thread(s), ${backend.name})`);
   }

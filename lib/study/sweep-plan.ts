@@ -284,13 +284,17 @@ export function expandGrid(grid: SweepGrid, source: string): { groups: Record<st
   const groups: Record<string, SweepGroup> = {};
   const runs: SweepRun[] = [];
   const seen = new Set<string>();
+  const byKey = new Map<string, string>();
   const archs: (string | null)[] = grid.architectures ?? [null];
   const add = (dataset: string, arch: string | null, axis: SweepGroup['axis'], arms: string[]) => {
     const study = groupStudy(grid, dataset, arch, axis, source);
     const key = groupKey(study);
     const architecture = study.train.model!.family;
     const label = [dataset === 'synthetic' || !dataset.includes(':') ? dataset : dataset.split(':')[0], arch ? architecture : '', axis ? `${axis.id}=${axis.level}` : ''].filter(Boolean).join('/');
-    const group = `${slug(label.replace(/\//g, '-'))}-${shortHash(key, 8)}`;
+    // the same settings reached another way (an axis level equal to the preset's) are the same group
+    const keyHash = shortHash(key, 8);
+    const group = byKey.get(keyHash) ?? `${slug(label.replace(/\//g, '-'))}-${keyHash}`;
+    byKey.set(keyHash, group);
     if (!groups[group]) {
       groups[group] = { dataset, architecture, axis, study: { ...study, seeds: [], runsDir: path.join('studies', group), reportDir: path.join('report', group) } };
     }

@@ -70,22 +70,25 @@ describe('sweep plan', () => {
   });
 
   it('sweeps trainCases one level at a time, on axesOn only, with a pool sized for the split', () => {
-    const grid = validateGrid({ ...SMALLEST, datasets: ['synthetic', 'synthetic-null'], trainCases: [4, 8], axesOn: { datasets: ['synthetic-null'] } }, 'g', protocol);
+    const grid = validateGrid({ ...SMALLEST, datasets: ['synthetic', 'synthetic-null'], trainCases: [4, 6, 8], axesOn: { datasets: ['synthetic-null'] } }, 'g', protocol);
     const { groups, runs } = expandGrid(grid, 'g');
+    // level 8 is the quick preset's own split (8 train + 4 test of 12 cases): the same runs, listed once
     expect(runs.length).toBe(2 * 4 + 2 * 4);
     const axisGroups = Object.values(groups).filter((g) => g.axis);
     expect(axisGroups.map((g) => [g.dataset, g.axis!.level, g.study.split.train, (g.study.dataset as { cases: number }).cases])).toEqual([
       ['synthetic-null', 4, 4, 8],
-      ['synthetic-null', 8, 8, 12],
+      ['synthetic-null', 6, 6, 10],
     ]);
     expect(axisGroups.every((g) => (g.study.dataset as { condition?: string }).condition === 'null')).toBe(true);
+    expect(runs.filter((r) => r.name.startsWith('synthetic-null/trainCases=')).length).toBe(8);
   });
 
   it('plans the protocol full reproduction with what it leaves out', () => {
     const { grid, notes } = protocolFullGrid(protocol);
     const { runs } = expandGrid(grid, '--protocol full');
-    // 3 synthetic datasets × 2 trainable arms × 12 seeds, then 4 trainCases levels × 2 arms × 12 seeds on the mechanism set
-    expect(runs.length).toBe(3 * 2 * protocol.seeds.planned + 4 * 2 * protocol.seeds.planned);
+    // 3 synthetic datasets × 2 trainable arms × 12 seeds, then trainCases 4, 8, 16 × 2 arms × 12 seeds on the
+    // mechanism set (the level 32 is the full preset's own split: those runs are already there)
+    expect(runs.length).toBe(3 * 2 * protocol.seeds.planned + 3 * 2 * protocol.seeds.planned);
     expect(notes.join('\n')).toMatch(/emidec' left out/);
     expect(notes.join('\n')).toMatch(/arms left out .*placebo-voronoi/);
     expect(notes.join('\n')).toMatch(/axis 'auxLabelNoise' left out/);
