@@ -145,7 +145,7 @@ async function status(argv: string[]): Promise<number> {
     counts[state] = (counts[state] ?? 0) + 1;
     return { index: s.run.index, id: s.run.id, name: s.run.name, state, detail: detail.join('; '), s };
   });
-  log(`sweep ${dir}: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')} (of ${p.runs.length})${subs.length ? `; Slurm job(s) ${subs.map((x) => x.jobId).join(', ')}` : ''}`);
+  log(`sweep ${dir}: ${['done', 'running', 'pending', 'failed'].filter((k) => counts[k]).map((k) => `${counts[k]} ${k}`).join(', ')} (of ${p.runs.length})${subs.length ? `; Slurm job(s) ${subs.map((x) => x.jobId).join(', ')}` : ''}`);
   log(formatRunStates(rows));
   for (const r of rows.filter((x) => x.state === 'failed')) {
     const file = r.s.record?.log ?? path.join(r.s.folder, 'worker.log');
