@@ -37,6 +37,8 @@ const config: KnipConfig = {
   ignoreExportsUsedInFile: true,
   // plotly.js-dist is read from disk (require.resolve) to embed in notebooks and reports
   ignoreDependencies: ['plotly.js-dist'],
+  // Slurm's client commands, run by lib/study/sweep-slurm.ts and the sweep test (Debian's slurm-wlm)
+  ignoreBinaries: ['sbatch', 'scancel', 'squeue'],
 };
 
 export default config;

@@ -10,9 +10,10 @@ import { infoCommand } from './commands/info';
 import { labelsCommand } from './commands/labels';
 import { predictCommand } from './commands/predict';
 import { reproduceCommand } from './commands/reproduce';
+import { sweepCommand } from './commands/sweep';
 import { trainCommand } from './commands/train';
 
-export const commands: Command[] = [infoCommand, importCommand, labelsCommand, trainCommand, predictCommand, evalCommand, fisherCommand, reproduceCommand];
+export const commands: Command[] = [infoCommand, importCommand, labelsCommand, trainCommand, predictCommand, evalCommand, fisherCommand, reproduceCommand, sweepCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -375,7 +375,7 @@ async function studyRun(ctx: StudyContext, mode: LabelMode, seed: number, tag: s
 }
 
 /** True when a run of the study needs nothing more: trained with this config, evaluated, Fisher measured. */
-function studyRunComplete(cfg: StudyConfig, mode: LabelMode, seed: number): boolean {
+export function studyRunComplete(cfg: StudyConfig, mode: LabelMode, seed: number): boolean {
   const config = studyRunConfig(cfg, mode, seed);
   const dir = config.outputDir;
   return isFinishedRun(dir) && JSON.stringify(storedConfig(dir)) === JSON.stringify(config) &&
@@ -429,4 +429,34 @@ export async function runStudy(cfg: StudyConfig, log: Log = (l) => process.stdou
   const out: StudyResults = { config: cfg, backend, datasetHash, splits, layouts, runs, cases: results, seconds: (Date.now() - t0) / 1000 };
   if (cfg.protocolDataset) out.froc = froc;
   return out;
+}
+
+/** What {@link collectStudy} found: the results of the finished runs, and the runs still missing. */
+export interface CollectedStudy {
+  results: StudyResults;
+  missing: StudyRunSpec[];
+}
+
+/**
+ * The study's results from whichever of `specs` are finished (trained, evaluated, Fisher measured),
+ * training nothing: what a sweep's collect step reports while some runs are still out.
+ * @example const { results, missing } = await collectStudy(cfg, [{ mode: 'binary', seed: 0 }, { mode: 'backsplit', seed: 0 }], console.log);
+ */
+export async function collectStudy(cfg: StudyConfig, specs: readonly StudyRunSpec[], log: Log): Promise<CollectedStudy> {
+  const t0 = Date.now();
+  const ctx = await openStudy(cfg, log);
+  const runs: RunSummary[] = [];
+  const cases: CaseResult[] = [];
+  const missing: StudyRunSpec[] = [];
+  for (const spec of specs) {
+    if (!studyRunComplete(cfg, spec.mode, spec.seed)) {
+      missing.push(spec);
+      continue;
+    }
+    const run = await studyRun(ctx, spec.mode, spec.seed, `${spec.mode} seed ${spec.seed}`);
+    runs.push(run.summary);
+    cases.push(...run.cases);
+  }
+  const { backend, datasetHash, splits, layouts } = ctx;
+  return { results: { config: cfg, backend, datasetHash, splits, layouts, runs, cases, seconds: (Date.now() - t0) / 1000 }, missing };
 }

@@ -46,6 +46,24 @@ export interface WorkerJob {
   seed: number;
 }
 
+/** One run for {@link runWorkerPool}: its study, its spec, and the name it goes by in status lines (default "mode seed N"). */
+export interface PoolJob {
+  cfg: StudyConfig;
+  spec: StudyRunSpec;
+  tag?: string;
+  /** the caller's name for the job (a sweep's run id), handed back to the hooks */
+  id?: string;
+}
+
+/** What {@link runWorkerPool} takes beyond the study's options: the failure message's first word, and hooks per job. */
+export interface WorkerPoolOptions extends StudyPoolOptions {
+  what?: string;
+  /** a worker started on `job` (process id, log file) */
+  onStart?: (job: PoolJob, pid: number, logFile: string) => void;
+  /** it exited: error null when the run finished, else why not ('killed by SIGTERM', the error message, 'exit code N') */
+  onExit?: (job: PoolJob, pid: number, logFile: string, error: string | null) => void;
+}
+
 /** Options of {@link runStudyPool}. */
 export interface StudyPoolOptions {
   /** Worker processes at once (≥ 1). */
@@ -94,12 +112,12 @@ function tail(file: string, lines: number): string {
   }
 }
 
-function runTag(spec: StudyRunSpec): string {
-  return `${spec.mode} seed ${spec.seed}`;
+function runTag(job: PoolJob): string {
+  return job.tag ?? `${job.spec.mode} seed ${job.spec.seed}`;
 }
 
 interface Slot {
-  spec: StudyRunSpec;
+  job: PoolJob;
   child: ChildProcess;
   progress?: TrainProgress;
   phase: string;
@@ -107,7 +125,7 @@ interface Slot {
 }
 
 interface PoolState {
-  queue: StudyRunSpec[];
+  queue: PoolJob[];
   running: Set<Slot>;
   failures: string[];
   finished: number;
@@ -120,7 +138,7 @@ function statusLine(state: PoolState): string {
   const parts = [...state.running].map((s) => {
     const p = s.progress;
     const where = p && s.phase === 'training' ? `${p.step}/${p.totalSteps} ${p.stepsPerSecond.toFixed(2)} step/s` : s.phase;
-    return `${runTag(s.spec)} ${where}`;
+    return `${runTag(s.job)} ${where}`;
   });
   let rate = 0;
   let remaining = 0;
@@ -137,7 +155,9 @@ function statusLine(state: PoolState): string {
 }
 
 /** Fork a worker for one run; resolves when it exits (a failure is recorded in `state.failures`). */
-function runWorker(cfg: StudyConfig, spec: StudyRunSpec, threads: number, state: PoolState, log: (line: string) => void): Promise<void> {
+function runWorker(job: PoolJob, threads: number, state: PoolState, opts: WorkerPoolOptions): Promise<void> {
+  const log = opts.log;
+  const { cfg, spec } = job;
   return new Promise((resolve) => {
     const runDir = path.join(cfg.runsDir, `${spec.mode}-seed${spec.seed}`);
     fs.mkdirSync(runDir, { recursive: true });
@@ -154,7 +174,8 @@ function runWorker(cfg: StudyConfig, spec: StudyRunSpec, threads: number, state:
       stdio: ['ignore', out, out, 'ipc'],
     });
     fs.closeSync(out);
-    const slot: Slot = { spec, child, phase: 'starting', logFile };
+    const slot: Slot = { job, child, phase: 'starting', logFile };
+    opts.onStart?.(job, child.pid ?? 0, logFile);
     state.running.add(slot);
     let error: string | undefined;
     child.on('message', (m: WorkerMessage) => {
@@ -171,17 +192,19 @@ function runWorker(cfg: StudyConfig, spec: StudyRunSpec, threads: number, state:
       state.running.delete(slot);
       state.finished++;
       if (code !== 0) {
-        const why = error ?? (signal ? `killed by ${signal}` : `exit code ${code}`);
-        state.failures.push(`${runTag(spec)} (${runDir}): ${why}\n  last lines of ${logFile}:\n${tail(logFile, 8)}`);
-        log(`  ${runTag(spec)}: FAILED (${why.split('\n')[0]}); see ${logFile}`);
+        const why = signal ? `killed by ${signal}` : error ?? `exit code ${code}`;
+        opts.onExit?.(job, child.pid ?? 0, logFile, why);
+        state.failures.push(`${runTag(job)} (${runDir}): ${why}\n  last lines of ${logFile}:\n${tail(logFile, 8)}`);
+        log(`  ${runTag(job)}: FAILED (${why.split('\n')[0]}); see ${logFile}`);
       } else {
+        opts.onExit?.(job, child.pid ?? 0, logFile, null);
         const sps = slot.progress ? ` (${slot.progress.stepsPerSecond.toFixed(2)} step/s)` : '';
-        log(`  ${runTag(spec)}: done${sps}`);
+        log(`  ${runTag(job)}: done${sps}`);
       }
       resolve();
     });
-    const job: WorkerJob = { cfg, mode: spec.mode, seed: spec.seed };
-    child.send(job);
+    const message: WorkerJob = { cfg, mode: spec.mode, seed: spec.seed };
+    child.send(message);
   });
 }
 
@@ -192,10 +215,19 @@ function runWorker(cfg: StudyConfig, spec: StudyRunSpec, threads: number, state:
  * @example await runStudyPool(study, [{ mode: 'binary', seed: 0 }, { mode: 'backsplit', seed: 0 }], { workers: 2, log: console.log });
  */
 export async function runStudyPool(cfg: StudyConfig, specs: readonly StudyRunSpec[], opts: StudyPoolOptions): Promise<void> {
+  await runWorkerPool(specs.map((spec) => ({ cfg, spec })), { ...opts, what: 'study' });
+}
+
+/**
+ * The pool itself, over runs of any number of studies (a sweep's runs belong to several):
+ * each job is trained, evaluated and measured by a worker process, up to `workers` at once.
+ * @param opts.what the word that starts the failure message (default 'study')
+ */
+export async function runWorkerPool(jobs: readonly PoolJob[], opts: WorkerPoolOptions): Promise<void> {
   const workers = Math.max(1, Math.floor(opts.workers));
   const threads = opts.threadsPerWorker ?? Math.max(1, Math.floor(availableCores() / workers));
-  const state: PoolState = { queue: [...specs], running: new Set(), failures: [], finished: 0, total: specs.length, t0: Date.now() };
-  opts.log(`throughput mode: ${specs.length} run(s) on ${Math.min(workers, specs.length)} worker process(es), ${threads} wasm thread(s) each`);
+  const state: PoolState = { queue: [...jobs], running: new Set(), failures: [], finished: 0, total: jobs.length, t0: Date.now() };
+  opts.log(`throughput mode: ${jobs.length} run(s) on ${Math.min(workers, jobs.length)} worker process(es), ${threads} wasm thread(s) each`);
   const timer = setInterval(() => opts.log(statusLine(state)), (opts.intervalSeconds ?? 15) * 1000);
 
   // Ctrl-C or a scheduler's SIGTERM: pass it to the workers (each checkpointed run resumes on the
@@ -215,9 +247,9 @@ export async function runStudyPool(cfg: StudyConfig, specs: readonly StudyRunSpe
   process.on('SIGTERM', onSignal);
   try {
     const lanes: Promise<void>[] = [];
-    for (let w = 0; w < Math.min(workers, specs.length); w++) {
+    for (let w = 0; w < Math.min(workers, jobs.length); w++) {
       lanes.push((async () => {
-        for (let spec = state.queue.shift(); spec; spec = state.queue.shift()) await runWorker(cfg, spec, threads, state, opts.log);
+        for (let job = state.queue.shift(); job; job = state.queue.shift()) await runWorker(job, threads, state, opts);
       })());
     }
     await Promise.all(lanes);
@@ -226,7 +258,7 @@ export async function runStudyPool(cfg: StudyConfig, specs: readonly StudyRunSpe
     uninstall();
   }
   if (state.failures.length) {
-    throw new StudyWorkerError(`study: ${state.failures.length} of ${specs.length} run(s) failed in throughput mode:\n${state.failures.join('\n')}`);
+    throw new StudyWorkerError(`${opts.what ?? 'study'}: ${state.failures.length} of ${jobs.length} run(s) failed in throughput mode:\n${state.failures.join('\n')}`);
   }
-  opts.log(`throughput mode: ${specs.length} run(s) in ${formatDuration((Date.now() - state.t0) / 1000)}`);
+  opts.log(`throughput mode: ${jobs.length} run(s) in ${formatDuration((Date.now() - state.t0) / 1000)}`);
 }
