@@ -59,7 +59,7 @@ describe('sweep plan', () => {
 
   it('refuses what it cannot train, naming the field', () => {
     expect(() => validateGrid({ ...SMALLEST, arms: ['binary', 'bogus'] }, 'g.json', protocol)).toThrow(/g\.json: 'arms': 'bogus' is not an arm of protocol\.json/);
-    expect(() => validateGrid({ ...SMALLEST, arms: ['binary', 'placebo-voronoi'] }, 'g.json', protocol)).toThrow(/'placebo-voronoi' is an arm of protocol\.json that the training code cannot train yet/);
+    expect(() => validateGrid({ ...SMALLEST, arms: ['binary', 'backsplit-placebo-voronoi'] }, 'g.json', protocol)).toThrow(/'backsplit-placebo-voronoi' is an arm of protocol\.json that the training code cannot train yet/);
     expect(() => validateGrid({ ...SMALLEST, auxLabelNoise: [0, 0.5] }, 'g.json', protocol)).toThrow(/axis 'auxLabelNoise' cannot be swept yet/);
     expect(() => validateGrid({ ...SMALLEST, backgroundClasses: [1, 2] }, 'g.json', protocol)).toThrow(/axis 'backgroundClasses' cannot be swept yet/);
     expect(() => validateGrid({ ...SMALLEST, noise: [0.1] }, 'g.json', protocol)).toThrow(/unknown field\(s\) 'noise'/);
