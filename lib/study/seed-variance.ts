@@ -52,8 +52,9 @@ import { fQuantile } from '../eval/distributions';
 import { isFinishedRun } from '../run/layout';
 import { loadRun, LoadedRun, openRun } from '../run/open';
 import { predictProbabilities } from '../run/predict';
-import { prepareCase } from '../train/prepare';
+import { loadTrainingData, prepareCase } from '../train/prepare';
 import { fisherPatches } from './fisher';
+import { trainSmallArms } from './fisher-runs';
 import type { LesionFunctionalKind } from '../fisher/network-lesion';
 import { LesionFunctionalReport, modelLesionFunctional, ModelLesionOptions } from './fisher-lesion';
 
@@ -425,7 +426,7 @@ export async function cramerRaoOfRuns(runs: readonly SeedRun[], cases: readonly 
   const perSeed: CramerRaoOfRuns['perSeed'] = [];
   for (const r of runs) {
     const file = path.join(r.dir, 'fisher-lesion.json');
-    let cache: { key: string; report: LesionFunctionalReport }[] = [];
+    let cache: { key: string; report: LesionFunctionalReport }[];
     try {
       cache = JSON.parse(fs.readFileSync(file, 'utf8'));
     } catch {
@@ -522,6 +523,50 @@ export async function seedVariance(runs: Record<LabelMode, readonly SeedRun[]>, 
     'ψ is taken from the sliding-window probabilities (log p_L − log Σ_B p_k, clamped to ±20); the Cramér–Rao side uses the network logits on patches of the same test cases.',
   ];
   return { cases: cases.map((c) => c.id), shellMm, psiLimit: PSI_LIMIT, arms, ratio, cramer_rao_ratio: cr ? cr.meanRatio : null, cramer_rao: cr, caveats };
+}
+
+/** Options of {@link findOrTrainSeedRuns}. */
+export interface SeedRunsOptions {
+  /** A study runs folder to use when it holds at least 2 finished runs per arm ('' = none). */
+  runsDir: string;
+  /** Otherwise: a binary and a BackSplit run (same config but the mode) that further seeds copy. */
+  pair: Record<LabelMode, string>;
+  /** The further seeds to train. */
+  seeds: number[];
+  /** Parent folder of the further seeds' runs (<outDir>/seed<N>/binary, …/backsplit), asked for only when training. */
+  outDir: () => string;
+  log?: (line: string) => void;
+}
+
+/**
+ * Runs for the across-seed variance, and the cases to predict: a study's runs and its test
+ * cases when `runsDir` holds at least 2 finished seeds per arm; otherwise the given pair plus
+ * further seeds of the pair's own configs (only the seed differs; finished runs are reused),
+ * predicted on the pair's validation cases (its training cases when it has none).
+ */
+export async function findOrTrainSeedRuns(opts: SeedRunsOptions): Promise<{ runs: Record<LabelMode, SeedRun[]>; cases: SegmentationCase[]; source: string }> {
+  const log = opts.log ?? (() => undefined);
+  if (opts.runsDir) {
+    try {
+      const runs = findSeedRuns(opts.runsDir);
+      return { runs, cases: studyTestCases(opts.runsDir, runs), source: `the study in ${opts.runsDir}, its test cases` };
+    } catch (e) {
+      log(`${(e as Error).message}; training further seeds of the pair instead`);
+    }
+  }
+  const base = { binary: openRun(opts.pair.binary), backsplit: openRun(opts.pair.backsplit) };
+  const runs: Record<LabelMode, SeedRun[]> = { binary: [{ seed: base.binary.config.seed, dir: opts.pair.binary }], backsplit: [{ seed: base.backsplit.config.seed, dir: opts.pair.backsplit }] };
+  let outDir: string | null = null;
+  for (const seed of opts.seeds) {
+    outDir ??= opts.outDir();
+    const { mode: _m, outputDir: _o, ...config } = base.binary.config;
+    const dirs = await trainSmallArms({ outDir: path.join(outDir, `seed${seed}`), config: { ...config, seed } });
+    for (const arm of ARMS) runs[arm].push({ seed, dir: dirs[arm] });
+    log(`seed ${seed}: binary and BackSplit runs in ${path.join(outDir, `seed${seed}`)}`);
+  }
+  const data = loadTrainingData(base.backsplit.config);
+  const held = data.valCases.length > 0;
+  return { runs, cases: held ? data.valCases : data.trainCases, source: `${opts.pair.binary} and ${opts.pair.backsplit} with ${opts.seeds.length} further seed(s), their ${held ? 'validation' : 'training'} cases` };
 }
 
 function fmtOrNa(x: number | null): string {
