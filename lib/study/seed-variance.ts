@@ -428,7 +428,8 @@ export async function cramerRaoOfRuns(runs: readonly SeedRun[], cases: readonly 
     const file = path.join(r.dir, 'fisher-lesion.json');
     let cache: { key: string; report: LesionFunctionalReport }[];
     try {
-      cache = JSON.parse(fs.readFileSync(file, 'utf8'));
+      const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+      cache = Array.isArray(parsed) ? parsed : [];
     } catch {
       cache = [];
     }
@@ -520,7 +521,7 @@ export async function seedVariance(runs: Record<LabelMode, readonly SeedRun[]>, 
     'The seeds of one study share the training set: the across-seed variance is optimisation and initialisation noise, not the sampling variance over training sets that the Cramér–Rao bound is about.',
     `Every variance rests on n − 1 degrees of freedom (binary ${n.binary - 1}, BackSplit ${n.backsplit - 1}); voxels and lesions of one seed move together, so the case bootstrap understates the uncertainty and the seed-limited interval (F distribution) is the honest one with few seeds.`,
     'The Cramér–Rao ratio compares F_Z and F_Y of each BackSplit network at its own weights; the binary arm is a different (2-logit) network, and both arms trained with Dice + CE, not the likelihood alone.',
-    'ψ is taken from the sliding-window probabilities (log p_L − log Σ_B p_k, clamped to ±20); the Cramér–Rao side uses the network logits on patches of the same test cases.',
+    'ψ is taken from the sliding-window probabilities (log p_L − log Σ_B p_k, clamped to ±20); the Cramér–Rao side uses the network logits on patches cut from the same cases.',
   ];
   return { cases: cases.map((c) => c.id), shellMm, psiLimit: PSI_LIMIT, arms, ratio, cramer_rao_ratio: cr ? cr.meanRatio : null, cramer_rao: cr, caveats };
 }
@@ -595,7 +596,7 @@ export function formatSeedVariance(rep: SeedVarianceReport): string {
       fmtOrNa(binary.lesions[f]), fmtOrNa(backsplit.lesions[f]), fmtOrNa(ratio.estimate), fmtRange(ratio.caseBootstrap), fmtRange(ratio.seedLimited)];
   });
   const lines = [
-    `${rep.cases.length} test cases; binary seeds ${binary.seeds.join(', ')}, BackSplit seeds ${backsplit.seeds.join(', ')} (degrees of freedom ${binary.degreesOfFreedom} and ${backsplit.degreesOfFreedom}; ${conf})`,
+    `${rep.cases.length} case(s) predicted by every run; binary seeds ${binary.seeds.join(', ')}, BackSplit seeds ${backsplit.seeds.join(', ')} (degrees of freedom ${binary.degreesOfFreedom} and ${backsplit.degreesOfFreedom}; ${conf})`,
     '',
     formatTable(['across-seed variance of', 'voxels / lesions', 'binary', 'BackSplit', 'binary / BackSplit', 'case bootstrap', 'seed-limited (F)'], [...voxelRows, ...lesionRows]),
     '',
