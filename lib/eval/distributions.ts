@@ -151,3 +151,72 @@ export function studentTQuantile(p: number, df: number): number {
   }
   return (lo + hi) / 2;
 }
+
+/** log Γ(k/2) for a whole k ≥ 1, from Γ(1/2) = √π, Γ(1) = 1 and Γ(x + 1) = x Γ(x): exact up to rounding. */
+function logGammaHalf(k: number): number {
+  let x = k % 2 === 0 ? 1 : 0.5;
+  let s = k % 2 === 0 ? 0 : Math.log(SQRT_PI);
+  for (; x < k / 2; x += 1) s += Math.log(x);
+  return s;
+}
+
+/** The continued fraction of the regularised incomplete beta I_x(a, b) (modified Lentz), for x < (a + 1)/(a + b + 2). */
+function betaFraction(x: number, a: number, b: number): number {
+  const tiny = 1e-300;
+  let c = 1;
+  let d = 1 - ((a + b) * x) / (a + 1);
+  d = Math.abs(d) < tiny ? tiny : d;
+  d = 1 / d;
+  let f = d;
+  for (let m = 1; m < 1000; m++) {
+    // even step: m(b − m)x / ((a + 2m − 1)(a + 2m)); odd step: −(a + m)(a + b + m)x / ((a + 2m)(a + 2m + 1))
+    for (const coef of [(m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m)), (-(a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1))]) {
+      d = 1 + coef * d;
+      d = Math.abs(d) < tiny ? tiny : d;
+      c = 1 + coef / c;
+      c = Math.abs(c) < tiny ? tiny : c;
+      d = 1 / d;
+      f *= c * d;
+    }
+    if (Math.abs(c * d - 1) < 1e-15) break;
+  }
+  return f;
+}
+
+/** I_x(d1/2, d2/2) for whole d1, d2 ≥ 1. */
+function incompleteBetaHalf(x: number, d1: number, d2: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const a = d1 / 2;
+  const b = d2 / 2;
+  const logFront = logGammaHalf(d1 + d2) - logGammaHalf(d1) - logGammaHalf(d2) + a * Math.log(x) + b * Math.log(1 - x);
+  if (x < (a + 1) / (a + b + 2)) return (Math.exp(logFront) * betaFraction(x, a, b)) / a;
+  return 1 - (Math.exp(logFront) * betaFraction(1 - x, b, a)) / b;
+}
+
+/**
+ * Quantile of Fisher's F distribution with whole degrees of freedom: the f with
+ * P(F ≤ f) = p, where P(F ≤ f) = I_{d1 f/(d1 f + d2)}(d1/2, d2/2) (regularised incomplete
+ * beta by its continued fraction), solved by bisection on log f to 1e-12 relative.
+ * @param p probability in (0, 1)
+ * @param d1 numerator degrees of freedom (whole, ≥ 1)
+ * @param d2 denominator degrees of freedom (whole, ≥ 1)
+ * @example fQuantile(0.975, 2, 2) // 39
+ */
+export function fQuantile(p: number, d1: number, d2: number): number {
+  if (!(p > 0 && p < 1)) throw new RangeError(`fQuantile: p must be in (0, 1), got ${p}`);
+  for (const [name, d] of [['d1', d1], ['d2', d2]] as const) {
+    if (!Number.isInteger(d) || d < 1) throw new RangeError(`fQuantile: ${name} must be a whole number ≥ 1, got ${d}`);
+  }
+  const cdf = (f: number): number => incompleteBetaHalf((d1 * f) / (d1 * f + d2), d1, d2);
+  let lo = -1;
+  let hi = 1;
+  while (cdf(Math.exp(lo)) > p) lo *= 2;
+  while (cdf(Math.exp(hi)) < p) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > 1e-12; i++) {
+    const mid = (lo + hi) / 2;
+    if (cdf(Math.exp(mid)) < p) lo = mid;
+    else hi = mid;
+  }
+  return Math.exp((lo + hi) / 2);
+}

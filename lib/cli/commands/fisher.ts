@@ -13,6 +13,12 @@
  * instead prints the Cramér–Rao quantity ∇gᵀ(F + λI)⁻¹∇g of a lesion functional g of
  * the patches under F_Y and F_Z at the same weights (lib/study/fisher-lesion.ts); with
  * --json one object with `run`, `patches` and `lesion_functional: {Y, Z, ratio, functional, ...}`.
+ *
+ * `backsplit fisher --seed-variance --runs <study runs dir> [--shell-mm MM] [--no-cramer-rao] [--json]`
+ * predicts the study's test cases with every seed's run of each arm and prints the across-seed
+ * variance of the lesion maps, the ratio binary / BackSplit and the Cramér–Rao ratio of the
+ * BackSplit runs beside it (lib/study/seed-variance.ts); with --json one object with `runs` and
+ * `seed_variance: {arms: {binary, backsplit}, ratio, cramer_rao_ratio, ...}`.
  */
 import { Command, parseArgs, UsageError, BACKEND_FLAG, flagHelp } from '../args';
 import { initBackend } from '../../backend/select';
@@ -24,9 +30,10 @@ import type { FisherReport, ReportKind } from '../../fisher/report';
 import type { LesionFunctionalKind } from '../../fisher/network-lesion';
 import type { RunFolder, RunModel } from '../../run/open';
 import type { FisherPatches } from '../../study/fisher';
+import { findSeedRuns, formatSeedVariance, seedVariance, SeedVarianceReport, studyTestCases } from '../../study/seed-variance';
 
 const specs = {
-  run: { type: 'string' as const, required: true, description: 'training run folder (config.json, meta.json, checkpoints/)' },
+  run: { type: 'string' as const, description: 'training run folder (config.json, meta.json, checkpoints/); required except with --seed-variance' },
   kind: { type: 'string' as const, description: "mc (Monte-Carlo, default) | exact (tiny models only) | empirical (NOT a Fisher estimate)" },
   samples: { type: 'number' as const, description: 'label samples per patch for --kind mc (default 2)' },
   patches: { type: 'number' as const, description: 'number of evaluation patches (default 16)' },
@@ -42,6 +49,10 @@ const specs = {
   'cg-tol': { type: 'number' as const, description: 'with --lesion-functional: CG relative residual tolerance (default 1e-3)' },
   'cg-iters': { type: 'number' as const, description: 'with --lesion-functional: CG iterations at most per likelihood (default 100)' },
   subspace: { type: 'number' as const, description: 'with --lesion-functional --solver cg: dimension of the subspace for generalised eigenvalues (default 4; 0 = none)' },
+  'seed-variance': { type: 'boolean' as const, description: "across-seed variance of the lesion maps of a study's runs per arm, next to the Cramér–Rao ratio" },
+  runs: { type: 'string' as const, description: 'with --seed-variance: the study runs folder (study.json, binary-seed<N>/, backsplit-seed<N>/)' },
+  'shell-mm': { type: 'number' as const, description: 'with --seed-variance: width of the background shell around the reference lesions, mm (default 5)' },
+  'no-cramer-rao': { type: 'boolean' as const, description: 'with --seed-variance: leave out the Cramér–Rao side (CG on every BackSplit run)' },
 };
 
 /** What `fisher --json` prints. */
@@ -130,6 +141,34 @@ function lesionOptions(flags: Record<string, unknown>): ModelLesionOptions {
   };
 }
 
+/** What `fisher --seed-variance --json` prints. */
+export interface SeedVarianceJson {
+  runs: string;
+  seed_variance: SeedVarianceReport;
+}
+
+async function runSeedVariance(flags: Record<string, unknown>): Promise<number> {
+  if (flags.run !== undefined) throw new UsageError('--seed-variance reads a study runs folder: give --runs <dir>, not --run');
+  if (typeof flags.runs !== 'string') throw new UsageError('--seed-variance needs --runs <study runs folder>');
+  const shellMm = flags['shell-mm'] === undefined ? 5 : (flags['shell-mm'] as number);
+  if (!(shellMm >= 0)) throw new UsageError(`--shell-mm must be >= 0, got ${shellMm}`);
+  const lesion = flags['no-cramer-rao'] ? null : lesionOptions({ subspace: 0, ...flags });
+  const count = positiveInt(flags.patches, 'patches', 8);
+  const runs = findSeedRuns(flags.runs);
+  const report = await initBackend({ backend: typeof flags.backend === 'string' ? flags.backend : undefined });
+  process.stderr.write(`${report.summary}\n`);
+  const cases = studyTestCases(flags.runs, runs);
+  const log = (line: string) => process.stderr.write(line + '\n');
+  const rep = await seedVariance(runs, cases, {
+    shellMm,
+    cramerRao: lesion ? { ...lesion, patches: count, patchSeed: lesion.seed } : false,
+    log,
+  });
+  const out: SeedVarianceJson = { runs: flags.runs, seed_variance: rep };
+  process.stdout.write((flags.json ? JSON.stringify(out, null, 2) : formatSeedVariance(rep)) + '\n');
+  return 0;
+}
+
 async function runLesionFunctional(flags: Record<string, unknown>, opts: ModelLesionOptions, run: RunFolder, arm: RunModel, patches: FisherPatches, inputs: FisherCommandJson['patches']): Promise<void> {
   if (!flags.json) opts.onIteration = (lik, it) => (it % 10 === 0 ? process.stderr.write(`fisher: CG ${lik}, ${it} Fisher-vector products\n`) : undefined);
   const rep = await modelLesionFunctional(arm, patches, opts);
@@ -146,6 +185,8 @@ export const fisherCommand: Command = {
     '       backsplit fisher --run <dir> --lesion-functional [--functional lesion-mean|voxel|volume]',
     '                        [--solver cg|exact] [--damping D | --lambda L] [--cg-tol T] [--cg-iters N]',
     '                        [--subspace R] [--patches N] [--seed N] [--step N] [--backend <name>] [--json]',
+    '       backsplit fisher --seed-variance --runs <study runs dir> [--shell-mm MM] [--no-cramer-rao]',
+    '                        [--functional lesion-mean|volume] [--cg-iters N] [--damping D] [--patches N] [--seed N] [--json]',
     '',
     ...flagHelp(specs),
     '',
@@ -155,9 +196,16 @@ export const fisherCommand: Command = {
     '--lesion-functional: ∇gᵀ(F + λI)⁻¹∇g for g = the mean lesion log-odds ψ over the reference lesion',
     'voxels of the patches (or ψ at one voxel, or the predicted volume), F = exact Fisher per patch;',
     'never larger under F_Y, so the ratio Z / Y is the measurement.',
+    "--seed-variance: per arm, the across-seed variance of p(lesion) and ψ on the study's test cases (per voxel over",
+    'lesion, shell and all voxels; per reference lesion for mean ψ and predicted volume), the ratio binary / BackSplit',
+    'with a case bootstrap and an F interval on the seeds, and the Cramér–Rao ratio Z / Y of the BackSplit runs',
+    '(cached in each run folder as fisher-lesion.json). The seeds share one training set: this is optimisation',
+    'noise, not the sampling variance the bound is about.',
   ].join('\n'),
   async run(argv: string[]): Promise<number> {
     const { flags } = parseArgs(argv, specs, 0);
+    if (flags['seed-variance']) return runSeedVariance(flags);
+    if (typeof flags.run !== 'string') throw new UsageError('missing required flag --run');
     const kind = (flags.kind ?? 'mc') as string;
     if (kind !== 'mc' && kind !== 'exact' && kind !== 'empirical') throw new UsageError(`--kind must be mc, exact or empirical, got '${kind}'`);
     const samples = positiveInt(flags.samples, 'samples', 2);
