@@ -23,6 +23,7 @@ const config: KnipConfig = {
     'lib/cli/main.ts',
     'lib/notebook/cli.ts',
     'lib/notebook/jupyter.ts',
+    'lib/notebook/strip.ts',
     'data-scripts/**/*.ts',
     'bench/*.ts',
     'notebooks/*.ipynb',

@@ -23,7 +23,9 @@ import { CHROMIUM_FLAGS, renderAvailability } from '../../lib/plot/render';
 
 const root = path.resolve(__dirname, '..', '..');
 const outDir = path.join(root, 'build', 'notebooks');
-const notebooks = fs.readdirSync(path.join(root, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort();
+/** BACKSPLIT_BROWSER_NOTEBOOKS=01_data.ipynb,03_training.ipynb runs only those (for debugging). */
+const only = (process.env.BACKSPLIT_BROWSER_NOTEBOOKS ?? '').split(',').filter(Boolean);
+const notebooks = fs.readdirSync(path.join(root, 'notebooks')).filter((f) => f.endsWith('.ipynb') && (only.length === 0 || only.includes(f))).sort();
 /** Notebooks with a long-running cell that must show a live progress line. */
 const PROGRESS_NOTEBOOKS = ['03_training.ipynb', '04_fisher.ipynb'];
 /** Most seconds one notebook may take in small mode before the test gives up on it. */
@@ -81,12 +83,17 @@ interface RunState {
   codeCells: number;
   unrun: number[];
   errors: string[];
-  figures: { id: string; drawn: boolean; traces: number; svg: boolean; marks: number; title: string; sliderValue: string | null }[];
+  figures: {
+    id: string; drawn: boolean; traces: number; svg: boolean; marks: number; title: string; sliderValue: string | null;
+    /** Axis titles and tick labels that stick out of the figure (clipped when drawn). */
+    clipped: string[];
+    colorscale: [number, string][] | null;
+  }[];
   progress: { cell: number; texts: string[]; finalCount: number }[];
   outputsText: string;
 }
 
-const times: Record<string, { seconds: number; ok: boolean; skipped?: string }> = {};
+const times: Record<string, { seconds: number; ok: boolean; skipped?: string; phases?: string }> = {};
 
 describe.skipIf(Boolean(skipReason))('notebooks in a real browser (Jupyter Notebook + Chromium)', () => {
   let server: ChildProcess | undefined;
@@ -107,7 +114,7 @@ describe.skipIf(Boolean(skipReason))('notebooks in a real browser (Jupyter Noteb
     base = `http://127.0.0.1:${port}`;
     server = spawn(
       jupyter!,
-      ['--no-browser', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0', `--NotebookApp.token=${token}`, `--notebook-dir=${served}`],
+      ['--no-browser', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0', `--NotebookApp.token=${token}`, `--notebook-dir=${served}`, ...(process.getuid?.() === 0 ? ['--allow-root'] : [])],
       {
         cwd: work,
         detached: true, // its own process group: kernels included, all stopped together at the end
@@ -149,7 +156,7 @@ describe.skipIf(Boolean(skipReason))('notebooks in a real browser (Jupyter Noteb
       executablePath: render.executablePath,
       headless: true,
       chromiumSandbox: false,
-      args: [...CHROMIUM_FLAGS, `--user-data-dir=${path.join(work, 'chromium')}`],
+      args: [...CHROMIUM_FLAGS], // playwright gives each launch a fresh temporary profile
       timeout: 60_000,
     });
     fs.mkdirSync(outDir, { recursive: true });
@@ -194,6 +201,7 @@ describe.skipIf(Boolean(skipReason))('notebooks in a real browser (Jupyter Noteb
     const page = await context.newPage();
     page.on('dialog', (d) => void d.accept()); // "leave page?" prompts
     let state: RunState | undefined;
+    let phases = '';
     try {
       await page.goto(`${base}/notebooks/${encodeURIComponent(name)}?token=${token}`, { waitUntil: 'load', timeout: 60_000 });
       await page.waitForFunction(
@@ -203,6 +211,7 @@ describe.skipIf(Boolean(skipReason))('notebooks in a real browser (Jupyter Noteb
       );
       await sleep(500); // let kernel_ready handlers settle the dirty flag
       const dirtyOnOpen = await page.evaluate<boolean>('Jupyter.notebook.dirty');
+      const tOpen = Date.now();
       await page.evaluate(`(() => {
         Jupyter.notebook.set_autosave_interval(0);
         // every text the progress lines show, per output element, as they change
@@ -239,6 +248,7 @@ describe.skipIf(Boolean(skipReason))('notebooks in a real browser (Jupyter Noteb
         undefined,
         { timeout: NOTEBOOK_TIMEOUT_S * 1000, polling: 500 },
       );
+      const tRun = Date.now();
       await sleep(1500); // figures draw after their output arrives
       state = await page.evaluate<RunState>(`(() => {
         const nb = Jupyter.notebook;
@@ -261,6 +271,16 @@ describe.skipIf(Boolean(skipReason))('notebooks in a real browser (Jupyter Noteb
             marks: plot ? plot.querySelectorAll('g.trace, g.heatmaplayer image, g.imagelayer image, .point, .bars path').length : 0,
             title: plot && plot._fullLayout && plot._fullLayout.title ? String(plot._fullLayout.title.text || '') : '',
             sliderValue: slider ? slider.textContent : null,
+            clipped: (() => {
+              const svg = plot && plot.querySelector('svg.main-svg');
+              if (!svg) return [];
+              const box = svg.getBoundingClientRect();
+              return [...plot.querySelectorAll('.xtitle, .ytitle, .xtick text, .ytick text')].filter((t) => {
+                const r = t.getBoundingClientRect();
+                return r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1);
+              }).map((t) => t.textContent);
+            })(),
+            colorscale: data[0] && Array.isArray(data[0].colorscale) ? data[0].colorscale : null,
           };
         });
         const progress = [...window.__progress.entries()].map(([el, rec]) => ({
@@ -278,6 +298,7 @@ describe.skipIf(Boolean(skipReason))('notebooks in a real browser (Jupyter Noteb
         document.body.style.height = 'auto';
       })()`);
       await page.screenshot({ path: path.join(outDir, name.replace(/\.ipynb$/, '.png')), fullPage: true });
+      phases = `open ${((tOpen - t0) / 1000).toFixed(1)} s, run ${((tRun - tOpen) / 1000).toFixed(1)} s, checks + screenshot ${((Date.now() - tRun) / 1000).toFixed(1)} s`;
     } finally {
       times[name] = { seconds: (Date.now() - t0) / 1000, ok: false };
       await context.close();
@@ -290,6 +311,7 @@ describe.skipIf(Boolean(skipReason))('notebooks in a real browser (Jupyter Noteb
       expect(f, `figure ${f.id} "${f.title}" did not draw an SVG with data`).toMatchObject({ drawn: true, svg: true });
       expect(f.traces, `figure "${f.title}" has no trace with data`).toBeGreaterThan(0);
       expect(f.marks, `figure "${f.title}" drew no marks`).toBeGreaterThan(0);
+      expect(f.clipped, `figure "${f.title}": labels outside the figure`).toEqual([]);
     }
     if (PROGRESS_NOTEBOOKS.includes(name)) {
       expect(s.progress.length, 'no live progress line was seen').toBeGreaterThan(0);
@@ -301,8 +323,8 @@ describe.skipIf(Boolean(skipReason))('notebooks in a real browser (Jupyter Noteb
       for (const t of p.texts) expect(t, 'stale characters after a shorter progress line').not.toMatch(/ETA (\d+h\d\dm|\d+m\d\ds|\d+s)[^\s]/);
     }
     notebookSpecificChecks(name, s);
-    times[name] = { seconds: (Date.now() - t0) / 1000, ok: true };
-    console.log(`[test/notebook/browser] ${name}: ${times[name].seconds.toFixed(1)} s, ${s.codeCells} code cells, ${s.figures.length} figures, ` +
+    times[name] = { seconds: (Date.now() - t0) / 1000, ok: true, phases: phases };
+    console.log(`[test/notebook/browser] ${name}: ${times[name].seconds.toFixed(1)} s (${phases}), ${s.codeCells} code cells, ${s.figures.length} figures, ` +
       `${s.progress.length} progress line(s) with ${s.progress.map((p) => p.texts.length).join('/')} states`);
   }, (NOTEBOOK_TIMEOUT_S + 180) * 1000);
 });
@@ -314,6 +336,18 @@ function notebookSpecificChecks(name: string, s: RunState): void {
     const m = /const seed = (\d+);/.exec(readNotebook(path.join(root, 'notebooks', name)).cells.map((c) => (Array.isArray(c.source) ? c.source.join('') : c.source)).join('\n'));
     expect(m, 'notebook 01 declares `const seed = N;`').not.toBeNull();
     expect(s.outputsText).toContain(`case 'synth_seed${m![1]}_000'`);
+  }
+  if (name === '02_backsplit_labels.ipynb') {
+    // "the lesion row is the darkest cell": the probability scale must draw high values dark
+    const heat = s.figures.find((f) => f.title === 'BackSplit probabilities of five voxels');
+    expect(heat, 'the probability heatmap').toBeDefined();
+    const lum = (c: string) => {
+      const hex = /^#([0-9a-f]{6})$/i.exec(c);
+      const rgb = hex ? [0, 2, 4].map((i) => parseInt(hex[1].slice(i, i + 2), 16)) : (c.match(/\d+(\.\d+)?/g) || []).slice(0, 3).map(Number);
+      return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
+    };
+    const scale = heat!.colorscale!;
+    expect(lum(scale[scale.length - 1][1]), `colour scale ${JSON.stringify(scale)}`).toBeLessThan(lum(scale[0][1]));
   }
   if (name === '03_training.ipynb') {
     // §5: the reference and both models open on the same axial slice
