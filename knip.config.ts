@@ -25,6 +25,7 @@ const config: KnipConfig = {
     'lib/notebook/jupyter.ts',
     // forked by lib/study/pool.ts
     'lib/study/study-worker.ts',
+    'lib/notebook/strip.ts',
     'data-scripts/**/*.ts',
     'bench/*.ts',
     'notebooks/*.ipynb',

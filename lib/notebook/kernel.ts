@@ -170,6 +170,8 @@ export class KernelClient {
   private closed = false;
   private childExit?: string;
   private stderrTail = '';
+  /** The kernel's kernel_info reply content (language_info, implementation, ...), once started. */
+  info?: Record<string, unknown>;
 
   async start(opts: KernelOptions = {}): Promise<void> {
     const ports = [] as number[];
@@ -225,6 +227,7 @@ export class KernelClient {
       await this.shell.send(encodeMessage(this.conn.key, req));
       const reply = await this.waitShell(req.header.msg_id, 2000);
       if (reply && this.iopubQueue.some((m) => m.parent_header.msg_id === req.header.msg_id)) {
+        this.info = reply.content as Record<string, unknown>;
         this.iopubQueue = [];
         return;
       }

@@ -21,9 +21,9 @@ export function baseLayout(opts: CommonFigureOptions & { defaultHeight?: number 
   return layout;
 }
 
-/** Axis spec with a title and light grid lines. */
+/** Axis spec with a title and light grid lines; the margin grows to fit long tick labels and the title (automargin). */
 export function axis(title: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { title: { text: title }, showgrid: true, gridcolor: '#e5e5e5', zeroline: false, linecolor: '#444', showline: true, ticks: 'outside', ...extra };
+  return { title: { text: title }, automargin: true, showgrid: true, gridcolor: '#e5e5e5', zeroline: false, linecolor: '#444', showline: true, ticks: 'outside', ...extra };
 }
 
 /** Plotly config shared by every figure: no logo, PNG button at 2x. */

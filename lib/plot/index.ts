@@ -24,7 +24,7 @@ export {
 } from './fisher';
 export type { FisherSeries } from './fisher';
 export { sizeBinFigure, pairedDifferencesFigure, frocFigure } from './evaluation';
-export { sliceViewerFigure, classLegendFigure, classColors, maskContour } from './slices';
+export { sliceViewerFigure, classLegendFigure, classColors, maskContour, lesionCentreSlice } from './slices';
 export { slicePanelsFigure } from './slice-panels';
 export type { SlicePanel } from './slice-panels';
 export { plotlyBundlePath, plotlyVersion, plotlyLoaderScript } from './bundle';

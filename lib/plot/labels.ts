@@ -55,6 +55,12 @@ export function collapseRatesFigure(rates: readonly CollapseRatesLike[], opts: C
 }
 
 /**
+ * White (probability 0) to dark blue (probability 1): the most probable class is the darkest
+ * cell. (Plotly's named 'Blues' runs the other way, dark at the low end.)
+ */
+const PROBABILITY_SCALE: [number, string][] = [[0, '#f7fbff'], [0.5, '#6baed6'], [1, '#08306b']];
+
+/**
  * Class probabilities of a few voxels as an annotated heatmap: one column per voxel, one row
  * per class (the vectors transposed), blue, 0..1, two significant digits in each cell.
  * @example show(classProbabilityFigure([[0.2, 0.8], [0.6, 0.4]], ['background', 'lesion'], ['A', 'B']))
@@ -67,6 +73,6 @@ export function classProbabilityFigure(
 ): Figure {
   return heatmapFigure(classNames.map((_, k) => vectors.map((p) => p[k])), {
     xTitle: 'voxel', yTitle: 'class', zTitle: 'probability', x: [...voxelNames], y: [...classNames],
-    annotateDigits: 2, zmin: 0, zmax: 1, title: opts.title ?? 'Class probabilities per voxel', colorscale: 'Blues', width: opts.width, height: opts.height,
+    annotateDigits: 2, zmin: 0, zmax: 1, title: opts.title ?? 'Class probabilities per voxel', colorscale: PROBABILITY_SCALE, width: opts.width, height: opts.height,
   });
 }

@@ -150,6 +150,18 @@ function centreOfMass(mask: Volume): [number, number, number] | null {
   return n === 0 ? null : [Math.round(si / n), Math.round(sj / n), Math.round(sk / n)];
 }
 
+/**
+ * The slice through a mask's centre of mass in a plane (the slice sliceViewerFigure opens on by
+ * default), or the middle slice of an empty mask. Pass it as `slices` to open several figures of
+ * one volume on the same slice whatever their own lesion masks.
+ * @example const k = lesionCentreSlice(testCase.lesion); sliceViewerFigure(img, {lesion: predicted, slices: {axial: k}})
+ */
+export function lesionCentreSlice(mask: Volume, plane: Plane = 'axial'): number {
+  const axis = PLANE_AXES[plane].fixed;
+  const c = centreOfMass(mask);
+  return c ? c[axis] : Math.floor(mask.dims[axis] / 2);
+}
+
 /** Indices 0..n-1 sampled by stride so that at most `max` remain. */
 export function strided(n: number, max: number): number[] {
   const s = Math.max(1, Math.ceil(n / max));

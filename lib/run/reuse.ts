@@ -11,7 +11,7 @@ import type { TrainConfig } from '../train/config';
 import type { ClassLayout } from '../train/prepare';
 import type { TrainProgress } from '../train/progress';
 import { checkTrainMemory } from '../train/memory';
-import { isFinishedRun, runPaths } from './layout';
+import { isFinishedRun, isRunFolder, runPaths } from './layout';
 import { lossCurve, readRunMetrics } from './metrics';
 import { loadRun } from './open';
 import { train, TrainResult } from './train-run';
@@ -64,6 +64,18 @@ export function storedConfig(runDir: string): TrainConfig | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * What {@link trainOrReuse} will do with `runDir` for `config`, without doing it: 'reuse' a finished
+ * run with this config, 'resume' an interrupted one, 'replace' (or refuse) a finished run with
+ * another config, or 'train' an empty folder.
+ */
+export function reuseStatus(config: TrainConfig, runDir: string): 'reuse' | 'resume' | 'replace' | 'train' {
+  if (!fs.existsSync(runDir) || !isRunFolder(runDir)) return 'train';
+  const same = JSON.stringify(storedConfig(runDir)) === JSON.stringify(config);
+  if (isFinishedRun(runDir)) return same ? 'reuse' : 'replace';
+  return same ? 'resume' : 'replace';
 }
 
 /**

@@ -6,6 +6,7 @@
  * lesion voxels, and predicting it with one seed's pair of models. The training
  * itself is lib/run's trainOrReuse with the study's run configs.
  */
+import * as fs from 'fs';
 import type { BackendReport } from '../backend/index';
 import type { SegmentationCase } from '../core/types';
 import { formatTable } from '../core/format';
@@ -14,7 +15,7 @@ import type { ArmName } from '../train/arms';
 import { notebookProgress } from '../train/progress';
 import { meanFinalLoss } from '../run/metrics';
 import { predictCase, CasePrediction } from '../run/predict';
-import { trainOrReuse, TrainOrReuseResult } from '../run/reuse';
+import { reuseStatus, trainOrReuse, TrainOrReuseResult } from '../run/reuse';
 import type { StudyConfig } from './config';
 import { studyRunConfig } from './pipeline';
 
@@ -30,22 +31,53 @@ export interface TrainArmsOptions {
   /** Write (and reuse) run folders at the study's paths; false trains in memory. */
   persist: boolean;
   backendReport?: BackendReport;
-  /** Where the "run reused" lines go (default console.log). */
+  /** With persist: delete each run folder first and train afresh instead of reusing a finished run. */
+  retrain?: boolean;
+  /** Where the lines saying what is reused and what is trained go (default console.log). */
   log?: (line: string) => void;
   /** The arms to train, in order (default binary then backsplit; all of them: ARM_NAMES). */
   arms?: readonly ArmName[];
 }
 
 /**
+ * Before training: one line per run folder saying whether its run will be reused, resumed or
+ * trained (and where), then how to change that. In memory (persist false) nothing is reused.
+ */
+export function announceArmRuns(study: StudyConfig, opts: Pick<TrainArmsOptions, 'persist' | 'retrain' | 'arms'>): string[] {
+  const runs = study.seeds.flatMap((seed) => (opts.arms ?? (['binary', 'backsplit'] as const)).map((mode) => ({ mode, seed, config: studyRunConfig(study, mode, seed) })));
+  if (!opts.persist) return [`training ${runs.length} runs in memory (nothing is read from or written to a run folder)`];
+  const lines = runs.map(({ mode, seed, config }) => {
+    const dir = config.outputDir;
+    const status = opts.retrain ? (fs.existsSync(dir) ? 'discard' : 'train') : reuseStatus(config, dir);
+    const what = {
+      reuse: 'REUSE the finished run there (same config; trained earlier by npm run reproduce or a previous run of this notebook)',
+      resume: 'resume the interrupted run there',
+      replace: 'holds a finished run with another config: trainOrReuse will refuse it (delete the folder or set retrain = true)',
+      discard: 'retrain = true: delete it and train afresh',
+      train: 'train (no run there yet)',
+    }[status];
+    return `${mode.padEnd(9)} seed ${seed}: ${dir}: ${what}`;
+  });
+  const reused = lines.filter((l) => l.includes('REUSE')).length;
+  lines.push(reused
+    ? `${reused} of ${runs.length} runs will be reused, not trained: set retrain = true to train them again.`
+    : `all ${runs.length} runs will be trained here (${opts.retrain ? 'retrain = true' : 'none finished yet'}).`);
+  return lines;
+}
+
+/**
  * Train or reuse the arms (default binary and backsplit) for every seed of the study (seed by
- * seed, arms in the given order), each with a notebook progress line labelled by arm and seed.
+ * seed, arms in the given order), each with a notebook progress line labelled by arm and seed. It first says, per run folder, what will be
+ * reused and what trained ({@link announceArmRuns}); `retrain` trains every run afresh.
  */
 export async function trainStudyArms(study: StudyConfig, trainCases: SegmentationCase[], opts: TrainArmsOptions): Promise<TrainedArm[]> {
   const log = opts.log ?? ((line: string) => console.log(line));
+  for (const line of announceArmRuns(study, opts)) log(line);
   const trained: TrainedArm[] = [];
   for (const seed of study.seeds) {
     for (const mode of opts.arms ?? (['binary', 'backsplit'] as const)) {
       const config = studyRunConfig(study, mode, seed);
+      if (opts.persist && opts.retrain) fs.rmSync(config.outputDir, { recursive: true, force: true });
       const progress = notebookProgress({ label: `${mode.padEnd(9)} seed ${seed}` });
       const result = await trainOrReuse({
         config, cases: { trainCases }, runDir: opts.persist ? config.outputDir : null, onProgress: progress.update, backendReport: opts.backendReport,

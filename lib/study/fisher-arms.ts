@@ -43,6 +43,8 @@ export interface FindOrTrainOptions {
   config: Record<string, unknown>;
   /** Where to train them; called only when training is needed. */
   outDir: () => string;
+  /** Ignore the pair in `runsDir` and any finished runs in `outDir()`: train afresh. */
+  retrain?: boolean;
   log?: (line: string) => void;
 }
 
@@ -54,11 +56,19 @@ export interface FindOrTrainOptions {
 export async function findOrTrainArms(opts: FindOrTrainOptions): Promise<Record<LabelMode, string>> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const found = opts.runsDir ? findArmRuns(opts.runsDir) : null;
-  if (found) return found;
-  if (opts.runsDir) log(`${opts.source ?? opts.runsDir} holds no binary + BackSplit pair of runs; training here instead`);
+  if (found && !opts.retrain) {
+    log(`using the trained runs in ${opts.source ?? opts.runsDir}: binary ${found.binary}, BackSplit ${found.backsplit} (nothing is trained here; set retrain = true to train two small runs instead)`);
+    return found;
+  }
+  if (found) log(`retrain = true: not using the runs in ${opts.source ?? opts.runsDir}; training two small runs here`);
+  else if (opts.runsDir) log(`${opts.source ?? opts.runsDir} holds no binary + BackSplit pair of runs; training here instead`);
   let lastPrinted = '';
+  const outDir = opts.outDir();
   return trainSmallArms({
-    outDir: opts.outDir(), config: opts.config,
+    outDir: outDir, config: opts.config, retrain: opts.retrain,
+    onReady: (mode, dir, reused) => log(reused
+      ? `${mode}: REUSED the finished run in ${dir} (same config, from an earlier run of this notebook); set retrain = true to train it again`
+      : `${mode}: trained into ${dir}${opts.retrain ? ' (retrain = true)' : ''}`),
     onProgress: (mode, step, total) => {
       const line = `${mode}: step ${step}/${total}`;
       if (step === total || (step % Math.max(1, Math.floor(total / 4)) === 0 && line !== lastPrinted)) {
@@ -101,10 +111,34 @@ export function describeYvsZ(label: string, report: FisherReport, layers: readon
     `Y ≥ Z in ${layers.filter((v) => v.Y >= v.Z).length} of ${layers.length} layers.`;
 }
 
-/** fisherThroughTraining for both runs on the same patches (binary first). */
-export async function fisherThroughTrainingArms(runs: Arms<RunFolder>, patches: FisherPatches, opts: ThroughTrainingOptions): Promise<Arms<CheckpointFisher[]>> {
-  const binary = await fisherThroughTraining(runs.binary, patches, opts);
-  const backsplit = await fisherThroughTraining(runs.backsplit, patches, opts);
+/** Options of {@link fisherThroughTrainingArms}: those of fisherThroughTraining, and progress over both runs. */
+export interface ThroughTrainingArmsOptions extends ThroughTrainingOptions {
+  /** Called as the work advances: the fraction of all checkpoints of both runs done, and e.g. 'backsplit checkpoint 3/7'. */
+  onFraction?: (fraction: number, detail: string) => void;
+}
+
+/** fisherThroughTraining for both runs on the same patches (binary first), with one progress fraction over both. */
+export async function fisherThroughTrainingArms(runs: Arms<RunFolder>, patches: FisherPatches, opts: ThroughTrainingArmsOptions): Promise<Arms<CheckpointFisher[]>> {
+  const points = (run: RunFolder) => ((opts.includeInitial ?? true) ? 1 : 0) + run.checkpoints.length;
+  const total = points(runs.binary) + points(runs.backsplit);
+  const arm = async (mode: LabelMode, offset: number) => {
+    let done = 0;
+    const report = (within: number) => opts.onFraction?.((offset + done + within) / total, `${mode} checkpoint ${Math.min(done + 1, points(runs[mode]))}/${points(runs[mode])}`);
+    return fisherThroughTraining(runs[mode], patches, {
+      ...opts,
+      onProgress: (d, n) => {
+        opts.onProgress?.(d, n);
+        report(n > 0 ? Math.min(1, d / n) * 0.9 : 0); // the gradient-noise pass takes the rest of a checkpoint
+      },
+      onCheckpoint: (d, n) => {
+        opts.onCheckpoint?.(d, n);
+        done = d;
+        report(0);
+      },
+    });
+  };
+  const binary = await arm('binary', 0);
+  const backsplit = await arm('backsplit', points(runs.binary));
   return { binary, backsplit };
 }
 

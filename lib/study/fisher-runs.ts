@@ -84,6 +84,10 @@ export interface SmallArmsOptions {
   config?: Record<string, unknown>;
   /** Called with (mode, step, total steps) after each step. */
   onProgress?: (mode: LabelMode, step: number, total: number) => void;
+  /** Called once per arm after it is ready: whether the run was reused rather than trained. */
+  onReady?: (mode: LabelMode, runDir: string, reused: boolean) => void;
+  /** Delete both run folders first and train afresh (default false: reuse a finished run with the same config). */
+  retrain?: boolean;
 }
 
 /**
@@ -99,6 +103,7 @@ export async function trainSmallArms(opts: SmallArmsOptions): Promise<Record<Lab
   const dirs = { binary: path.join(opts.outDir, 'binary'), backsplit: path.join(opts.outDir, 'backsplit') };
   for (const mode of ['binary', 'backsplit'] as const) {
     const config = resolveTrainConfig({ ...(opts.config ?? {}), mode, outputDir: dirs[mode] }, `trainSmallArms ${mode}`);
+    if (opts.retrain) fs.rmSync(dirs[mode], { recursive: true, force: true });
     const res = await trainOrReuse({
       config,
       cases: () => {
@@ -109,6 +114,7 @@ export async function trainSmallArms(opts: SmallArmsOptions): Promise<Record<Lab
       onProgress: (p) => opts.onProgress?.(mode, p.step, p.totalSteps),
     });
     res.model.dispose();
+    opts.onReady?.(mode, dirs[mode], res.reused);
   }
   return dirs;
 }

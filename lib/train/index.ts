@@ -9,7 +9,7 @@ export { PatchBatch, patch3, forcedCount, samplePatchOrigins, extractBatch, samp
 export { augmentBatch } from './augment';
 export { Optimizer, polyLearningRate, clipByGlobalNorm } from './optimizer';
 export { tilePositions, gaussianImportance, slidingWindowProbabilities, argmaxClasses } from './inference';
-export { TrainProgress, formatDuration, formatProgress, createProgressBar, notebookProgress } from './progress';
+export { TrainProgress, formatDuration, formatProgress, createProgressBar, notebookProgress, notebookWorkProgress } from './progress';
 export {
   classVoxelCounts,
   voxelShare,

@@ -96,6 +96,29 @@ export interface LineSink {
   text(s: string): void;
 }
 
+/**
+ * Writes successive lines to one place that is overwritten rather than replaced (a terminal
+ * after '\r', a notebook output fed '\r'-separated text): each line is padded with spaces to the
+ * widest line written so far, so a shorter line leaves no stale characters ("ETA 0ss"), however
+ * many times it shrinks.
+ */
+export function overwritingLine(sink: LineSink): (line: string) => void {
+  let widest = 0;
+  return (line: string) => {
+    widest = Math.max(widest, line.length);
+    sink.text(line.padEnd(widest));
+  };
+}
+
+/** The sink of a notebook progress line: the given one, tslab's overwritable display in a kernel, or none. */
+function notebookSink(sink?: LineSink): LineSink | undefined {
+  if (sink) return sink;
+  if ((globalThis as { __tslab__?: unknown }).__tslab__ === undefined) return undefined;
+  // tslab hooks require('tslab') inside a kernel to return the instance bound to the running cell
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('tslab') as { newDisplay(): LineSink }).newDisplay();
+}
+
 /** Options of {@link notebookProgress}. */
 export interface NotebookProgressOptions {
   /** Override the output (tests); default tslab's `newDisplay()` in a kernel. */
@@ -111,9 +134,9 @@ export interface NotebookProgressOptions {
 /**
  * A live-updating progress line for tslab notebooks: one display entry rewritten
  * in place (at most twice a second and at the last step). Each line is padded
- * with spaces to the length of the previous one, so a shorter line leaves no
- * stale characters where the output is overwritten rather than replaced
- * (a terminal, a '\r' stream). Outside a tslab kernel it falls back to
+ * with spaces to the widest line before it ({@link overwritingLine}), so a
+ * shorter line leaves no stale characters where the output is overwritten
+ * rather than replaced (a terminal, a '\r' stream). Outside a tslab kernel it falls back to
  * periodic lines on stderr.
  * @example const progress = notebookProgress({ label: 'binary seed 0' }); train({ ..., onProgress: progress.update }); progress.done();
  */
@@ -121,25 +144,15 @@ export function notebookProgress(options: NotebookProgressOptions = {}): { updat
   const now = options.now ?? (() => Date.now());
   const prefix = options.label ? `${options.label} ` : '';
   const interval = options.intervalMs ?? 500;
-  let out = options.sink;
-  if (!out && (globalThis as { __tslab__?: unknown }).__tslab__ !== undefined) {
-    // tslab hooks require('tslab') inside a kernel to return the instance bound to the running cell
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    out = (require('tslab') as { newDisplay(): LineSink }).newDisplay();
-  }
+  const out = notebookSink(options.sink);
   if (!out) {
     // not a TTY: every write is one whole line, so the label goes in front of each
     return createProgressBar({ write: (s: string) => process.stderr.write(prefix + s) }, { tty: false, now });
   }
-  const target = out;
+  const line = overwritingLine(out);
   let last = -Infinity;
-  let previousLength = 0;
   let pending: TrainProgress | undefined;
-  const draw = (p: TrainProgress) => {
-    const line = prefix + formatProgress(p);
-    target.text(line.padEnd(previousLength));
-    previousLength = line.length;
-  };
+  const draw = (p: TrainProgress) => line(prefix + formatProgress(p));
   return {
     update(p: TrainProgress) {
       pending = p;
@@ -152,6 +165,62 @@ export function notebookProgress(options: NotebookProgressOptions = {}): { updat
     done() {
       if (pending) draw(pending);
       pending = undefined;
+    },
+  };
+}
+
+/** Options of {@link notebookWorkProgress}. */
+export interface WorkProgressOptions {
+  /** What is being done, in front of the bar, e.g. 'Fisher through training'. */
+  label: string;
+  /** Override the output (tests); default tslab's `newDisplay()` in a kernel, else stderr lines. */
+  sink?: LineSink;
+  /** Clock in ms (tests). */
+  now?: () => number;
+  /** Minimum ms between redraws (default 500); the end is always drawn. */
+  intervalMs?: number;
+}
+
+/** One line for work that is a fraction done: label, bar, percent, elapsed and ETA (elapsed × (1 − f) / f). */
+export function formatWork(label: string, fraction: number, elapsedSeconds: number, detail = '', barWidth = 24): string {
+  const f = Math.min(1, Math.max(0, fraction));
+  const filled = Math.round(f * barWidth);
+  const eta = f >= 1 ? 0 : f > 0 ? (elapsedSeconds * (1 - f)) / f : Infinity;
+  return `${label} [${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}] ${Math.floor(f * 100)}%${detail ? ` ${detail}` : ''} ` +
+    `elapsed ${formatDuration(elapsedSeconds)} ETA ${formatDuration(eta)}`;
+}
+
+/**
+ * A live progress line with an ETA for long notebook cells that are not training loops (Fisher
+ * estimates over checkpoints, say): call `update(fraction, detail?)` as the work advances and
+ * `done()` at the end. Rewritten in place like {@link notebookProgress}; outside a kernel a line
+ * on stderr every 10 s.
+ * @example const p = notebookWorkProgress({ label: 'Fisher' }); work({ onFraction: (f) => p.update(f) }); p.done();
+ */
+export function notebookWorkProgress(options: WorkProgressOptions): { update(fraction: number, detail?: string): void; done(detail?: string): void } {
+  const now = options.now ?? (() => Date.now());
+  const out = notebookSink(options.sink);
+  const interval = out ? (options.intervalMs ?? 500) : 10_000;
+  const line = out ? overwritingLine(out) : (s: string) => process.stderr.write(s + '\n');
+  const start = now();
+  let last = -Infinity;
+  let fraction = 0;
+  let detail = '';
+  const draw = () => line(formatWork(options.label, fraction, (now() - start) / 1000, detail));
+  return {
+    update(f: number, d?: string) {
+      if (!(f >= 0)) throw new RangeError(`notebookWorkProgress: fraction must be a number >= 0, got ${f}`);
+      fraction = Math.max(fraction, f); // never moves back
+      if (d !== undefined) detail = d;
+      const t = now();
+      if (t - last < interval && fraction < 1) return;
+      draw();
+      last = t;
+    },
+    done(d?: string) {
+      fraction = 1;
+      if (d !== undefined) detail = d;
+      draw();
     },
   };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ARM_COLORS, LESION_COLOR, armColor, classColors, classLegendFigure, describeFigure, fisherByLayerFigure,
   fisherOverTrainingFigure, fisherRatioFigure, frocFigure, heatmapFigure, lineFigure, maskContour,
-  pairedDifferencesFigure, roundDeep, roundSignificant, sequentialColors, sizeBinFigure, sliceViewerFigure,
+  pairedDifferencesFigure, roundDeep, roundSignificant, sequentialColors, sizeBinFigure, sliceViewerFigure, lesionCentreSlice,
   summarizeCurves, trainingCurvesFigure, withAlpha, type Figure, type FisherSeries, type PlotTrace,
 } from '../../lib/plot';
 import { makeVolume } from '../../lib/core/volume';
@@ -293,6 +293,19 @@ describe('slice viewer and class legend', () => {
     // Grey levels are windowed to 0..255 integers.
     expect(z.flat().every((v) => Number.isInteger(v) && v >= 0 && v <= 255)).toBe(true);
     await snapshot('slice-viewer', fig);
+  });
+
+  it('opens figures of different lesion masks on one slice when given lesionCentreSlice of one of them (notebook 03 §5)', () => {
+    const k = lesionCentreSlice(lesion, 'axial');
+    expect(k).toBe(4);
+    expect([lesionCentreSlice(lesion, 'coronal'), lesionCentreSlice(lesion, 'sagittal')]).toEqual([5, 7]);
+    // a predicted mask elsewhere: by default its figure opens on another slice, with slices on the same one
+    const moved = makeVolume(new Uint8Array(12 * 10 * 8), [12, 10, 8]);
+    moved.data[1 * 120 + 2 * 12 + 3] = 1;
+    const active = (fig: ReturnType<typeof sliceViewerFigure>) => (fig.layout.sliders as { active: number }[])[0].active;
+    expect(active(sliceViewerFigure(image, { lesion: moved, planes: ['axial'] }))).toBe(1);
+    expect(active(sliceViewerFigure(image, { lesion: moved, planes: ['axial'], slices: { axial: k } }))).toBe(4);
+    expect(lesionCentreSlice(makeVolume(new Uint8Array(12 * 10 * 8), [12, 10, 8]))).toBe(4); // empty: the middle
   });
 
   it('downsamples big volumes and keeps the spec small', () => {

@@ -72,4 +72,18 @@ describe('classProbabilityFigure', () => {
     expect(fig.data[0].zmin).toBe(0);
     expect(fig.data[0].zmax).toBe(1);
   });
+
+  it('draws high probabilities dark (notebook 02: "the lesion row is the darkest cell") and keeps long class names inside the figure', () => {
+    const fig = classProbabilityFigure([[0.2, 0.8]], ['unlabelled background', 'lesion'], ['A']);
+    const scale = fig.data[0].colorscale as [number, string][];
+    const luminance = (hex: string) => {
+      const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    expect(scale[0][0]).toBe(0);
+    expect(scale[scale.length - 1][0]).toBe(1);
+    for (let i = 1; i < scale.length; i++) expect(luminance(scale[i][1])).toBeLessThan(luminance(scale[i - 1][1]));
+    expect(fig.layout.yaxis).toMatchObject({ automargin: true });
+    expect(fig.layout.xaxis).toMatchObject({ automargin: true });
+  });
 });

@@ -9,7 +9,7 @@ import { ARM_NAMES, ARMS } from '../../lib/train/arms';
 import { lesionProbabilityMap } from '../../lib/labels/collapse';
 import { predictCase } from '../../lib/run/predict';
 import {
-  armRun, describeArmSpeeds, formatTrainedArms, largestLesionCase, predictArmPair, trainStudyArms, TrainedArm,
+  announceArmRuns, armRun, describeArmSpeeds, formatTrainedArms, largestLesionCase, predictArmPair, trainStudyArms, TrainedArm,
 } from '../../lib/study/arms';
 import { tinyCase } from '../train/helpers/fixtures';
 
@@ -76,6 +76,36 @@ describe('trainStudyArms / predictArmPair / tables', () => {
     expect(p.backsplit.auxMap).not.toBeNull();
     expect(p.binary.auxMap).toBeNull();
     for (const t of trained) t.result.model.dispose();
+    fs.rmSync(runsDir, { recursive: true, force: true });
+  }, 120000);
+
+  it('announces what it reuses (where from) and what it trains; retrain trains afresh', async () => {
+    await initBackend({ backend: 'cpu' });
+    const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bs-arms-reuse-'));
+    const base = studyPreset('quick');
+    const study = smallStudy({ ...base, train: { ...base.train, patchSize: [16, 16], batchSize: 2 } }, {
+      runsDir, seeds: [0], dataset: { kind: 'synthetic', cases: 3, seed: 0 }, split: { seed: 0, train: 2, validation: 0, test: 1 }, steps: 2, channels: [2, 4],
+    });
+    const cases = [tinyCase(0), tinyCase(1)];
+    const run = async (retrain: boolean) => {
+      const lines: string[] = [];
+      const trained = await trainStudyArms(study, cases, { persist: true, retrain: retrain, log: (l) => lines.push(l) });
+      for (const t of trained) t.result.model.dispose();
+      return { lines: lines, reused: trained.map((t) => t.result.reused) };
+    };
+    const first = await run(false);
+    expect(first.lines[0]).toMatch(/^binary {4}seed 0: .*binary-seed0: train \(no run there yet\)$/);
+    expect(first.lines[2]).toBe('all 2 runs will be trained here (none finished yet).');
+    expect(first.reused).toEqual([false, false]);
+    const second = await run(false);
+    expect(second.lines[1]).toMatch(/^backsplit seed 0: .*backsplit-seed0: REUSE the finished run there \(same config; trained earlier by npm run reproduce or a previous run of this notebook\)$/);
+    expect(second.lines[2]).toBe('2 of 2 runs will be reused, not trained: set retrain = true to train them again.');
+    expect(second.reused).toEqual([true, true]);
+    const third = await run(true);
+    expect(third.lines[0]).toMatch(/binary-seed0: retrain = true: delete it and train afresh$/);
+    expect(third.lines[2]).toBe('all 2 runs will be trained here (retrain = true).');
+    expect(third.reused).toEqual([false, false]);
+    expect(announceArmRuns(study, { persist: false })).toEqual(['training 2 runs in memory (nothing is read from or written to a run folder)']);
     fs.rmSync(runsDir, { recursive: true, force: true });
   }, 120000);
 

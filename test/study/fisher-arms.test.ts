@@ -40,9 +40,22 @@ describe('fisherArmsConfig / findOrTrainArms / describeRun', () => {
   });
   it('trains when the folder holds no pair, logs progress, and finds the pair next time', async () => {
     expect(lines[0]).toBe('RUNS=x holds no binary + BackSplit pair of runs; training here instead');
-    expect(lines.slice(1)).toEqual(['binary: step 1/4', 'binary: step 2/4', 'binary: step 3/4', 'binary: step 4/4', 'backsplit: step 1/4', 'backsplit: step 2/4', 'backsplit: step 3/4', 'backsplit: step 4/4']);
+    const arms = path.join(tmp, 'arms');
+    expect(lines.slice(1)).toEqual(['binary: step 1/4', 'binary: step 2/4', 'binary: step 3/4', 'binary: step 4/4', `binary: trained into ${arms}/binary`,
+      'backsplit: step 1/4', 'backsplit: step 2/4', 'backsplit: step 3/4', 'backsplit: step 4/4', `backsplit: trained into ${arms}/backsplit`]);
     const again = await findOrTrainArms({ runsDir: path.join(tmp, 'arms'), config: TRAIN, outDir: () => { throw new Error('must not train'); } });
     expect(again.backsplit).toBe(runs.backsplit.runDir);
+    // the pair found in runsDir is announced, with how to train instead
+    const found: string[] = [];
+    await findOrTrainArms({ runsDir: arms, source: 'RUNS=y', config: TRAIN, outDir: () => { throw new Error('must not train'); }, log: (l) => found.push(l) });
+    expect(found).toEqual([`using the trained runs in RUNS=y: binary ${arms}/binary, BackSplit ${arms}/backsplit (nothing is trained here; set retrain = true to train two small runs instead)`]);
+    // finished runs in the notebook's own folder are reused, and say so
+    const reused: string[] = [];
+    await findOrTrainArms({ runsDir: '', config: TRAIN, outDir: () => arms, log: (l) => reused.push(l) });
+    expect(reused).toEqual([
+      `binary: REUSED the finished run in ${arms}/binary (same config, from an earlier run of this notebook); set retrain = true to train it again`,
+      `backsplit: REUSED the finished run in ${arms}/backsplit (same config, from an earlier run of this notebook); set retrain = true to train it again`,
+    ]);
     expect(describeRun(runs.binary)).toMatch(new RegExp(`^${runs.binary.runDir} — unet \\[2,4\\], \\d+ parameters, 2 classes \\(background, lesion\\), checkpoints at steps 2, 4`));
   });
 });
@@ -58,7 +71,13 @@ describe('Fisher of both arms', () => {
     const rows = fisherArmsRows(arms, reports);
     expect(rows.map((r) => r.slice(0, 3))).toEqual([['binary', 2, 4], ['backsplit', reports.backsplit.numClasses, 4]]);
     expect(rows[1][3]).toMatch(/ ± /);
-    const through = await fisherThroughTrainingArms(runs, patches, { samples: 1, seed: 1, gradientNoiseBatchSize: 1 });
+    const fractions: [number, string][] = [];
+    const through = await fisherThroughTrainingArms(runs, patches, { samples: 1, seed: 1, gradientNoiseBatchSize: 1, onFraction: (f, d) => fractions.push([f, d]) });
+    // one fraction over both runs (3 checkpoints each): rising to 1, half way when the binary run is done
+    for (let i = 1; i < fractions.length; i++) expect(fractions[i][0]).toBeGreaterThanOrEqual(fractions[i - 1][0]);
+    expect(fractions[fractions.length - 1]).toEqual([1, 'backsplit checkpoint 3/3']);
+    expect(fractions.filter(([, d]) => d.startsWith('binary')).every(([f]) => f <= 0.5)).toBe(true);
+    expect(fractions).toContainEqual([0.5, 'binary checkpoint 3/3']);
     expect(through.binary.map((p) => p.step)).toEqual([0, 2, 4]);
     expect(throughTrainingRows(through).map((r) => r[0])).toEqual([0, 2, 4]);
     expect(gradientNoiseRows(through)[0]).toHaveLength(7);

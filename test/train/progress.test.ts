@@ -3,7 +3,8 @@
  * periodic lines otherwise.
  */
 import { describe, expect, it } from 'vitest';
-import { createProgressBar, formatDuration, formatProgress, notebookProgress, TrainProgress } from '../../lib/train';
+import { createProgressBar, formatDuration, formatProgress, notebookProgress, notebookWorkProgress, TrainProgress } from '../../lib/train';
+import { formatWork, overwritingLine } from '../../lib/train/progress';
 
 const ev = (step: number): TrainProgress => ({
   step,
@@ -84,5 +85,43 @@ describe('progress', () => {
     expect(shown[1].length).toBe(shown[0].length);
     expect(shown[1].trimEnd()).toBe(`binary seed 0 ${formatProgress(ev(100))}`);
     expect(shown[1].length).toBeGreaterThan(shown[1].trimEnd().length);
+  });
+
+  it('a line that shrinks twice in a row leaves no stale characters where text is overwritten (ETA 0ss)', () => {
+    // what a terminal (or a '\r' stream) shows: each write overlays the previous one from column 0
+    let screen = '';
+    const write = overwritingLine({ text: (s) => { screen = s + screen.slice(s.length); } });
+    const eta = (s: string) => `[##--] 5/9 ETA ${s}`;
+    for (const e of ['1m00s', '59s', '9s', '0s']) write(eta(e));
+    expect(screen.trimEnd()).toBe(eta('0s'));
+    // the same through notebookProgress: 2h -> 1m -> 5s, each shorter than the one before
+    screen = '';
+    let t = 0;
+    const p = notebookProgress({ sink: { text: (s) => { screen = s + screen.slice(s.length); } }, now: () => t, intervalMs: 0 });
+    for (const [step, etaSeconds] of [[1, 7200], [50, 65], [99, 5]]) {
+      t += 1;
+      p.update({ ...ev(step), etaSeconds: etaSeconds });
+    }
+    expect(screen.trimEnd()).toBe(formatProgress({ ...ev(99), etaSeconds: 5 }));
+    expect(screen).not.toMatch(/ETA 5s\S/);
+  });
+
+  it('work progress: fraction, elapsed and ETA; throttled; never moves back; done draws 100 %', () => {
+    expect(formatWork('Fisher', 0.25, 30, '2/8 checkpoints', 8)).toBe('Fisher [##------] 25% 2/8 checkpoints elapsed 30s ETA 1m30s');
+    expect(formatWork('Fisher', 0, 3)).toMatch(/ 0% elapsed 3s ETA \?$/);
+    const shown: string[] = [];
+    let t = 0;
+    const p = notebookWorkProgress({ label: 'Fisher', sink: { text: (s) => shown.push(s) }, now: () => t });
+    for (let i = 1; i <= 40; i++) {
+      t += 100;
+      p.update(i / 50, `${i}/50`);
+    }
+    p.update(0.1); // late report of an earlier stage: ignored
+    p.done('50/50');
+    expect(shown.length).toBeGreaterThan(5);
+    expect(shown.length).toBeLessThan(12);
+    expect(shown[shown.length - 1].trimEnd()).toBe('Fisher [########################] 100% 50/50 elapsed 4s ETA 0s');
+    for (let i = 1; i < shown.length; i++) expect(shown[i].length).toBeGreaterThanOrEqual(shown[i - 1].length); // padded to the widest line
+    expect(() => p.update(NaN)).toThrow(/fraction must be a number >= 0, got NaN/);
   });
 });
