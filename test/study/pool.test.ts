@@ -75,7 +75,7 @@ describe('study throughput mode', () => {
     const again: string[] = [];
     await runStudy(tinyStudy(path.join(tmp, 'pooled')), (l) => again.push(l), { workers: 2 });
     expect(again.join('\n')).not.toMatch(/throughput mode/);
-  }, 240_000);
+  }, 600_000);
 
   it('a failing worker names its run, the reason and its log; the other runs finish', async () => {
     const cfg = tinyStudy(path.join(tmp, 'failing'), [0]);
@@ -93,5 +93,5 @@ describe('study throughput mode', () => {
     for (const run of ['backsplit-seed0']) {
       expect(fs.existsSync(path.join(cfg.runsDir, run, 'fisher-mc.json'))).toBe(true);
     }
-  }, 240_000);
+  }, 600_000);
 });
