@@ -13,6 +13,7 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
+import { notebookSha256 } from '../../lib/notebook/browser-passed';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
@@ -93,7 +94,7 @@ interface RunState {
   outputsText: string;
 }
 
-const times: Record<string, { seconds: number; ok: boolean; skipped?: string; phases?: string }> = {};
+const times: Record<string, { seconds: number; ok: boolean; skipped?: string; phases?: string; sha256?: string; at?: string }> = {};
 
 describe.skipIf(Boolean(skipReason))('notebooks in a real browser (Jupyter Notebook + Chromium)', () => {
   let server: ChildProcess | undefined;
@@ -329,7 +330,8 @@ describe.skipIf(Boolean(skipReason))('notebooks in a real browser (Jupyter Noteb
       for (const t of p.texts) expect(t, 'stale characters after a shorter progress line').not.toMatch(/ETA (\d+h\d\dm|\d+m\d\ds|\d+s)[^\s]/);
     }
     notebookSpecificChecks(name, s);
-    times[name] = { seconds: (Date.now() - t0) / 1000, ok: true, phases: phases };
+    // the notebook's content hash and the time: `notebooks:smoke --skip-browser-passed` (npm test) does not run it again headless
+    times[name] = { seconds: (Date.now() - t0) / 1000, ok: true, phases: phases, sha256: notebookSha256(path.join(root, 'notebooks', name)), at: new Date().toISOString() };
     console.log(`[test/notebook/browser] ${name}: ${times[name].seconds.toFixed(1)} s (${phases}), ${s.codeCells} code cells, ${s.figures.length} figures, ` +
       `${s.progress.length} progress line(s) with ${s.progress.map((p) => p.texts.length).join('/')} states`);
     if (s.progress.length) console.log(`[test/notebook/browser] ${name} progress states: ${JSON.stringify(s.progress.map((p) => [p.label, p.texts.slice(0, 2), p.texts[p.texts.length - 1]]))}`);
