@@ -81,6 +81,30 @@ export function parseArgs(argv: string[], specs: FlagSpecs, maxPositionals = Inf
   return { flags, positionals };
 }
 
+/**
+ * Flags of a stand-alone script (the notebook runner, the strip step): `--help` prints the usage;
+ * a usage error prints the message and the usage to stderr. Returns the parsed flags, or the exit
+ * code to return (0 after --help, 2 after a usage error).
+ * @example const args = parseScriptArgs(argv, { check: { type: 'boolean' } }, USAGE); if (typeof args === 'number') return args;
+ */
+export function parseScriptArgs(argv: string[], specs: FlagSpecs, usage: string): ParsedArgs | number {
+  let args: ParsedArgs;
+  try {
+    args = parseArgs(argv, { ...specs, help: { type: 'boolean' } });
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`${e.message}\n${usage}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (args.flags.help) {
+    process.stdout.write(usage + '\n');
+    return 0;
+  }
+  return args;
+}
+
 /** One `backsplit <name>` subcommand. */
 export interface Command {
   name: string;

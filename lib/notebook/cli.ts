@@ -8,7 +8,7 @@
 import { passedInBrowser } from './browser-passed';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs, UsageError } from '../cli/args';
+import { parseScriptArgs } from '../cli/args';
 import { runNotebook } from './runner';
 
 const USAGE = `usage: npm run notebooks:run -- [notebook.ipynb ...] [--timeout <seconds per cell>] [--out <dir>] [--smoke]
@@ -18,26 +18,13 @@ const USAGE = `usage: npm run notebooks:run -- [notebook.ipynb ...] [--timeout <
                          (npm test runs that test first; lib/notebook/browser-passed.ts)`;
 
 export async function notebooksMain(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs(argv, {
-      timeout: { type: 'number' },
-      out: { type: 'string' },
-      smoke: { type: 'boolean' },
-      'skip-browser-passed': { type: 'boolean' },
-      help: { type: 'boolean' },
-    });
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`${e.message}\n${USAGE}\n`);
-      return 2;
-    }
-    throw e;
-  }
-  if (args.flags.help) {
-    process.stdout.write(USAGE + '\n');
-    return 0;
-  }
+  const args = parseScriptArgs(argv, {
+    timeout: { type: 'number' },
+    out: { type: 'string' },
+    smoke: { type: 'boolean' },
+    'skip-browser-passed': { type: 'boolean' },
+  }, USAGE);
+  if (typeof args === 'number') return args;
   const root = path.resolve(__dirname, '..', '..');
   let files = args.positionals;
   if (files.length === 0) {

@@ -8,7 +8,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs, UsageError } from '../cli/args';
+import { parseScriptArgs } from '../cli/args';
 import { cleanNotebook, idPrefixOf, notebookProblems, notebookText } from './clean';
 import { readNotebook, type Notebook } from './runner';
 
@@ -28,20 +28,8 @@ export function committedNotebooks(root: string): string[] {
 }
 
 export async function stripMain(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs(argv, { check: { type: 'boolean' }, stdin: { type: 'boolean' }, help: { type: 'boolean' } });
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`${e.message}\n${USAGE}\n`);
-      return 2;
-    }
-    throw e;
-  }
-  if (args.flags.help) {
-    process.stdout.write(USAGE + '\n');
-    return 0;
-  }
+  const args = parseScriptArgs(argv, { check: { type: 'boolean' }, stdin: { type: 'boolean' } }, USAGE);
+  if (typeof args === 'number') return args;
   if (args.flags.stdin) {
     const text = fs.readFileSync(0, 'utf8');
     // the file name is unknown to a clean filter; ids are only filled in where missing
