@@ -147,6 +147,16 @@ export const VOLUME_FLAG: FlagSpec = {
 };
 
 /** The --volume value, validated (a non-negative integer; the upper bound is checked against each file). */
+/**
+ * A flag that must be a positive integer (a number flag parsed by parseArgs), or undefined when absent.
+ * @throws UsageError "--<flag> needs a positive integer, got <value>"
+ */
+export function positiveIntFlag(value: unknown, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!(typeof value === 'number' && Number.isInteger(value) && value >= 1)) throw new UsageError(`--${flag} needs a positive integer, got ${String(value)}`);
+  return value;
+}
+
 export function volumeFlag(value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (!(typeof value === 'number' && Number.isInteger(value) && value >= 0)) throw new UsageError(`--volume must be an integer >= 0, got ${String(value)}`);

@@ -8,9 +8,9 @@ import * as path from 'path';
 import { writeFileAtomic } from '../core/atomic';
 import { StudyConfig } from './config';
 import { RunStudyOptions, runStudy } from './pipeline';
-import { buildPrimary, describePrimary, PrimaryInput, PrimaryResults } from './primary';
+import { buildPrimary, PrimaryInput, PrimaryResults } from './primary';
 import { describeProtocol, loadProtocol } from './protocol';
-import { summarizeStudy, summaryTable, writeStudyReport } from './report';
+import { primaryEndpointLines, summarizeStudy, summaryTable, writeStudyReport } from './report';
 
 /** What {@link runProtocolStudies} returns. */
 export interface ProtocolRunResult {
@@ -52,6 +52,5 @@ export async function runProtocolStudies(
   const root = opts.reportRoot ?? path.dirname(studies[0].reportDir);
   const primaryFile = path.join(root, 'primary.json');
   writeFileAtomic(primaryFile, JSON.stringify({ protocol: describeProtocol(loaded), primary }, null, 1) + '\n');
-  const lines = [`protocol: ${describeProtocol(loaded)}`, `primary endpoint: ${primary.endpoint}`, ...describePrimary(primary, loaded.protocol.statistics)];
-  return { primary, lines, primaryFile, seconds: (Date.now() - t0) / 1000 };
+  return { primary, lines: primaryEndpointLines(primary, loaded), primaryFile, seconds: (Date.now() - t0) / 1000 };
 }

@@ -7,7 +7,7 @@
  * half-written report never looks complete.
  */
 import { buildPrimary, describePrimary, PrimaryResults } from './primary';
-import { describeProtocol, loadProtocol } from './protocol';
+import { describeProtocol, LoadedProtocol, loadProtocol } from './protocol';
 import { writeFolderAtomic } from '../core/atomic';
 import { describeDataset } from '../data/registry';
 import { CaseResult } from '../eval/evaluate';
@@ -56,8 +56,6 @@ export interface StudySummary {
   rows: TidyRow[];
   /** The protocol's primary endpoint (studies of a protocol dataset only; docs/protocol.md). */
   primary?: PrimaryResults;
-  /** The protocol's name, version, status and hash, as every protocol report prints it. */
-  protocol?: string;
 }
 
 /** Paired comparisons (BackSplit and its sum-rule collapse vs binary), pairing per test case (seeds averaged). */
@@ -76,16 +74,18 @@ export function summarizeStudy(results: StudyResults): StudySummary {
   if (dataset && results.froc) {
     const loaded = loadProtocol();
     summary.primary = buildPrimary({ [dataset]: results.froc }, loaded.protocol, loaded.sha256);
-    summary.protocol = describeProtocol(loaded);
   }
   return summary;
 }
 
+/** The lines every protocol report prints: the protocol (name, version, status, hash), the endpoint, one line per dataset and arm. */
+export function primaryEndpointLines(primary: PrimaryResults, loaded: LoadedProtocol): string[] {
+  return [`protocol: ${describeProtocol(loaded)}`, `primary endpoint: ${primary.endpoint}`, ...describePrimary(primary, loaded.protocol.statistics)];
+}
+
 /** The primary-endpoint lines of a protocol study (empty for other studies). */
 export function primaryLines(summary: StudySummary): string[] {
-  if (!summary.primary) return [];
-  const { protocol } = loadProtocol();
-  return [`protocol: ${summary.protocol}`, `primary endpoint: ${summary.primary.endpoint}`, ...describePrimary(summary.primary, protocol.statistics)];
+  return summary.primary ? primaryEndpointLines(summary.primary, loadProtocol()) : [];
 }
 
 function fmt(x: number | null | undefined, digits = 3): string {

@@ -4,15 +4,15 @@
  * summary table printed to the terminal.
  */
 import * as path from 'path';
-import { BACKEND_FLAG, Command, parseArgs, UsageError } from '../args';
+import { BACKEND_FLAG, Command, parseArgs, positiveIntFlag, UsageError } from '../args';
 import { emidecStudy, protocolStudies, studyPreset, StudyConfig, StudyPreset } from '../../study/config';
 import { runProtocolStudies } from '../../study/protocol-run';
 import { runStudy } from '../../study/pipeline';
 import { primaryLines, summarizeStudy, summaryTable, writeStudyReport } from '../../study/report';
 
 const USAGE = `usage: backsplit reproduce [--quick | --full] [--dataset <manifest.json> | colin | emidec:<folder>] [--seeds 0,1,2] [--steps N]
-       backsplit reproduce --protocol [--quick] [--seeds 0,1,…] [--workers N]
                           [--runs <dir>] [--out <dir>] [--backend webgpu|tfjs-node-gpu|tfjs-node|wasm|cpu] [--workers N]
+       backsplit reproduce --protocol [--quick] [--seeds 0,1,…] [--workers N]
 
 Generates the embedded dataset (or loads --dataset), trains binary and BackSplit models with identical
 settings for each seed, evaluates them on held-out test cases, estimates Monte-Carlo Fisher traces, and
@@ -94,16 +94,13 @@ export function reproduceArgs(argv: string[]): { cfg: StudyConfig; workers?: num
   if (flags.runs) cfg.runsDir = flags.runs as string;
   if (flags.out) cfg.reportDir = flags.out as string;
   if (flags.backend) cfg.backend = flags.backend as string;
-  const workers = flags.workers as number | undefined;
-  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UsageError(`--workers needs a positive integer, got ${workers}`);
-  return { cfg, workers };
+  return { cfg, workers: positiveIntFlag(flags.workers, 'workers') };
 }
 
 /** `reproduce --protocol [--quick] [--seeds …] [--workers N] [--backend …]`. */
 async function runProtocol(argv: string[]): Promise<number> {
   const { flags } = parseArgs(argv, { protocol: { type: 'boolean' }, quick: { type: 'boolean' }, seeds: { type: 'string' }, workers: { type: 'number' }, backend: BACKEND_FLAG }, 0);
-  const workers = flags.workers as number | undefined;
-  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UsageError(`--workers needs a positive integer, got ${workers}`);
+  const workers = positiveIntFlag(flags.workers, 'workers');
   const studies = protocolStudies(flags.quick ? 'quick' : 'default').map((s) => ({
     ...s,
     ...(flags.seeds ? { seeds: parseSeeds(flags.seeds as string) } : {}),

@@ -3,7 +3,7 @@
  * job array, monitored, and collected into the study report (lib/study/sweep-*.ts).
  */
 import * as path from 'path';
-import { Command, parseArgs, UsageError } from '../args';
+import { Command, parseArgs, positiveIntFlag, UsageError } from '../args';
 import { loadProtocol } from '../../study/protocol';
 import { collectSweep, estimateSweepCost, formatRunStates, runsToStart, runSweepLocal, runSweepTask } from '../../study/sweep-exec';
 import { logTail, makePlan, protocolFullGrid, readGrid, readPlan, runStates, writePlan } from '../../study/sweep-plan';
@@ -39,12 +39,6 @@ function dirArg(positionals: string[], what: string): string {
 
 const log = (l: string) => process.stdout.write(l + '\n');
 
-function positiveInt(value: unknown, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!(typeof value === 'number' && Number.isInteger(value) && value >= 1)) throw new UsageError(`--${flag} needs a positive integer, got ${String(value)}`);
-  return value;
-}
-
 async function plan(argv: string[]): Promise<number> {
   const { flags, positionals } = parseArgs(argv, { protocol: { type: 'string' }, emidec: { type: 'string' }, out: { type: 'string', required: true } }, 1);
   const loaded = loadProtocol();
@@ -76,7 +70,7 @@ async function runLocal(argv: string[]): Promise<number> {
   const { flags, positionals } = parseArgs(argv, { local: { type: 'boolean' }, workers: { type: 'number' } }, 1);
   if (!flags.local) throw new UsageError('sweep run needs --local (for Slurm: sweep submit --slurm)');
   const dir = dirArg(positionals, 'run');
-  const res = await runSweepLocal(dir, { workers: positiveInt(flags.workers, 'workers'), log });
+  const res = await runSweepLocal(dir, { workers: positiveIntFlag(flags.workers, 'workers'), log });
   if (res.started) log(`sweep: ${res.started} run(s) in ${res.seconds.toFixed(0)} s (${(res.started / (res.seconds / 3600)).toFixed(1)} runs/hour)`);
   return 0;
 }
@@ -98,9 +92,9 @@ async function submit(argv: string[]): Promise<number> {
     partition: flags.partition as string | undefined,
     time: flags.time as string | undefined,
     mem: flags.mem as string | undefined,
-    gpus: positiveInt(flags.gpus, 'gpus'),
-    maxParallel: positiveInt(flags['max-parallel'], 'max-parallel'),
-    cpus: positiveInt(flags.cpus, 'cpus') ?? 1,
+    gpus: positiveIntFlag(flags.gpus, 'gpus'),
+    maxParallel: positiveIntFlag(flags['max-parallel'], 'max-parallel'),
+    cpus: positiveIntFlag(flags.cpus, 'cpus') ?? 1,
   };
   const p = readPlan(dir);
   const dry = flags['dry-run'] === true;
