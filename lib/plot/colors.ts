@@ -30,14 +30,14 @@ export const CLASS_PALETTE: readonly string[] = Object.freeze([
 ]);
 
 /** Colour for a training arm; throws on an unknown mode so typos do not silently recolour. */
-export function armColor(mode: LabelMode): string {
+export function armColor(mode: string): string {
   const c = (ARM_COLORS as Record<string, string>)[mode];
   if (c === undefined) throw new RangeError(`armColor: unknown label mode '${String(mode)}', expected 'binary' or 'backsplit'`);
   return c;
 }
 
 /** Display label for a training arm ('Binary' / 'BackSplit'). */
-export function armLabel(mode: LabelMode): string {
+export function armLabel(mode: string): string {
   const l = (ARM_LABELS as Record<string, string>)[mode];
   if (l === undefined) throw new RangeError(`armLabel: unknown label mode '${String(mode)}', expected 'binary' or 'backsplit'`);
   return l;

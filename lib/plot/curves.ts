@@ -11,7 +11,8 @@ import { axis, baseConfig, baseLayout } from './basic';
 
 /** One seed's curve of one arm. */
 export interface CurveRun {
-  mode: LabelMode;
+  /** the run's arm (a training config's mode); the figures draw the binary and BackSplit arms */
+  mode: string;
   seed: number;
   /** x values (epochs or steps), increasing. */
   epochs: ArrayLike<number>;

@@ -27,15 +27,6 @@ const outDir = path.join(root, 'build', 'notebooks');
 /** BACKSPLIT_BROWSER_NOTEBOOKS=01_data.ipynb,03_training.ipynb runs only those (for debugging). */
 const only = (process.env.BACKSPLIT_BROWSER_NOTEBOOKS ?? '').split(',').filter(Boolean);
 const notebooks = fs.readdirSync(path.join(root, 'notebooks')).filter((f) => f.endsWith('.ipynb') && (only.length === 0 || only.includes(f))).sort();
-/**
- * Known not to finish in the browser at this commit (issue #16, open): after Restart & Run All,
- * 03's kernel never goes idle within 600 s, even on a quiet machine (it passes headless in ~60 s).
- * Listed, with the reason printed, instead of failing every run; the headless smoke run of npm test
- * still executes it (a notebook the browser did not pass is never skipped there).
- */
-const KNOWN_BROWSER_HANGS: Record<string, string> = {
-  '03_training.ipynb': 'known hang in the browser (kernel never idle after Restart & Run All; issue #16), run headless only',
-};
 /** Notebooks with a long-running cell that must show a live progress line. */
 const PROGRESS_NOTEBOOKS = ['03_training.ipynb', '04_fisher.ipynb'];
 /** Most seconds one notebook may take in small mode before the test gives up on it. */
@@ -202,12 +193,6 @@ describe.skipIf(Boolean(skipReason))('notebooks in a real browser (Jupyter Noteb
       ...process.env,
       BACKSPLIT_SMOKE: '1',
     });
-    const knownHang = only.includes(name) ? undefined : KNOWN_BROWSER_HANGS[name];
-    if (knownHang) {
-      times[name] = { seconds: 0, ok: false, skipped: knownHang };
-      console.warn(`[test/notebook/browser] ${name} not run: ${knownHang}`);
-      return;
-    }
     if (skipped) {
       times[name] = { seconds: 0, ok: true, skipped };
       console.warn(`[test/notebook/browser] ${name} not run: ${skipped}`);
