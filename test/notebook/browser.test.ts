@@ -246,7 +246,7 @@ describe.skipIf(Boolean(skipReason))('notebooks in a real browser (Jupyter Noteb
         `(() => {
           const cells = Jupyter.notebook.get_cells().filter((c) => c.cell_type === 'code' && c.get_text().trim());
           if (document.querySelector('.cell.running') || Jupyter.notebook.kernel_busy) return false;
-          if (document.querySelector('.output_error')) return true;
+          if (document.querySelector('.output_error, .output_stderr')) return true;
           return cells.every((c) => typeof c.input_prompt_number === 'number');
         })()`,
         undefined,
