@@ -5,7 +5,6 @@
  * project, are missing: lib/notebook/requirements.ts). With no files, every
  * notebooks/*.ipynb runs, in name order.
  */
-import { passedInBrowser } from './browser-passed';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseScriptArgs } from '../cli/args';
@@ -13,16 +12,13 @@ import { runNotebook } from './runner';
 
 const USAGE = `usage: npm run notebooks:run -- [notebook.ipynb ...] [--timeout <seconds per cell>] [--out <dir>] [--smoke]
   Runs each notebook in a fresh project-local tslab kernel; executed copies go to build/notebooks/.
-  --smoke sets BACKSPLIT_SMOKE=1 (small mode), as npm run notebooks:smoke does.
-  --skip-browser-passed  skip a notebook the real-browser test passed with the same content in the last hour
-                         (npm test runs that test first; lib/notebook/browser-passed.ts)`;
+  --smoke sets BACKSPLIT_SMOKE=1 (small mode), as npm run notebooks:smoke does.`;
 
 export async function notebooksMain(argv: string[]): Promise<number> {
   const args = parseScriptArgs(argv, {
     timeout: { type: 'number' },
     out: { type: 'string' },
     smoke: { type: 'boolean' },
-    'skip-browser-passed': { type: 'boolean' },
   }, USAGE);
   if (typeof args === 'number') return args;
   const root = path.resolve(__dirname, '..', '..');
@@ -50,12 +46,6 @@ export async function notebooksMain(argv: string[]): Promise<number> {
   const tty = process.stdout.isTTY;
   for (const file of files) {
     const name = path.relative(process.cwd(), file);
-    const inBrowser = args.flags['skip-browser-passed'] ? passedInBrowser(file, root) : null;
-    if (inBrowser) {
-      skipped++;
-      process.stdout.write(`SKIP ${name} (${inBrowser})\n`);
-      continue;
-    }
     const res = await runNotebook(file, {
       cellTimeoutS: (args.flags.timeout as number | undefined) ?? 600,
       outDir: args.flags.out ? path.resolve(args.flags.out as string) : undefined,

@@ -10,10 +10,9 @@
  * can never write outputs into the committed files; everything it started is stopped at the end.
  * Skips, with the reason, when Jupyter Notebook or Chromium is missing.
  */
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
-import { notebookSha256 } from '../../lib/notebook/browser-passed';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
@@ -21,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notebookRequirements, unmetRequirement } from '../../lib/notebook/requirements';
 import { readNotebook } from '../../lib/notebook/runner';
 import { CHROMIUM_FLAGS, renderAvailability } from '../../lib/plot/render';
+import { browserSkipReason, jupyterCommand } from './browser-env';
 
 const root = path.resolve(__dirname, '..', '..');
 const outDir = path.join(root, 'build', 'notebooks');
@@ -32,20 +32,9 @@ const PROGRESS_NOTEBOOKS = ['03_training.ipynb', '04_fisher.ipynb'];
 /** Most seconds one notebook may take in small mode before the test gives up on it. */
 const NOTEBOOK_TIMEOUT_S = Number(process.env.BACKSPLIT_BROWSER_TIMEOUT_S ?? 600);
 
-function jupyterCommand(): string | undefined {
-  for (const cmd of ['jupyter-notebook']) {
-    if (spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0) return cmd;
-  }
-  return undefined;
-}
-
 const render = renderAvailability();
 const jupyter = jupyterCommand();
-const skipReason = !jupyter
-  ? 'jupyter-notebook is not installed (Debian: apt-get install jupyter-notebook)'
-  : !render.ok
-    ? render.reason
-    : undefined;
+const skipReason = browserSkipReason();
 if (skipReason) console.warn(`[test/notebook/browser] skipped: ${skipReason}`);
 
 function freePort(): Promise<number> {
@@ -94,7 +83,7 @@ interface RunState {
   outputsText: string;
 }
 
-const times: Record<string, { seconds: number; ok: boolean; skipped?: string; phases?: string; sha256?: string; at?: string }> = {};
+const times: Record<string, { seconds: number; ok: boolean; skipped?: string; phases?: string}> = {};
 
 describe.skipIf(Boolean(skipReason))('notebooks in a real browser (Jupyter Notebook + Chromium)', () => {
   let server: ChildProcess | undefined;
@@ -330,8 +319,7 @@ describe.skipIf(Boolean(skipReason))('notebooks in a real browser (Jupyter Noteb
       for (const t of p.texts) expect(t, 'stale characters after a shorter progress line').not.toMatch(/ETA (\d+h\d\dm|\d+m\d\ds|\d+s)[^\s]/);
     }
     notebookSpecificChecks(name, s);
-    // the notebook's content hash and the time: `notebooks:smoke --skip-browser-passed` (npm test) does not run it again headless
-    times[name] = { seconds: (Date.now() - t0) / 1000, ok: true, phases: phases, sha256: notebookSha256(path.join(root, 'notebooks', name)), at: new Date().toISOString() };
+    times[name] = { seconds: (Date.now() - t0) / 1000, ok: true, phases: phases };
     console.log(`[test/notebook/browser] ${name}: ${times[name].seconds.toFixed(1)} s (${phases}), ${s.codeCells} code cells, ${s.figures.length} figures, ` +
       `${s.progress.length} progress line(s) with ${s.progress.map((p) => p.texts.length).join('/')} states`);
     if (s.progress.length) console.log(`[test/notebook/browser] ${name} progress states: ${JSON.stringify(s.progress.map((p) => [p.label, p.texts.slice(0, 2), p.texts[p.texts.length - 1]]))}`);
