@@ -1,0 +1,59 @@
+/**
+ * Budget pilot for the protocol preset (issue #12, docs/protocol.md "Stopping rule"): train one
+ * pilot seed (100, outside every study's seeds) of binary and BackSplit on each protocol synthetic
+ * dataset for a long budget with the validation lesion Dice every `every` steps, and print only the
+ * validation learning curves — never a test result — so that the fixed budget of the preset is
+ * chosen from convergence alone, before any comparison of the arms on test cases.
+ *
+ *   npx ts-node --transpile-only data-scripts/protocol-pilot.ts [--steps 1500] [--every 100] [--workers 2] [--runs runs/protocol-pilot]
+ *
+ * Prints, per dataset and arm, the curve and the largest change of the validation Dice over the
+ * last third of the budget; the study's test evaluation runs (runStudy always evaluates) but its
+ * lines go to <runs>/pilot.log only.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseScriptArgs } from '../lib/cli/args';
+import { readRunMetrics } from '../lib/run/metrics';
+import { protocolStudies, StudyConfig } from '../lib/study/config';
+import { runStudy } from '../lib/study/pipeline';
+
+const USAGE = 'usage: npx ts-node --transpile-only data-scripts/protocol-pilot.ts [--steps N] [--every N] [--validation N] [--workers N] [--runs DIR]';
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseScriptArgs(argv, { steps: { type: 'number' }, every: { type: 'number' }, validation: { type: 'number' }, workers: { type: 'number' }, runs: { type: 'string' } }, USAGE);
+  if (typeof args === 'number') return args;
+  const steps = (args.flags.steps as number | undefined) ?? 1500;
+  const every = (args.flags.every as number | undefined) ?? 100;
+  const validation = (args.flags.validation as number | undefined) ?? 8;
+  const runsRoot = (args.flags.runs as string | undefined) ?? 'runs/protocol-pilot';
+  fs.mkdirSync(runsRoot, { recursive: true });
+  const logFile = path.join(runsRoot, 'pilot.log');
+  const log = (l: string) => fs.appendFileSync(logFile, l + '\n');
+  const t0 = Date.now();
+  for (const base of protocolStudies('default')) {
+    const cfg: StudyConfig = {
+      ...base,
+      seeds: [100],
+      split: { ...base.split, validation },
+      train: { ...base.train, steps, validation: { cases: 0, every, overlap: 0.5 } },
+      runsDir: path.join(runsRoot, base.protocolDataset!),
+      reportDir: path.join(runsRoot, base.protocolDataset!, 'report-unread'),
+    };
+    process.stdout.write(`${cfg.protocolDataset}: seed 100, ${steps} steps, validation Dice every ${every} steps on ${validation} cases\n`);
+    await runStudy(cfg, log, { workers: args.flags.workers as number | undefined });
+    for (const arm of ['binary', 'backsplit']) {
+      const m = readRunMetrics(path.join(cfg.runsDir, `${arm}-seed100`));
+      const curve = m.validation.map((v) => [v.step, v.lesionDice] as const);
+      const tail = curve.filter(([s]) => s >= steps * (2 / 3));
+      const span = tail.length ? Math.max(...tail.map(([, d]) => d)) - Math.min(...tail.map(([, d]) => d)) : NaN;
+      const best = curve.reduce((b, c) => (c[1] > b[1] ? c : b), [0, -Infinity] as readonly [number, number]);
+      process.stdout.write(`  ${arm.padEnd(9)} ${curve.map(([s, d]) => `${s}:${d.toFixed(3)}`).join(' ')}\n`);
+      process.stdout.write(`  ${arm.padEnd(9)} best ${best[1].toFixed(3)} at step ${best[0]}; range over the last third (steps ≥ ${Math.round(steps * 2 / 3)}): ${span.toFixed(3)}\n`);
+    }
+  }
+  process.stdout.write(`wall ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then((c) => process.exit(c), (e) => { process.stderr.write(`${e && e.stack ? e.stack : e}\n`); process.exit(1); });
