@@ -8,17 +8,20 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseScriptArgs } from '../cli/args';
-import { runNotebook } from './runner';
+import { runNotebook, slowCellsWithoutEta } from './runner';
 
 const USAGE = `usage: npm run notebooks:run -- [notebook.ipynb ...] [--timeout <seconds per cell>] [--out <dir>] [--smoke]
   Runs each notebook in a fresh project-local tslab kernel; executed copies go to build/notebooks/.
-  --smoke sets BACKSPLIT_SMOKE=1 (small mode), as npm run notebooks:smoke does.`;
+  --smoke sets BACKSPLIT_SMOKE=1 (small mode), as npm run notebooks:smoke does.
+  --timings prints every cell over 10 s with its time and the progress it showed (a live line with an
+            ETA, printed lines with an ETA, or none) and fails a notebook with such a cell that showed none.`;
 
 export async function notebooksMain(argv: string[]): Promise<number> {
   const args = parseScriptArgs(argv, {
     timeout: { type: 'number' },
     out: { type: 'string' },
     smoke: { type: 'boolean' },
+    timings: { type: 'boolean' },
   }, USAGE);
   if (typeof args === 'number') return args;
   const root = path.resolve(__dirname, '..', '..');
@@ -56,14 +59,24 @@ export async function notebooksMain(argv: string[]): Promise<number> {
     if (res.skipped) {
       skipped++;
       process.stdout.write(`SKIP ${name} (skipped: ${res.skipped})\n`);
-    } else if (res.ok) {
+    } else if (res.ok && !(args.flags.timings && slowCellsWithoutEta(res).length)) {
       passed++;
       process.stdout.write(`PASS ${name} (${res.executedCells} cells, ${res.seconds.toFixed(1)} s)\n`);
+    } else if (res.ok) {
+      failed++;
+      const silent = slowCellsWithoutEta(res).map((c) => `cell ${c.cellIndex} (${c.seconds.toFixed(1)} s)`);
+      process.stdout.write(`FAIL ${name} (${res.seconds.toFixed(1)} s): over 10 s without an ETA on screen: ${silent.join(', ')}\n`);
     } else {
       failed++;
       const f = res.failure!;
       const excerpt = f.source.split('\n').slice(0, 8).map((l) => `  | ${l}`).join('\n');
       process.stdout.write(`FAIL ${name} at cell ${f.cellIndex} (${res.seconds.toFixed(1)} s)\n${excerpt}\n  error:\n${f.error.split('\n').map((l) => `    ${l}`).join('\n')}\n`);
+    }
+    if (args.flags.timings) {
+      for (const c of res.cells.filter((x) => x.seconds > 10)) {
+        const shown = c.progress.eta === 'live' ? `live line with ETA (${c.progress.liveUpdates} updates)` : c.progress.eta === 'printed' ? 'printed lines with ETA' : 'no ETA';
+        process.stdout.write(`  cell ${c.cellIndex}: ${c.seconds.toFixed(1)} s, ${shown}\n`);
+      }
     }
     if (res.outputPath) process.stdout.write(`  executed copy: ${path.relative(process.cwd(), res.outputPath)}\n`);
   }

@@ -39,6 +39,18 @@ export interface ExecuteResult {
   /** Error text when status is not ok. */
   error?: string;
   seconds: number;
+  /** How the cell showed that it was progressing (see {@link CellProgress}). */
+  progress: CellProgress;
+}
+
+/**
+ * What a cell showed while it ran: how many times a display was rewritten in place
+ * (update_display_data: a live line) and whether an ETA appeared in such a line ('live') or only in
+ * printed text ('printed'), or nowhere ('none').
+ */
+export interface CellProgress {
+  liveUpdates: number;
+  eta: 'live' | 'printed' | 'none';
 }
 
 export const KERNEL_DIR = path.resolve(__dirname, '..', '..', 'jupyter', 'kernels', 'backsplit-tslab');
@@ -74,6 +86,12 @@ interface CellRun {
   errorText?: string;
   /** display_id → index in outputs, so an update_display_data rewrites that output in place. */
   displays: Map<string, number>;
+  progress: CellProgress;
+}
+
+function plainText(data: Record<string, unknown>): string {
+  const t = data['text/plain'];
+  return Array.isArray(t) ? t.join('') : typeof t === 'string' ? t : '';
 }
 
 /** Fold one iopub message of the request into `run`; true once the kernel reports idle. */
@@ -86,6 +104,7 @@ function collectIopub(run: CellRun, msg: JupyterMessage): boolean {
       const last = outputs[outputs.length - 1];
       if (last && last.output_type === 'stream' && last.name === s.name) last.text += s.text;
       else outputs.push({ output_type: 'stream', name: s.name, text: s.text });
+      if (run.progress.eta === 'none' && /\bETA\b/.test(s.text)) run.progress.eta = 'printed';
       break;
     }
     case 'display_data': {
@@ -99,6 +118,8 @@ function collectIopub(run: CellRun, msg: JupyterMessage): boolean {
       const d = c as DisplayDataContent;
       const at = d.transient?.display_id ? run.displays.get(d.transient.display_id) : undefined;
       if (at !== undefined) outputs[at] = { output_type: 'display_data', data: d.data, metadata: d.metadata || {} };
+      run.progress.liveUpdates++;
+      if (/\bETA\b/.test(plainText(d.data))) run.progress.eta = 'live';
       break;
     }
     case 'execute_result': {
@@ -130,7 +151,7 @@ function finishCell(run: CellRun, reply: ExecuteReplyContent | undefined, t0: nu
   const { outputs } = run;
   let { executionCount, errorText } = run;
   if (reply && reply.status === 'aborted') {
-    return { status: 'error', executionCount, outputs, error: 'the kernel aborted this request (an earlier cell failed)', seconds: (Date.now() - t0) / 1000 };
+    return { status: 'error', executionCount, outputs, error: 'the kernel aborted this request (an earlier cell failed)', seconds: (Date.now() - t0) / 1000, progress: run.progress };
   }
   if (reply) {
     executionCount = reply.execution_count ?? executionCount;
@@ -153,6 +174,7 @@ function finishCell(run: CellRun, reply: ExecuteReplyContent | undefined, t0: nu
     outputs,
     error: errorText,
     seconds: (Date.now() - t0) / 1000,
+    progress: run.progress,
   };
 }
 
@@ -305,7 +327,7 @@ export class KernelClient {
     });
     const id = req.header.msg_id;
     await this.shell.send(encodeMessage(this.conn.key, req));
-    const run: CellRun = { outputs: [], executionCount: null, displays: new Map() };
+    const run: CellRun = { outputs: [], executionCount: null, displays: new Map(), progress: { liveUpdates: 0, eta: 'none' } };
     let idle = false;
     const deadline = t0 + timeoutS * 1000;
     while (!idle) {
@@ -325,7 +347,7 @@ export class KernelClient {
   private async abandonCell(run: CellRun, id: string, t0: number, timeoutS: number): Promise<ExecuteResult> {
     const { executionCount, outputs } = run;
     if (this.childExit) {
-      return { status: 'error', executionCount, outputs, error: `${this.childExit}\n${this.stderrTail}`, seconds: (Date.now() - t0) / 1000 };
+      return { status: 'error', executionCount, outputs, error: `${this.childExit}\n${this.stderrTail}`, seconds: (Date.now() - t0) / 1000, progress: run.progress };
     }
     this.child?.kill('SIGINT');
     const settle = Date.now() + 5000;
@@ -334,7 +356,7 @@ export class KernelClient {
       if (!m) break;
       if (m.parent_header.msg_id === id && m.header.msg_type === 'status' && (m.content as StatusContent).execution_state === 'idle') break;
     }
-    return { status: 'timeout', executionCount, outputs, error: `cell timed out after ${timeoutS} s`, seconds: (Date.now() - t0) / 1000 };
+    return { status: 'timeout', executionCount, outputs, error: `cell timed out after ${timeoutS} s`, seconds: (Date.now() - t0) / 1000, progress: run.progress };
   }
 
   /** Errors recorded by the launcher outside any cell since the last call. */

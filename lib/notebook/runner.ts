@@ -9,7 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../core/atomic';
-import { CellOutput, KernelClient } from './kernel';
+import { CellOutput, CellProgress, KernelClient } from './kernel';
 import { notebookRequirements, unmetRequirement } from './requirements';
 
 export interface NotebookCell {
@@ -45,6 +45,23 @@ export interface NotebookResult {
   outputPath?: string;
   /** Why the notebook was not run (a missing requirement); absent when it ran. */
   skipped?: string;
+  /** Every executed code cell: its 1-based index among all cells, wall seconds and what progress it showed. */
+  cells: CellTiming[];
+}
+
+/** One executed cell's wall time and progress display (lib/notebook/kernel CellProgress). */
+export interface CellTiming {
+  cellIndex: number;
+  seconds: number;
+  progress: CellProgress;
+}
+
+/**
+ * Cells that ran longer than `limitS` seconds without an ETA on screen (a live line or printed
+ * progress lines): what issue #16's time budget forbids in full mode.
+ */
+export function slowCellsWithoutEta(result: Pick<NotebookResult, 'cells'>, limitS = 10): CellTiming[] {
+  return result.cells.filter((c) => c.seconds > limitS && c.progress.eta === 'none');
 }
 
 export interface RunOptions {
@@ -86,7 +103,7 @@ export async function runNotebook(file: string, opts: RunOptions = {}): Promise<
   const t0 = Date.now();
   const nb = readNotebook(file);
   const codeCells = nb.cells.filter((c) => c.cell_type === 'code').length;
-  const result: NotebookResult = { file, ok: false, codeCells, executedCells: 0, seconds: 0 };
+  const result: NotebookResult = { file, ok: false, codeCells, executedCells: 0, seconds: 0, cells: [] };
   const root = opts.root ?? path.resolve(__dirname, '..', '..');
   const skipped = unmetRequirement(notebookRequirements(nb.metadata || {}, file), root, { ...process.env, ...(opts.env || {}) });
   if (skipped) return { ...result, skipped };
@@ -105,6 +122,7 @@ export async function runNotebook(file: string, opts: RunOptions = {}): Promise<
       cell.outputs = res.outputs;
       cell.execution_count = res.executionCount;
       result.executedCells++;
+      result.cells.push({ cellIndex: i + 1, seconds: res.seconds, progress: res.progress });
       let error = res.status === 'ok' ? undefined : res.error || res.status;
       if (!error) {
         const escaped = await kernel.takeAsyncErrors();

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runNotebook } from '../../lib/notebook/runner';
+import { runNotebook, slowCellsWithoutEta } from '../../lib/notebook/runner';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backsplit-nb-test-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -38,6 +38,24 @@ describe('headless notebook runner', () => {
     const text = executed.cells[2].outputs.map((o: { text?: string }) => o.text ?? '').join('');
     expect(text).toContain('voxels=24');
     expect(text).toContain('smoke=1');
+  });
+
+  it('records each cell\'s time and the progress it showed: a live line with an ETA, printed ETA lines, or none', async () => {
+    const file = notebook('progress.ipynb', [
+      "import { notebookWorkProgress } from './lib/train/progress';\nconst p = notebookWorkProgress({ label: 'work', intervalMs: 0 });\nfor (let i = 1; i <= 3; i++) { await new Promise((r) => setTimeout(r, 50)); p.update(i / 4); }\np.done();",
+      "console.log('step 1 of 2 ETA 3s'); console.log('step 2 of 2 ETA 0s');",
+      'await new Promise((r) => setTimeout(r, 300));',
+    ]);
+    const res = await runNotebook(file, { outDir: out });
+    expect(res.failure).toBeUndefined();
+    expect(res.cells.map((c) => c.cellIndex)).toEqual([2, 3, 4]);
+    expect(res.cells[0].progress.eta).toBe('live');
+    expect(res.cells[0].progress.liveUpdates).toBeGreaterThanOrEqual(3);
+    expect(res.cells[1].progress).toEqual({ liveUpdates: 0, eta: 'printed' });
+    expect(res.cells[2].progress).toEqual({ liveUpdates: 0, eta: 'none' });
+    expect(res.cells[2].seconds).toBeGreaterThanOrEqual(0.3);
+    expect(slowCellsWithoutEta(res, 0.25).map((c) => c.cellIndex)).toEqual([4]);
+    expect(slowCellsWithoutEta(res, 10)).toEqual([]);
   });
 
   it('fails on a thrown error and reports the cell and its message; later cells do not run', async () => {
