@@ -2,7 +2,8 @@
  * The project's colour conventions, in one place.
  *
  * Binary and BackSplit always get the same two colours in every figure (orange
- * and blue from the Okabe–Ito colour-blind-safe palette), lesions are always
+ * and blue from the Okabe–Ito colour-blind-safe palette), the protocol's control
+ * arms (docs/protocol.md, "Arms") get one fixed colour each, lesions are always
  * red, and auxiliary background classes cycle through a qualitative palette
  * that avoids the lesion red.
  */
@@ -20,6 +21,20 @@ export const ARM_LABELS: Readonly<Record<LabelMode, string>> = Object.freeze({
   backsplit: 'BackSplit',
 });
 
+/**
+ * Colours of the protocol's control arms (protocol.json `arms` beyond binary and backsplit):
+ * relatives of the two main colours for the arms that share their labels, Okabe–Ito / Tol
+ * colours for the rest, none of them the lesion red.
+ */
+export const CONTROL_ARM_COLORS: Readonly<Record<string, string>> = Object.freeze({
+  'backsplit-anchored': '#56B4E9',
+  'binary-ce': '#8C6D31',
+  'backsplit-ce': '#004D80',
+  'binary-wide': '#CC79A7',
+  'backsplit-placebo-voronoi': '#009E73',
+  'backsplit-placebo-quantile': '#332288',
+});
+
 /** Lesion colour (overlays, contours, legend). */
 export const LESION_COLOR = '#D62728';
 
@@ -29,17 +44,22 @@ export const CLASS_PALETTE: readonly string[] = Object.freeze([
   '#AEC7E8', '#98DF8A', '#C5B0D5', '#C49C94', '#F7B6D2', '#9EDAE5', '#DBDB8D', '#FFBB78',
 ]);
 
-/** Colour for a training arm; throws on an unknown mode so typos do not silently recolour. */
+/** An own entry of a colour/label map (not a prototype member such as 'constructor'). */
+const own = (map: Readonly<Record<string, string>>, key: string): string | undefined => (Object.prototype.hasOwnProperty.call(map, key) ? map[key] : undefined);
+
+const knownArms = () => [...Object.keys(ARM_COLORS), ...Object.keys(CONTROL_ARM_COLORS)].map((a) => `'${a}'`).join(', ');
+
+/** Colour for a training arm (binary, backsplit or a control arm); throws on an unknown mode so typos do not silently recolour. */
 export function armColor(mode: string): string {
-  const c = (ARM_COLORS as Record<string, string>)[mode];
-  if (c === undefined) throw new RangeError(`armColor: unknown label mode '${String(mode)}', expected 'binary' or 'backsplit'`);
+  const c = own(ARM_COLORS, mode) ?? own(CONTROL_ARM_COLORS, mode);
+  if (c === undefined) throw new RangeError(`armColor: unknown label mode '${String(mode)}', expected one of ${knownArms()}`);
   return c;
 }
 
-/** Display label for a training arm ('Binary' / 'BackSplit'). */
+/** Display label for a training arm ('Binary' / 'BackSplit'; a control arm is shown by its protocol id). */
 export function armLabel(mode: string): string {
-  const l = (ARM_LABELS as Record<string, string>)[mode];
-  if (l === undefined) throw new RangeError(`armLabel: unknown label mode '${String(mode)}', expected 'binary' or 'backsplit'`);
+  const l = own(ARM_LABELS, mode) ?? (own(CONTROL_ARM_COLORS, mode) === undefined ? undefined : mode);
+  if (l === undefined) throw new RangeError(`armLabel: unknown label mode '${String(mode)}', expected one of ${knownArms()}`);
   return l;
 }
 

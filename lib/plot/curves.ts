@@ -1,17 +1,16 @@
 /**
- * Training curves: binary vs BackSplit over several seeds, each arm drawn as
- * its seed-mean with a ± band and (optionally) the individual seeds as thin
- * lines. Both arms use the fixed arm colours so curves read the same in every
- * notebook and report.
+ * Training curves: binary vs BackSplit (and any control arm present) over
+ * several seeds, each arm drawn as its seed-mean with a ± band and (optionally)
+ * the individual seeds as thin lines. Every arm uses its fixed arm colour so
+ * curves read the same in every notebook and report.
  */
-import type { LabelMode } from '../core/types';
 import type { CommonFigureOptions, Figure, PlotTrace } from './types';
 import { armColor, armLabel, withAlpha } from './colors';
 import { axis, baseConfig, baseLayout } from './basic';
 
 /** One seed's curve of one arm. */
 export interface CurveRun {
-  /** the run's arm (a training config's mode); the figures draw the binary and BackSplit arms */
+  /** the run's arm (a training config's mode): binary, backsplit or a control arm of lib/plot/colors */
   mode: string;
   seed: number;
   /** x values (epochs or steps), increasing. */
@@ -35,7 +34,7 @@ export interface TrainingCurvesOptions extends CommonFigureOptions {
 
 /** Per-arm summary at the shared epochs: what the mean line and band are drawn from. */
 export interface CurveSummary {
-  mode: LabelMode;
+  mode: string;
   epochs: number[];
   mean: number[];
   lower: number[];
@@ -46,15 +45,17 @@ export interface CurveSummary {
 /**
  * Mean and band per arm over the epochs that every seed of that arm measured.
  * The standard deviation is the sample one (n − 1); with one seed the band is
- * the line itself.
- * @param runs curves of one or both arms
+ * the line itself. Arms come in the order binary, backsplit, then the others
+ * as they first appear in `runs`.
+ * @param runs curves of one or more arms
  * @param band 'sd' | 'sem' | 'minmax'
  */
 export function summarizeCurves(runs: CurveRun[], band: 'sd' | 'sem' | 'minmax' = 'sd'): CurveSummary[] {
   const out: CurveSummary[] = [];
-  for (const mode of ['binary', 'backsplit'] as LabelMode[]) {
+  const present = [...new Set(runs.map((r) => r.mode))];
+  const order = [...['binary', 'backsplit'].filter((m) => present.includes(m)), ...present.filter((m) => m !== 'binary' && m !== 'backsplit')];
+  for (const mode of order) {
     const arm = runs.filter((r) => r.mode === mode);
-    if (arm.length === 0) continue;
     const maps = arm.map((r) => {
       if (r.epochs.length !== r.values.length) {
         throw new RangeError(`summarizeCurves: ${mode} seed ${r.seed} has ${r.epochs.length} epochs but ${r.values.length} values`);

@@ -193,7 +193,10 @@ export interface FrocPoint {
 
 /** One detection curve (an arm, optionally one seed). */
 export interface FrocCurve {
-  mode: LabelMode;
+  /** the arm: binary, backsplit or a control arm of ./colors */
+  mode: string;
+  /** legend name (default: the arm's label, plus the seed) */
+  name?: string;
   /** Seed, when curves are per seed (distinguished by dash). */
   seed?: number;
   points: FrocPoint[];
@@ -206,19 +209,23 @@ export interface FrocOptions extends CommonFigureOptions {
   logX?: boolean;
   /** Lesion-size subset the curve covers, for the title, e.g. 'lesions < 1 mL'. */
   subset?: string;
+  /** Draw each curve as the step function "highest sensitivity at ≤ x FP per case" (plotly shape 'hv') instead of joining the points (default false). */
+  stepped?: boolean;
+  /** Show FP per case from 0 to this value only (default: the whole curve). */
+  maxFpPerCase?: number;
 }
 
 /**
  * FROC-style plot: false-positive lesions per case (x) vs lesion sensitivity
  * (y), one line per curve in its arm's colour, points sorted by x.
- * @param curves detection curves of one or both arms
- * @param opts log x axis, subset label
+ * @param curves detection curves of any arms (binary, backsplit, control arms)
+ * @param opts log x axis, subset label, step drawing, x range
  */
 export function frocFigure(curves: FrocCurve[], opts: FrocOptions = {}): Figure {
   if (curves.length === 0) throw new RangeError('frocFigure: no curves given');
   const dashes = ['solid', 'dash', 'dot', 'dashdot', 'longdash'];
   const data: PlotTrace[] = [];
-  const seedsOf = (mode: LabelMode) => [...new Set(curves.filter((c) => c.mode === mode).map((c) => c.seed ?? 0))].sort((a, b) => a - b);
+  const seedsOf = (mode: string) => [...new Set(curves.filter((c) => c.mode === mode).map((c) => c.seed ?? 0))].sort((a, b) => a - b);
   for (const c of curves) {
     for (const p of c.points) {
       if (!(p.sensitivity >= 0 && p.sensitivity <= 1) || !(p.fpPerCase >= 0)) {
@@ -226,13 +233,13 @@ export function frocFigure(curves: FrocCurve[], opts: FrocOptions = {}): Figure 
       }
     }
     const pts = [...c.points].sort((a, b) => a.fpPerCase - b.fpPerCase || a.sensitivity - b.sensitivity);
-    const label = armLabel(c.mode) + (c.seed !== undefined ? ` seed ${c.seed}` : '');
+    const label = c.name ?? armLabel(c.mode) + (c.seed !== undefined ? ` seed ${c.seed}` : '');
     const dash = dashes[seedsOf(c.mode).indexOf(c.seed ?? 0) % dashes.length];
     data.push({
       type: 'scatter', mode: 'lines+markers', name: label, legendgroup: c.mode,
       x: pts.map((p) => p.fpPerCase), y: pts.map((p) => p.sensitivity),
       customdata: pts.map((p) => (p.threshold === undefined ? null : p.threshold)),
-      line: { color: armColor(c.mode), dash, width: 2 }, marker: { size: 5, color: armColor(c.mode) },
+      line: { color: armColor(c.mode), dash, width: 2, ...(opts.stepped ? { shape: 'hv' } : {}) }, marker: { size: 5, color: armColor(c.mode) },
       hovertemplate: `${label}<br>FP/case %{x:.3g}<br>sensitivity %{y:.3f}<br>threshold %{customdata}<extra></extra>`,
     });
     if (c.highlight) {
@@ -246,7 +253,7 @@ export function frocFigure(curves: FrocCurve[], opts: FrocOptions = {}): Figure 
   }
   const subset = opts.subset ? ` (${opts.subset})` : '';
   const layout = baseLayout({ ...opts, title: opts.title ?? `Lesion detection: sensitivity vs false positives${subset}` });
-  layout.xaxis = axis('false-positive lesions per case', opts.logX ? { type: 'log' } : { rangemode: 'tozero' });
+  layout.xaxis = axis('false-positive lesions per case', opts.logX ? { type: 'log' } : opts.maxFpPerCase !== undefined ? { range: [0, opts.maxFpPerCase] } : { rangemode: 'tozero' });
   layout.yaxis = axis('lesion sensitivity (detection rate)', { range: [0, 1.02] });
   layout.legend = { orientation: 'h', y: -0.2 };
   return { data, layout, config: baseConfig() };

@@ -2,7 +2,7 @@
  * lib/plot: figures as plain plotly specs, and the ways to show them.
  *
  * - builders (pure, no DOM): slice viewer + class legend, fixed-slice panel grids, training curves,
- *   Fisher plots, evaluation plots (size bins, paired differences, FROC),
+ *   Fisher plots, evaluation plots (size bins, paired differences, FROC), forest plots of effects,
  *   generic line and heatmap figures;
  * - colours: the fixed binary / BackSplit / lesion colours;
  * - display: show() in tslab notebooks, figureHtml()/reportHtml() for pages,
@@ -24,6 +24,7 @@ export {
 } from './fisher';
 export type { FisherSeries } from './fisher';
 export { sizeBinFigure, pairedDifferencesFigure, frocFigure } from './evaluation';
+export { forestFigure } from './forest';
 export { sliceViewerFigure, classLegendFigure, classColors, maskContour, lesionCentreSlice } from './slices';
 export { slicePanelsFigure } from './slice-panels';
 export type { SlicePanel } from './slice-panels';

@@ -2,13 +2,16 @@
  * The protocol study (`reproduce --protocol`): one study per protocol dataset (lib/study/config
  * protocolStudies), each with its own report folder, then the primary endpoint over all of them
  * together — Holm adjustment runs across the datasets of a test family, so it is computed once,
- * from every dataset's FROC candidates, and written to `<report root>/primary.json`.
+ * from every dataset's FROC candidates, and written to `<report root>/primary.json`, with the
+ * forest plot and the generated conclusions beside it (./protocol-outputs).
  */
 import * as path from 'path';
 import { writeFileAtomic } from '../core/atomic';
 import { StudyConfig } from './config';
 import { RunStudyOptions, runStudy } from './pipeline';
 import { buildPrimary, PrimaryInput, PrimaryResults } from './primary';
+import { writeProtocolOutputs } from './protocol-outputs';
+import type { StudyConclusions } from './conclusions';
 import { describeProtocol, loadProtocol } from './protocol';
 import { primaryEndpointLines, summarizeStudy, summaryTable, writeStudyReport } from './report';
 
@@ -19,6 +22,10 @@ export interface ProtocolRunResult {
   lines: string[];
   /** Where primary.json went. */
   primaryFile: string;
+  /** "What this run can and cannot conclude" (also in conclusions.md beside primary.json). */
+  conclusions: StudyConclusions;
+  /** forest.html (+ forest.png), conclusions.md */
+  outputFiles: string[];
   seconds: number;
 }
 
@@ -52,5 +59,6 @@ export async function runProtocolStudies(
   const root = opts.reportRoot ?? path.dirname(studies[0].reportDir);
   const primaryFile = path.join(root, 'primary.json');
   writeFileAtomic(primaryFile, JSON.stringify({ protocol: describeProtocol(loaded), primary }, null, 1) + '\n');
-  return { primary, lines: primaryEndpointLines(primary, loaded), primaryFile, seconds: (Date.now() - t0) / 1000 };
+  const outputs = await writeProtocolOutputs(primary, loaded.protocol, root, describeProtocol(loaded), log);
+  return { primary, lines: primaryEndpointLines(primary, loaded), primaryFile, conclusions: outputs.conclusions, outputFiles: outputs.files, seconds: (Date.now() - t0) / 1000 };
 }

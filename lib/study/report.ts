@@ -3,6 +3,9 @@
  * arms (bootstrap CIs, Wilcoxon), small-lesion statistics, Fisher traces, a
  * plain-text summary table, and a report folder (report.html, results.csv,
  * results.json, comparisons.csv, PNG figures when Chromium is available).
+ * A protocol study's report also gets the forest plot, the small-lesion FROC
+ * per arm and the generated conclusions, and every report the validation
+ * learning curves (./report-protocol).
  * The folder is assembled under a temporary name and renamed at the end, so a
  * half-written report never looks complete.
  */
@@ -23,6 +26,7 @@ import { barFigureFisher } from './figures';
 import { reportHtml, ReportSection } from '../plot/html';
 import { renderAvailability, renderFigure, closeSharedRenderer } from '../plot/render';
 import { ARM_BACKSPLIT, ARM_BACKSPLIT_SUM, ARM_BINARY, StudyResults } from './pipeline';
+import { protocolReportFigures, protocolReportSections, ProtocolReportInput, reportConclusions, validationCurvesSection } from './report-protocol';
 
 /** Reference lesions below this volume count as "small" in the per-case small-lesion metrics. */
 export const SMALL_LESION_ML = 1;
@@ -174,7 +178,13 @@ export function studyFigures(results: StudyResults, summary: StudySummary): Reco
     { metric: 'training loss (Dice + CE)', xTitle: 'step', logY: true, title: 'Training loss (not comparable in level across arms: different numbers of classes)' },
   );
   figs.fisher_traces = barFigureFisher(results);
+  Object.assign(figs, protocolReportFigures(protocolReportInput(results, summary)));
   return figs;
+}
+
+/** What the protocol sections (./report-protocol) read: runs, FROC candidates, the primary endpoint, the protocol. */
+function protocolReportInput(results: StudyResults, summary: StudySummary): ProtocolReportInput {
+  return { runs: results.runs, froc: results.froc, primary: summary.primary, protocol: loadProtocol().protocol };
 }
 
 function settingsText(results: StudyResults): string {
@@ -209,7 +219,7 @@ function resultsJson(results: StudyResults, summary: StudySummary): string {
         lesionSizeBins: summary.bins,
         runs: results.runs.map((r) => ({ ...r, fisher: { ...r.fisher, y: { trace: r.fisher.y.trace, traceStdError: r.fisher.y.traceStdError, perLayer: r.fisher.y.perLayer }, z: r.fisher.z } })),
         rows: summary.rows,
-        ...(summary.primary ? { primary: summary.primary } : {}),
+        ...(summary.primary ? { primary: summary.primary, conclusions: reportConclusions(summary.primary, loadProtocol().protocol) } : {}),
         seconds: results.seconds,
       },
       null,
@@ -219,7 +229,7 @@ function resultsJson(results: StudyResults, summary: StudySummary): string {
 }
 
 /** PNG of every figure, each also written as `<name>.png`, when Chromium is available; none (with a log line) otherwise. */
-async function renderPngs(figs: Record<string, Figure>, write: (name: string, data: Buffer) => void, log: (l: string) => void): Promise<Record<string, Buffer>> {
+export async function renderPngs(figs: Record<string, Figure>, write: (name: string, data: Buffer) => void, log: (l: string) => void): Promise<Record<string, Buffer>> {
   const pngs: Record<string, Buffer> = {};
   const avail = renderAvailability();
   if (avail.ok) {
@@ -269,12 +279,14 @@ function reportSections(results: StudyResults, summary: StudySummary, figs: Reco
         settingsText(results),
     },
     ...(summary.primary ? [{ heading: 'Primary endpoint (protocol)', text: primaryLines(summary).join('\n\n') }] : []),
+    ...protocolReportSections(protocolReportInput(results, summary), figs, pngs),
     { heading: 'BackSplit (argmax rule) vs binary', table: comparisonTable(summary, ARM_BACKSPLIT, 'BackSplit lesion mask = voxels whose most probable class is the lesion.') },
     { heading: 'BackSplit (sum rule) vs binary', table: comparisonTable(summary, ARM_BACKSPLIT_SUM, 'BackSplit lesion mask = voxels where p(lesion) > Σ p(background classes).') },
     { heading: 'Small lesions: detection', figure: figs.small_lesion_detection, figurePng: pngs.small_lesion_detection },
     { heading: 'Small lesions: per-lesion Dice', figure: figs.small_lesion_dice, figurePng: pngs.small_lesion_dice },
     ...(figs.paired_dice ? [{ heading: 'Per-case differences', figure: figs.paired_dice, figurePng: pngs.paired_dice }] : []),
     { heading: 'Training curves', figure: figs.training_loss, figurePng: pngs.training_loss },
+    validationCurvesSection(figs, pngs),
     { heading: 'Fisher information of the trained models', text: 'Monte-Carlo estimates: labels are sampled from each trained model and the squared norm of the log-likelihood gradient is averaged. F_Y uses the model\'s own (multiclass) likelihood, F_Z the same model coarsened to lesion vs rest at the same weights; by the chain rule F_Y ≥ F_Z in expectation. Comparing the two separately trained models is not the theorem\'s comparison.', figure: figs.fisher_traces, figurePng: pngs.fisher_traces, table: fisherTable(results) },
     {
       heading: 'Auxiliary classes (BackSplit only, kept apart from the lesion numbers)',

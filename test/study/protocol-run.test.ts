@@ -57,6 +57,27 @@ describe('runProtocolStudies', () => {
     }
     expect(r.lines.join('\n')).toMatch(/synthetic-null/);
     expect(lines[0]).toMatch(/^protocol: /);
+    // beside primary.json: the forest plot of every comparison and the generated conclusions, also in the log
+    const root = path.join(tmp, 'report');
+    expect(r.outputFiles.map((f) => path.relative(root, f)).sort()).toEqual(expect.arrayContaining(['conclusions.md', 'forest.html']));
+    const md = fs.readFileSync(path.join(root, 'conclusions.md'), 'utf8');
+    expect(md).toContain('These results hold synthetic-mechanism (mechanism-positive) with 2 seeds and synthetic-null (null) with 2 seeds; synthetic-current and emidec were not run.');
+    expect(md).toContain('With 2 seeds (synthetic-mechanism and synthetic-null) the exact sign-flip test cannot give a p below 2/2^2 = 0.5');
+    expect(md).toMatch(/Claim: (inconclusive|neither supported nor refuted as a whole)/);
+    expect(lines).toContain(`  ${r.conclusions.overview[0]}`);
+    expect(fs.readFileSync(path.join(root, 'forest.html'), 'utf8')).toContain('synthetic-null: backsplit vs binary');
+    for (const d of ['synthetic-mechanism', 'synthetic-null']) {
+      const results = JSON.parse(fs.readFileSync(path.join(root, d, 'results.json'), 'utf8'));
+      expect(results.conclusions[0]).toMatch(/^These sentences are drawn from this report's dataset alone/);
+      expect(results.conclusions).toContain(`These results hold ${d} (${d === 'synthetic-null' ? 'null' : 'mechanism-positive'}) with 2 seeds; ` +
+        `${['synthetic-mechanism', 'synthetic-null', 'synthetic-current', 'emidec'].filter((x) => x !== d).join(', ').replace(/, (?=[^,]*$)/, ' and ')} are not in this report.`);
+      const html = fs.readFileSync(path.join(root, d, 'report.html'), 'utf8');
+      for (const heading of ['Primary endpoint: forest plot', 'What this run can and cannot conclude', 'Learning curves (validation)']) expect(html).toContain(heading);
+      // the study has no validation cases: one sentence instead of an empty figure
+      expect(html).toContain('No run of this study recorded a validation measurement');
+      // the FROC section: a figure, or one sentence when the tiny test set holds no small lesion
+      expect(html).toMatch(/Small-lesion FROC per arm/);
+    }
   }, 300_000);
 
   it('refuses a study that names no protocol dataset', async () => {
