@@ -7,6 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { createModel, SegmentationModel, resolveModelConfig } from '../../lib/model';
 import { tilePositions, gaussianImportance, slidingWindowProbabilities, argmaxClasses } from '../../lib/train';
+import { defaultTileBatch } from '../../lib/train/inference';
+import { registerBackendKernels } from '../../lib/backend';
 import { lesionMask } from '../../lib/run/predict';
 import { Random } from '../../lib/core/random';
 
@@ -68,6 +70,29 @@ describe('slidingWindowProbabilities', () => {
         expect(worst).toBeLessThan(1e-5);
       }
     }
+  });
+
+  it('gives the same probabilities with any tile batch to float32 rounding (a real network with instance norm, on cpu and wasm)', async () => {
+    const model = createModel({ channels: [4, 8], numClasses: 3 }, 5);
+    const rng = new Random(5);
+    const dims: [number, number, number] = [16, 12, 9];
+    const img = Float32Array.from({ length: 16 * 12 * 9 }, () => rng.normal());
+    registerBackendKernels();
+    for (const backend of ['cpu', 'wasm']) {
+      expect(await tf.setBackend(backend), `backend ${backend}`).toBe(true);
+      const one = await slidingWindowProbabilities(model, [img], dims, { patchSize: [8, 8], overlap: 0.5, batchSize: 1 });
+      for (const batchSize of [4, 7, 64]) {
+        const other = await slidingWindowProbabilities(model, [img], dims, { patchSize: [8, 8], overlap: 0.5, batchSize });
+        let worst = 0;
+        for (let i = 0; i < one.length; i++) worst = Math.max(worst, Math.abs(one[i] - other[i]));
+        expect(worst, `${backend}, batch ${batchSize}`).toBeLessThan(1e-5);
+      }
+    }
+    await tf.setBackend('cpu');
+    expect(defaultTileBatch([64, 64])).toBe(32);
+    expect(defaultTileBatch([128, 128])).toBe(8);
+    expect(defaultTileBatch([64, 64, 64])).toBe(4);
+    expect(defaultTileBatch([16, 16])).toBe(512);
   });
 
   it('equals the softmax of one forward pass when the volume is one tile', async () => {
