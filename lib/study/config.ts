@@ -5,14 +5,22 @@
  * except the label mode.
  */
 import type { DatasetConfig } from '../data/registry';
+import { ARM_NAMES, ArmName, armDefinition } from '../train/arms';
 import { DEFAULT_TRAIN_CONFIG, TrainConfig } from '../train/config';
+import { loadProtocol } from './protocol';
 
 export type StudyPreset = 'quick' | 'default' | 'full';
 
 export interface StudyConfig {
   preset: StudyPreset;
-  /** Training seeds; each seed trains both arms. */
+  /** Training seeds; each seed trains every arm. */
   seeds: number[];
+  /**
+   * The arms the study trains and evaluates, in order (lib/train/arms.ts; default
+   * {@link DEFAULT_STUDY_ARMS}, binary and backsplit). Every list holds both of those: the report
+   * compares each arm with binary and leads with backsplit. Run folders are `<arm>-seed<seed>`.
+   */
+  arms?: string[];
   /** Any kind of the lib/data dataset registry: embedded synthetic, Colin27 brain (mricron-data), manifest, MSD folder, case folders. */
   dataset: DatasetConfig;
   /**
@@ -28,7 +36,7 @@ export interface StudyConfig {
    * (`test-froc.json`) and the results carry the primary endpoint (lib/study/primary.ts).
    */
   protocolDataset?: string;
-  /** Settings shared by both arms (mode, seed, dataset and output dir are set per run). */
+  /** Settings shared by every arm (mode, seed, dataset and output dir are set per run). */
   train: Partial<TrainConfig>;
   /** Monte-Carlo Fisher at the end of training: patches from test cases and label samples per patch. */
   fisher: { patches: number; samples: number };
@@ -37,6 +45,29 @@ export interface StudyConfig {
   reportDir: string;
   /** tfjs backend override (else automatic selection). */
   backend?: string;
+}
+
+/** The arms of a study that names none: the baseline and the confirmatory arm. */
+export const DEFAULT_STUDY_ARMS: readonly ArmName[] = ['binary', 'backsplit'];
+
+/**
+ * The arms of a study, validated: `cfg.arms` (default {@link DEFAULT_STUDY_ARMS}), each an arm of
+ * lib/train/arms.ts, none twice, binary and backsplit among them.
+ * @throws RangeError naming the field 'arms' and listing the arms
+ * @example studyArms({ arms: ['binary', 'backsplit', 'binary-wide'] }) // ['binary', 'backsplit', 'binary-wide']
+ */
+export function studyArms(cfg: Pick<StudyConfig, 'arms'>): ArmName[] {
+  const arms = cfg.arms ?? DEFAULT_STUDY_ARMS;
+  const known = ARM_NAMES.map((a) => `'${a}'`).join(', ');
+  if (!Array.isArray(arms) || arms.length === 0) throw new RangeError(`study: 'arms' must be a non-empty list of arms (${known}), got ${JSON.stringify(arms)}`);
+  arms.forEach((a, i) => armDefinition(a, `arms[${i}]`));
+  const twice = arms.filter((a, i) => arms.indexOf(a) !== i);
+  if (twice.length) throw new RangeError(`study: 'arms' lists ${twice.map((a) => `'${a}'`).join(', ')} twice: ${JSON.stringify(arms)}`);
+  const missing = DEFAULT_STUDY_ARMS.filter((a) => !arms.includes(a));
+  if (missing.length) {
+    throw new RangeError(`study: 'arms' must include ${missing.map((a) => `'${a}'`).join(' and ')} (the report compares every arm with binary and leads with backsplit), got ${JSON.stringify(arms)}; the arms are ${known}`);
+  }
+  return [...arms] as ArmName[];
 }
 
 const BASE_TRAIN: Partial<TrainConfig> = {
@@ -92,33 +123,52 @@ export function studyPreset(preset: StudyPreset): StudyConfig {
   }
 }
 
-/** The protocol's synthetic datasets that the protocol preset runs, with their generator condition. */
+/** The protocol's synthetic datasets that the protocol presets run, with their generator condition. */
 export const PROTOCOL_SYNTHETIC_DATASETS = [
   { id: 'synthetic-mechanism', condition: 'mechanism-positive' },
   { id: 'synthetic-null', condition: 'null' },
 ] as const;
 
 /**
- * The protocol preset (`reproduce --protocol`, docs/protocol.md): one study per protocol dataset
- * (mechanism-positive and null synthetic conditions), binary vs BackSplit, each seed drawing its
- * own training cases from a pool, a fixed test set shared by seeds and arms, and the primary
- * endpoint (small-lesion FROC pAUC) per dataset. Cases pair up across conditions (same ids).
- * `default`: 4 seeds × 16 training cases from a pool of 60, 100 test cases, 250 steps, as the
- * study's default network; `quick`: 2 seeds × 6 cases, 12 test cases, 20 steps (a smoke run of
- * the machinery, not evidence). The protocol asks for ≥ 10 seeds: `--seeds` sets more.
+ * The protocol's continuity dataset (protocol.json `synthetic-current`): the embedded generator's
+ * own condition, which the `full` preset runs besides the two above.
  */
-export function protocolStudies(preset: 'quick' | 'default'): StudyConfig[] {
+const PROTOCOL_CURRENT_DATASET = { id: 'synthetic-current', condition: 'current' } as const;
+
+/**
+ * The protocol presets (`reproduce --protocol`, docs/protocol.md): one study per protocol dataset,
+ * each seed drawing its own training cases from a pool, a fixed test set shared by seeds and arms,
+ * and the primary endpoint (small-lesion FROC pAUC) per dataset. Cases pair up across conditions
+ * (same ids).
+ * - `quick`: mechanism-positive and null, binary vs BackSplit, 2 seeds × 6 cases, 12 test cases,
+ *   20 steps (a smoke run of the machinery, not evidence).
+ * - `default`: mechanism-positive and null, binary vs BackSplit, 4 seeds × 16 training cases from
+ *   a pool of 60, 100 test cases, 250 steps, as the study's default network. The protocol asks
+ *   for ≥ 10 seeds: `--seeds` sets more.
+ * - `full` (`reproduce --protocol --full`, for the cluster): every arm of protocol.json, its
+ *   planned number of seeds (0 … seeds.planned − 1) and all three synthetic datasets
+ *   (mechanism-positive, null, current), each with the `default` preset's pool, split and
+ *   training settings. The step budget stays the default's 250 until the lead fixes the
+ *   stopping rule (docs/protocol.md "Stopping rule"; data-scripts/protocol-pilot.ts).
+ * @example protocolStudies('full').map((s) => s.protocolDataset) // ['synthetic-mechanism', 'synthetic-null', 'synthetic-current']
+ */
+export function protocolStudies(preset: 'quick' | 'default' | 'full'): StudyConfig[] {
   const quick = preset === 'quick';
-  return PROTOCOL_SYNTHETIC_DATASETS.map((d) => ({
+  const full = preset === 'full';
+  const datasets = full ? [...PROTOCOL_SYNTHETIC_DATASETS, PROTOCOL_CURRENT_DATASET] : PROTOCOL_SYNTHETIC_DATASETS;
+  const protocol = full ? loadProtocol().protocol : null;
+  const folder = quick ? '-quick' : full ? '-full' : '';
+  return datasets.map((d) => ({
     preset,
-    seeds: quick ? [0, 1] : [0, 1, 2, 3],
+    seeds: protocol ? Array.from({ length: protocol.seeds.planned }, (_, i) => i) : quick ? [0, 1] : [0, 1, 2, 3],
+    ...(protocol ? { arms: studyArms({ arms: protocol.arms.map((a) => a.id) }) } : {}),
     dataset: { kind: 'synthetic' as const, condition: d.condition, cases: quick ? 24 : 160, seed: 0 },
     split: quick ? { seed: 0, train: 6, validation: 0, test: 12, trainPerSeed: true } : { seed: 0, train: 16, validation: 0, test: 100, trainPerSeed: true },
     protocolDataset: d.id,
     train: quick ? { ...BASE_TRAIN, model: { ...DEFAULT_TRAIN_CONFIG.model, channels: [8, 16, 32] }, steps: 20 } : { ...BASE_TRAIN, steps: 250 },
     fisher: { patches: quick ? 1 : 2, samples: 1 },
-    runsDir: `runs/protocol${quick ? '-quick' : ''}/${d.id}`,
-    reportDir: `report-protocol${quick ? '-quick' : ''}/${d.id}`,
+    runsDir: `runs/protocol${folder}/${d.id}`,
+    reportDir: `report-protocol${folder}/${d.id}`,
   }));
 }
 

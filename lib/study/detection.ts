@@ -4,7 +4,8 @@
  * FROC-style curves per lesion-size subset. This file only reads the runs and
  * predicts; the aggregation is lib/eval detectionCurvesOverRuns.
  */
-import type { LabelMode, SegmentationCase } from '../core/types';
+import type { SegmentationCase } from '../core/types';
+import type { ArmName } from '../train/arms';
 import { detectionCurvesOverRuns, DetectionCase, DetectionSubset, RunDetectionCurve, RunPredictions } from '../eval/detection-curve';
 import { loadRun } from '../run/open';
 import { predictCase } from '../run/predict';
@@ -27,8 +28,8 @@ export async function studyDetectionCurves(
   thresholds: readonly number[],
   subsets: readonly DetectionSubset[],
   log: (line: string) => void = () => undefined,
-): Promise<RunDetectionCurve<LabelMode>[][]> {
-  const predictions: RunPredictions<LabelMode>[] = [];
+): Promise<RunDetectionCurve<ArmName>[][]> {
+  const predictions: RunPredictions<ArmName>[] = [];
   const t0 = Date.now();
   for (const [r, run] of runs.entries()) {
     const loaded = loadRun(run.runDir);

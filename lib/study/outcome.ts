@@ -6,14 +6,12 @@
  */
 import * as fs from 'fs';
 import { formatFixed, formatInterval } from '../core/format';
-import type { LabelMode } from '../core/types';
 import { isFinishedRun, runPaths } from '../run/layout';
 import { readRunMetrics } from '../run/metrics';
-import type { StudyConfig } from './config';
+import type { ArmName } from '../train/arms';
+import { StudyConfig, studyArms } from './config';
 import { ARM_BACKSPLIT, ARM_BACKSPLIT_SUM, ARM_BINARY, studyRunConfig, StudyResults } from './pipeline';
 import type { StudySummary } from './report';
-
-const MODES: LabelMode[] = ['binary', 'backsplit'];
 
 function sameConfig(runDir: string, expected: unknown): boolean {
   try {
@@ -24,13 +22,13 @@ function sameConfig(runDir: string, expected: unknown): boolean {
 }
 
 /**
- * The seeds of a study whose binary and BackSplit runs have both finished with exactly the
+ * The seeds of a study whose runs of every arm (default binary and BackSplit) have finished with exactly the
  * study's configuration (the runs `runStudy` reuses instead of training), in the study's order.
  * @example finishedStudySeeds(emidecStudy('default', folder)) // [0, 1, 2] after `npm run reproduce -- --dataset emidec:<folder>`
  */
 export function finishedStudySeeds(cfg: StudyConfig): number[] {
   return cfg.seeds.filter((seed) =>
-    MODES.every((mode) => {
+    studyArms(cfg).every((mode) => {
       const config = studyRunConfig(cfg, mode, seed);
       return isFinishedRun(config.outputDir) && sameConfig(config.outputDir, config);
     }),
@@ -39,7 +37,7 @@ export function finishedStudySeeds(cfg: StudyConfig): number[] {
 
 /** The validation curve of one run and whether it had settled. */
 export interface ValidationConvergence {
-  mode: LabelMode;
+  mode: ArmName;
   seed: number;
   /** Mean validation lesion Dice per validation pass (over the lesion cases only, when they were named). */
   points: { step: number; dice: number }[];

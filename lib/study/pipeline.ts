@@ -1,9 +1,10 @@
 /**
- * The reproduction study: generate (or load) a dataset, train binary and
- * BackSplit models with identical settings for several seeds, evaluate both on
- * held-out test cases (lesion metrics, small lesions first, both BackSplit
- * collapse rules), estimate Monte-Carlo Fisher traces of each trained model,
- * and compare the arms with paired statistics. Every finished piece is cached
+ * The reproduction study: generate (or load) a dataset, train the study's arms
+ * (default binary and BackSplit; any arms of lib/train/arms.ts, StudyConfig.arms)
+ * with identical settings for several seeds, evaluate each on held-out test cases
+ * (lesion metrics, small lesions first, both collapse rules of a split arm),
+ * estimate Monte-Carlo Fisher traces of each trained model, and compare the arms
+ * with paired statistics. Every finished piece is cached
  * in the runs folder, so rerunning resumes instead of starting over.
  */
 import * as fs from 'fs';
@@ -15,7 +16,7 @@ import { loadDataset } from '../data/registry';
 import { makeSplits, DatasetSplits } from '../data/splits';
 import { writeFileAtomic } from '../core/atomic';
 import { Random } from '../core/random';
-import { LabelMode, SegmentationCase } from '../core/types';
+import { SegmentationCase } from '../core/types';
 import { CaseResult, evaluateSegmentation } from '../eval/evaluate';
 import { FrocCandidateOptions, FrocCase, frocCase } from '../eval/froc';
 import { perClassDice } from '../eval/multiclass';
@@ -31,7 +32,7 @@ import { storedConfig, trainOrReuse } from '../run/reuse';
 import { isFinishedRun } from '../run/layout';
 import { defaultStudyWorkers, runStudyPool, StudyRunSpec } from './pool';
 import { SegmentationModel } from '../model/model';
-import { StudyConfig } from './config';
+import { StudyConfig, studyArms } from './config';
 import type { SeedCases } from './paired-effects';
 import { loadProtocol } from './protocol';
 
@@ -42,7 +43,8 @@ export const ARM_BACKSPLIT = 'backsplit';
 export const ARM_BACKSPLIT_SUM = 'backsplit-sumrule';
 
 export interface RunSummary {
-  mode: LabelMode;
+  /** the run's arm (lib/train/arms.ts) */
+  mode: ArmName;
   seed: number;
   runDir: string;
   /** Mean training loss every logEvery steps (from metrics.jsonl). */
@@ -58,7 +60,12 @@ export interface StudyResults {
   backend: BackendReport;
   datasetHash: string;
   splits: DatasetSplits;
-  layouts: Record<LabelMode, ClassLayout>;
+  /**
+   * The class layout of each arm trained, by arm name (`binary` and `backsplit` are always there).
+   * A backsplit-placebo-voronoi run draws its cells from its own seed: its entry is the layout of
+   * the study's first seed, and the other seeds' layouts differ only in `labelSeed`.
+   */
+  layouts: Record<string, ClassLayout>;
   runs: RunSummary[];
   /** One entry per test case × arm × seed. */
   cases: CaseResult[];
@@ -230,7 +237,8 @@ interface StudyContext {
   trainCasesOf: (seed: number) => SegmentationCase[];
   valCases: SegmentationCase[];
   testCases: SegmentationCase[];
-  layouts: Record<LabelMode, ClassLayout>;
+  /** The class layout a run of an arm and seed trains and is evaluated with (only placebo-voronoi depends on the seed). */
+  layoutOf: (mode: ArmName, seed: number) => ClassLayout;
   /** A worker process reports training progress and phases here instead of drawing a bar. */
   onProgress?: (p: TrainProgress) => void;
   onPhase?: (phase: string) => void;
@@ -262,8 +270,15 @@ async function openStudy(cfg: StudyConfig, log: Log): Promise<StudyContext> {
   const trainCasesOf = (seed: number) => studyTrainIds(splits, cfg, seed).map((id) => byId.get(id)!);
   const valCases = splits.val.map((id) => byId.get(id)!);
   const testCases = splits.test.map((id) => byId.get(id)!);
-  const layouts = { binary: classLayout('binary', trainCases), backsplit: classLayout('backsplit', trainCases) } as Record<LabelMode, ClassLayout>;
-  return { cfg, log, backend, datasetHash, splits, trainCases, trainCasesOf, valCases, testCases, layouts };
+  const layouts = new Map<string, ClassLayout>();
+  const layoutOf = (mode: ArmName, seed: number): ClassLayout => {
+    const seeded = armDefinition(mode).labels === 'placebo-voronoi';
+    const key = seeded ? `${mode} ${seed}` : mode;
+    let layout = layouts.get(key);
+    if (!layout) layouts.set(key, (layout = classLayout(mode, trainCases, seeded ? { seed } : {})));
+    return layout;
+  };
+  return { cfg, log, backend, datasetHash, splits, trainCases, trainCasesOf, valCases, testCases, layoutOf };
 }
 
 /** The model of one run: a finished run is reused, an interrupted one resumed, else trained. */
@@ -301,7 +316,7 @@ function protocolCandidateRule(): FrocCandidateOptions {
  * study of a protocol dataset, the FROC candidates of every test case on the p(lesion) map
  * (test-froc.json), from the same predictions.
  */
-async function testEvaluation(ctx: StudyContext, model: SegmentationModel, config: TrainConfig, mode: LabelMode, seed: number): Promise<{ cases: CaseResult[]; froc?: FrocCase[] }> {
+async function testEvaluation(ctx: StudyContext, model: SegmentationModel, config: TrainConfig, mode: ArmName, seed: number): Promise<{ cases: CaseResult[]; froc?: FrocCase[] }> {
   const evalFile = path.join(config.outputDir, 'test-evaluation.json');
   const frocFile = path.join(config.outputDir, 'test-froc.json');
   const wantFroc = ctx.cfg.protocolDataset !== undefined;
@@ -310,7 +325,7 @@ async function testEvaluation(ctx: StudyContext, model: SegmentationModel, confi
   if (!caseResults || (wantFroc && !froc)) {
     const rule = wantFroc ? protocolCandidateRule() : null;
     const frocCases: FrocCase[] = [];
-    caseResults = await evaluateModelOnCases(model, ctx.layouts[mode], ctx.testCases, config, seed, undefined, rule ? (c, p) => {
+    caseResults = await evaluateModelOnCases(model, ctx.layoutOf(mode, seed), ctx.testCases, config, seed, undefined, rule ? (c, p) => {
       frocCases.push(frocCase({ caseId: c.id, probability: { data: p, dims: c.lesion.dims, spacing: c.lesion.spacing }, ref: c.lesion }, rule));
     } : undefined);
     writeFileAtomic(evalFile, JSON.stringify(caseResults) + '\n');
@@ -322,12 +337,27 @@ async function testEvaluation(ctx: StudyContext, model: SegmentationModel, confi
   return { cases: caseResults, froc };
 }
 
-/** Monte-Carlo Fisher of a trained model on test patches (cached in the run folder as fisher-mc.json). */
-async function testFisher(ctx: StudyContext, model: SegmentationModel, config: TrainConfig, mode: LabelMode, seed: number): Promise<FisherReport> {
+/**
+ * Monte-Carlo Fisher of a trained model on test patches (cached in the run folder as fisher-mc.json),
+ * measured for every arm the same way: labels sampled from the model's own softmax at its trained
+ * weights, F_Y under its K+2 (or 2) classes and F_Z under the same softmax coarsened to lesion vs
+ * rest. The patches are the same for every arm of a seed (their positions depend only on the test
+ * cases' lesions and the seed, not on the arm's labels). What the two traces say depends on the head:
+ * - 2-class head (binary, binary-ce): Y is Z, so F_Y = F_Z — one number, the model's lesion-vs-rest
+ *   Fisher, the value every other arm's F_Z is read against;
+ * - K+2 head on binary labels (binary-wide): classes 1..K are never a target, so training drives
+ *   their probabilities towards 0 and F_Y − F_Z measures only the mass the head still puts on them;
+ * - K+2 head on split labels (backsplit and its loss variants, the placebo splits): F_Y ≥ F_Z in
+ *   expectation (chain rule), and F_Y − F_Z is the information of the split under the model's own
+ *   distribution — anatomical for the backsplit arms, random cells or intensity bands for the placebos.
+ * Comparing traces across arms compares separately trained models, not the chain rule's two
+ * likelihoods at one set of weights (lib/study/fisher.ts does that).
+ */
+async function testFisher(ctx: StudyContext, model: SegmentationModel, config: TrainConfig, mode: ArmName, seed: number): Promise<FisherReport> {
   const fisherFile = path.join(config.outputDir, 'fisher-mc.json');
   let fisher = readJson<FisherReport>(fisherFile);
   if (fisher) return fisher;
-  const layout = ctx.layouts[mode];
+  const layout = ctx.layoutOf(mode, seed);
   const prepared = ctx.testCases.map((c) => prepareCase(c, layout));
   const patch = patch3(config.patchSize);
   const rng = new Random(1000 + seed).fork('fisher-patches');
@@ -348,17 +378,19 @@ async function testFisher(ctx: StudyContext, model: SegmentationModel, config: T
 }
 
 /** Train (or reuse), evaluate and measure one run of the study. */
-async function studyRun(ctx: StudyContext, mode: LabelMode, seed: number, tag: string): Promise<{ summary: RunSummary; cases: CaseResult[]; froc?: FrocCase[] }> {
+async function studyRun(ctx: StudyContext, mode: ArmName, seed: number, tag: string): Promise<{ summary: RunSummary; cases: CaseResult[]; froc?: FrocCase[] }> {
   const config = studyRunConfig(ctx.cfg, mode, seed);
   const runDir = config.outputDir;
   const model = await studyModel(ctx, config, tag);
   ctx.onPhase?.('evaluating');
   const { cases: caseResults, froc } = await testEvaluation(ctx, model, config, mode, seed);
-  const meanDice = caseResults.filter((r) => r.model !== ARM_BACKSPLIT_SUM).reduce((s, r) => s + r.evaluation.overlap.dice, 0) / ctx.testCases.length;
+  // the arm's own argmax mask (a split arm also has its `<arm>-sumrule` rows)
+  const meanDice = caseResults.filter((r) => r.model === mode).reduce((s, r) => s + r.evaluation.overlap.dice, 0) / ctx.testCases.length;
   ctx.log(`${tag}: test lesion Dice ${meanDice.toFixed(3)} (mean over ${ctx.testCases.length} cases)`);
   ctx.onPhase?.('Fisher');
   const fisher = await testFisher(ctx, model, config, mode, seed);
-  ctx.log(`${tag}: Monte-Carlo Fisher trace, multiclass Y ${fisher.y.trace.toExponential(3)}, lesion-vs-rest Z ${fisher.z.trace.toExponential(3)}`);
+  ctx.log(`${tag}: Monte-Carlo Fisher trace, multiclass Y ${fisher.y.trace.toExponential(3)}, lesion-vs-rest Z ${fisher.z.trace.toExponential(3)}` +
+    (fisher.numClasses === 2 ? ' (2-class head: Y is Z)' : ''));
   const metrics = readRunMetrics(runDir, { missingOk: true });
   const summary: RunSummary = {
     mode,
@@ -375,7 +407,7 @@ async function studyRun(ctx: StudyContext, mode: LabelMode, seed: number, tag: s
 }
 
 /** True when a run of the study needs nothing more: trained with this config, evaluated, Fisher measured. */
-export function studyRunComplete(cfg: StudyConfig, mode: LabelMode, seed: number): boolean {
+export function studyRunComplete(cfg: StudyConfig, mode: ArmName, seed: number): boolean {
   const config = studyRunConfig(cfg, mode, seed);
   const dir = config.outputDir;
   return isFinishedRun(dir) && JSON.stringify(storedConfig(dir)) === JSON.stringify(config) &&
@@ -402,14 +434,25 @@ export async function runOneStudyRun(cfg: StudyConfig, spec: StudyRunSpec, hooks
   await studyRun(ctx, spec.mode, spec.seed, `${spec.mode} seed ${spec.seed}`);
 }
 
-/** Run (or resume) the whole study. */
+/** The layout of each arm at the study's first seed (StudyResults.layouts). */
+function armLayouts(ctx: StudyContext, modes: readonly ArmName[]): Record<string, ClassLayout> {
+  return Object.fromEntries(modes.map((m) => [m, ctx.layoutOf(m, ctx.cfg.seeds[0] ?? 0)]));
+}
+
+/**
+ * Run (or resume) the whole study: every arm of {@link studyArms} (default binary and backsplit)
+ * for every seed, seed by seed and arms in the given order.
+ * @throws RangeError naming 'arms' when cfg.arms names an unknown arm (before anything is trained)
+ */
 export async function runStudy(cfg: StudyConfig, log: Log = (l) => process.stdout.write(l + '\n'), opts: RunStudyOptions = {}): Promise<StudyResults> {
   const t0 = Date.now();
+  const modes = studyArms(cfg);
   const ctx = await openStudy(cfg, log);
+  // every arm's layout now, so that data an arm cannot train on fails before anything trains
+  const layouts = armLayouts(ctx, modes);
   const runs: RunSummary[] = [];
   const results: CaseResult[] = [];
   const froc: Record<string, SeedCases<FrocCase>[]> = {};
-  const modes: LabelMode[] = ['binary', 'backsplit'];
   const pending: StudyRunSpec[] = [];
   for (const seed of cfg.seeds) for (const mode of modes) if (!studyRunComplete(cfg, mode, seed)) pending.push({ mode, seed });
   const workers = opts.workers ?? defaultStudyWorkers(pending.length, cfg.backend);
@@ -425,7 +468,7 @@ export async function runStudy(cfg: StudyConfig, log: Log = (l) => process.stdou
       if (run.froc) (froc[mode] ??= []).push({ seed, cases: run.froc.map((c) => ({ caseId: c.caseId, value: c })) });
     }
   }
-  const { backend, datasetHash, splits, layouts } = ctx;
+  const { backend, datasetHash, splits } = ctx;
   const out: StudyResults = { config: cfg, backend, datasetHash, splits, layouts, runs, cases: results, seconds: (Date.now() - t0) / 1000 };
   if (cfg.protocolDataset) out.froc = froc;
   return out;
@@ -447,6 +490,7 @@ export async function collectStudy(cfg: StudyConfig, specs: readonly StudyRunSpe
   const ctx = await openStudy(cfg, log);
   const runs: RunSummary[] = [];
   const cases: CaseResult[] = [];
+  const froc: Record<string, SeedCases<FrocCase>[]> = {};
   const missing: StudyRunSpec[] = [];
   for (const spec of specs) {
     if (!studyRunComplete(cfg, spec.mode, spec.seed)) {
@@ -456,7 +500,11 @@ export async function collectStudy(cfg: StudyConfig, specs: readonly StudyRunSpe
     const run = await studyRun(ctx, spec.mode, spec.seed, `${spec.mode} seed ${spec.seed}`);
     runs.push(run.summary);
     cases.push(...run.cases);
+    if (run.froc) (froc[spec.mode] ??= []).push({ seed: spec.seed, cases: run.froc.map((c) => ({ caseId: c.caseId, value: c })) });
   }
-  const { backend, datasetHash, splits, layouts } = ctx;
-  return { results: { config: cfg, backend, datasetHash, splits, layouts, runs, cases, seconds: (Date.now() - t0) / 1000 }, missing };
+  const modes = [...new Set(['binary', 'backsplit', ...specs.map((s) => s.mode)] as ArmName[])];
+  const { backend, datasetHash, splits } = ctx;
+  const results: StudyResults = { config: cfg, backend, datasetHash, splits, layouts: armLayouts(ctx, modes), runs, cases, seconds: (Date.now() - t0) / 1000 };
+  if (cfg.protocolDataset) results.froc = froc;
+  return { results, missing };
 }

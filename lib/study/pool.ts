@@ -22,13 +22,13 @@ import { ChildProcess, fork } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { LabelMode } from '../core/types';
+import type { ArmName } from '../train/arms';
 import { formatDuration, TrainProgress } from '../train/progress';
 import { StudyConfig } from './config';
 
-/** One run of the study: an arm (label mode) and a seed. */
+/** One run of the study: an arm (lib/train/arms.ts, the run config's mode) and a seed. */
 export interface StudyRunSpec {
-  mode: LabelMode;
+  mode: ArmName;
   seed: number;
 }
 
@@ -42,7 +42,7 @@ export type WorkerMessage =
 /** Message from the study to a worker: the run to do. */
 export interface WorkerJob {
   cfg: StudyConfig;
-  mode: LabelMode;
+  mode: ArmName;
   seed: number;
 }
 

@@ -1,6 +1,6 @@
 /**
- * Turns study results into what a reader needs: paired comparisons of the two
- * arms (bootstrap CIs, Wilcoxon), small-lesion statistics, Fisher traces, a
+ * Turns study results into what a reader needs: paired comparisons of the
+ * arms with binary (bootstrap CIs, Wilcoxon), small-lesion statistics, Fisher traces, a
  * plain-text summary table, and a report folder (report.html, results.csv,
  * results.json, comparisons.csv, PNG figures when Chromium is available).
  * A protocol study's report also gets the forest plot, the small-lesion FROC
@@ -25,6 +25,7 @@ import { pairedInputFromComparison } from '../plot/adapters';
 import { barFigureFisher } from './figures';
 import { reportHtml, ReportSection } from '../plot/html';
 import { renderAvailability, renderFigure, closeSharedRenderer } from '../plot/render';
+import { armDefinition } from '../train/arms';
 import { ARM_BACKSPLIT, ARM_BACKSPLIT_SUM, ARM_BINARY, StudyResults } from './pipeline';
 import { protocolReportFigures, protocolReportSections, ProtocolReportInput, reportConclusions, validationCurvesSection } from './report-protocol';
 
@@ -55,6 +56,7 @@ export function studyRows(cases: readonly CaseResult[]): TidyRow[] {
 }
 
 export interface StudySummary {
+  /** BackSplit (argmax, then sum rule) vs binary, then each further arm's argmax vs binary ({@link extraArms}), every metric of COMPARED_METRICS. */
   comparisons: PairedComparison[];
   bins: BinStatistics[];
   rows: TidyRow[];
@@ -62,17 +64,29 @@ export interface StudySummary {
   primary?: PrimaryResults;
 }
 
-/** Paired comparisons (BackSplit and its sum-rule collapse vs binary), pairing per test case (seeds averaged). */
+/**
+ * The arms of a study's runs beyond binary and backsplit, in the order they were run (e.g.
+ * binary-wide, backsplit-placebo-quantile): each gets its own comparison with binary.
+ */
+export function extraArms(results: Pick<StudyResults, 'runs'>): string[] {
+  return [...new Set(results.runs.map((r) => r.mode as string))].filter((m) => m !== ARM_BINARY && m !== ARM_BACKSPLIT);
+}
+
+/**
+ * Paired comparisons with binary, pairing per test case (seeds averaged): BackSplit and its sum-rule
+ * collapse, then every further arm of the study ({@link extraArms}) with its own (argmax) mask.
+ */
 export function summarizeStudy(results: StudyResults): StudySummary {
   const rows = studyRows(results.cases);
   const comparisons: PairedComparison[] = [];
-  for (const arm of [ARM_BACKSPLIT, ARM_BACKSPLIT_SUM]) {
+  const extra = extraArms(results);
+  for (const arm of [ARM_BACKSPLIT, ARM_BACKSPLIT_SUM, ...extra]) {
     for (const m of COMPARED_METRICS) {
       comparisons.push(pairedComparison(rows, { metric: m.metric, modelA: arm, modelB: ARM_BINARY, pairBy: 'case', bootstrapSamples: 5000, seed: 0 }));
     }
   }
   const lrows = lesionRows(results.cases);
-  const bins = [ARM_BINARY, ARM_BACKSPLIT, ARM_BACKSPLIT_SUM].flatMap((arm) => binStatistics(lrows, arm, { bootstrapSamples: 2000, seed: 0 }));
+  const bins = [ARM_BINARY, ARM_BACKSPLIT, ARM_BACKSPLIT_SUM, ...extra].flatMap((arm) => binStatistics(lrows, arm, { bootstrapSamples: 2000, seed: 0 }));
   const summary: StudySummary = { comparisons, bins, rows };
   const dataset = results.config.protocolDataset;
   if (dataset && results.froc) {
@@ -250,8 +264,8 @@ export async function renderPngs(figs: Record<string, Figure>, write: (name: str
 }
 
 /** One arm against binary: a row per compared metric. */
-function comparisonTable(summary: StudySummary, arm: string, caption: string): ReportSection['table'] {
-  const columns = ['metric', 'binary', 'BackSplit', 'mean difference', '95% bootstrap CI', 'Wilcoxon p', 'pairs', 'verdict'];
+function comparisonTable(summary: StudySummary, arm: string, caption: string, armLabel = 'BackSplit'): ReportSection['table'] {
+  const columns = ['metric', 'binary', armLabel, 'mean difference', '95% bootstrap CI', 'Wilcoxon p', 'pairs', 'verdict'];
   const rows = COMPARED_METRICS.map((m) => {
     const c = summary.comparisons.find((x) => x.metric === m.metric && x.modelA === arm)!;
     return [m.label, c.meanB, c.meanA, c.meanDifference, c.meanDifferenceCi ? `[${fmt(c.meanDifferenceCi[0])}, ${fmt(c.meanDifferenceCi[1])}]` : '', c.wilcoxon ? c.wilcoxon.pValue : null, c.n, verdict(c, m.higherIsBetter)];
@@ -259,11 +273,14 @@ function comparisonTable(summary: StudySummary, arm: string, caption: string): R
   return { columns, rows, caption };
 }
 
-/** Mean Dice per auxiliary class over cases × seeds (BackSplit arms only). */
+/** Mean Dice per auxiliary class over cases × seeds: BackSplit's classes, then each further split arm's as '<arm>: <class>'. */
 function auxiliaryTable(summary: StudySummary): ReportSection['table'] {
   const auxRows = summary.rows.filter((r) => r.scope === 'auxiliary' && r.metric.startsWith('dice:'));
   const auxByClass = new Map<string, number[]>();
-  for (const r of auxRows) if (r.value !== null) auxByClass.set(r.metric.slice(5), [...(auxByClass.get(r.metric.slice(5)) || []), r.value]);
+  for (const r of auxRows) {
+    const name = r.model === ARM_BACKSPLIT ? r.metric.slice(5) : `${r.model}: ${r.metric.slice(5)}`;
+    if (r.value !== null) auxByClass.set(name, [...(auxByClass.get(name) || []), r.value]);
+  }
   return { columns: ['class', 'mean Dice', 'cases × seeds'], rows: [...auxByClass.entries()].map(([k, v]) => [k, v.reduce((a, b) => a + b, 0) / v.length, v.length]) };
 }
 
@@ -276,12 +293,17 @@ function reportSections(results: StudyResults, summary: StudySummary, figs: Reco
         'Binary and BackSplit models were trained with identical settings (network, data, patches, augmentation, optimiser, seed); ' +
         'only the label map differs: lesion vs rest, or lesion + the background split into auxiliary classes. ' +
         'At test time only the lesion output is used. Pairs are test cases, each value averaged over seeds.\n\n' +
+        extraArms(results).map((arm) => `Also trained with the same settings and compared with binary: ${arm} (${armDefinition(arm).summary}).\n\n`).join('') +
         settingsText(results),
     },
     ...(summary.primary ? [{ heading: 'Primary endpoint (protocol)', text: primaryLines(summary).join('\n\n') }] : []),
     ...protocolReportSections(protocolReportInput(results, summary), figs, pngs),
     { heading: 'BackSplit (argmax rule) vs binary', table: comparisonTable(summary, ARM_BACKSPLIT, 'BackSplit lesion mask = voxels whose most probable class is the lesion.') },
     { heading: 'BackSplit (sum rule) vs binary', table: comparisonTable(summary, ARM_BACKSPLIT_SUM, 'BackSplit lesion mask = voxels where p(lesion) > Σ p(background classes).') },
+    ...extraArms(results).map((arm) => ({
+      heading: `${arm} vs binary`,
+      table: comparisonTable(summary, arm, `${arm} (${armDefinition(arm).summary}); lesion mask = voxels whose most probable class is the lesion.`, arm),
+    })),
     { heading: 'Small lesions: detection', figure: figs.small_lesion_detection, figurePng: pngs.small_lesion_detection },
     { heading: 'Small lesions: per-lesion Dice', figure: figs.small_lesion_dice, figurePng: pngs.small_lesion_dice },
     ...(figs.paired_dice ? [{ heading: 'Per-case differences', figure: figs.paired_dice, figurePng: pngs.paired_dice }] : []),
@@ -289,7 +311,7 @@ function reportSections(results: StudyResults, summary: StudySummary, figs: Reco
     validationCurvesSection(figs, pngs),
     { heading: 'Fisher information of the trained models', text: 'Monte-Carlo estimates: labels are sampled from each trained model and the squared norm of the log-likelihood gradient is averaged. F_Y uses the model\'s own (multiclass) likelihood, F_Z the same model coarsened to lesion vs rest at the same weights; by the chain rule F_Y ≥ F_Z in expectation. Comparing the two separately trained models is not the theorem\'s comparison.', figure: figs.fisher_traces, figurePng: pngs.fisher_traces, table: fisherTable(results) },
     {
-      heading: 'Auxiliary classes (BackSplit only, kept apart from the lesion numbers)',
+      heading: 'Auxiliary classes (arms that split the background only, kept apart from the lesion numbers)',
       table: auxiliaryTable(summary),
     },
   ];

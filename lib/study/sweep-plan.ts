@@ -19,17 +19,20 @@ import * as os from 'os';
 import * as path from 'path';
 import { writeFileAtomic } from '../core/atomic';
 import { processAlive } from '../core/process';
-import { LabelMode } from '../core/types';
 import { resolveDatasetConfig } from '../data/registry';
 import { isModelFamily, ARCHITECTURES } from '../model/architectures/index';
 import { checkpointStep, runPaths } from '../run/layout';
+import { ARM_NAMES, ArmName } from '../train/arms';
 import { resolveTrainConfig, TrainConfig } from '../train/config';
 import { emidecStudy, StudyConfig, studyPreset, StudyPreset } from './config';
 import { studyRunComplete, studyRunConfig } from './pipeline';
 import { canonicalJson, loadProtocol, Protocol } from './protocol';
 
-/** The arms the training code can train today, by protocol arm id, with the label mode each trains. */
-export const TRAINABLE_ARMS: Readonly<Record<string, LabelMode>> = { binary: 'binary', backsplit: 'backsplit' };
+/**
+ * The arms the training code and the study loop can train, by protocol arm id, with the run mode
+ * each trains: every arm of lib/train/arms.ts (a protocol arm missing there is refused by name).
+ */
+export const TRAINABLE_ARMS: Readonly<Record<string, ArmName>> = Object.fromEntries(ARM_NAMES.map((a) => [a, a]));
 
 /** The protocol's axes (protocol.json axes.factors) the training code can set, with how. */
 const EXPRESSIBLE_AXES: Readonly<Record<string, string>> = {
@@ -76,7 +79,7 @@ export interface SweepRun {
   name: string;
   group: string;
   arm: string;
-  mode: LabelMode;
+  mode: ArmName;
   seed: number;
 }
 

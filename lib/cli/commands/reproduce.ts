@@ -8,11 +8,11 @@ import { BACKEND_FLAG, Command, parseArgs, positiveIntFlag, UsageError } from '.
 import { emidecStudy, protocolStudies, studyPreset, StudyConfig, StudyPreset } from '../../study/config';
 import { runProtocolStudies } from '../../study/protocol-run';
 import { runStudy } from '../../study/pipeline';
-import { primaryLines, summarizeStudy, summaryTable, writeStudyReport } from '../../study/report';
+import { extraArms, primaryLines, summarizeStudy, summaryTable, writeStudyReport } from '../../study/report';
 
 const USAGE = `usage: backsplit reproduce [--quick | --full] [--dataset <manifest.json> | colin | emidec:<folder>] [--seeds 0,1,2] [--steps N]
                           [--runs <dir>] [--out <dir>] [--backend webgpu|tfjs-node-gpu|tfjs-node|wasm|cpu] [--workers N]
-       backsplit reproduce --protocol [--quick] [--seeds 0,1,…] [--workers N]
+       backsplit reproduce --protocol [--quick | --full] [--seeds 0,1,…] [--workers N]
 
 Generates the embedded dataset (or loads --dataset), trains binary and BackSplit models with identical
 settings for each seed, evaluates them on held-out test cases, estimates Monte-Carlo Fisher traces, and
@@ -31,6 +31,9 @@ Chromium is installed). Rerunning reuses finished runs.
               with its own training cases from a pool, 100 test cases, the primary endpoint (small-lesion
               FROC pAUC) with intervals, seed-level tests and Holm; runs/protocol/, report-protocol/
               (primary.json + one report per dataset). 4 seeds by default (the protocol asks for ≥ 10)
+  --protocol --full  the protocol's full design, meant for a cluster: all 8 arms of protocol.json, its planned
+              12 seeds and the three synthetic datasets (mechanism-positive, null, current);
+              runs/protocol-full/, report-protocol-full/ (96 runs per dataset: one machine is not enough)
   --workers   runs trained side by side, each in its own process with cores/N wasm threads (throughput
               mode; default: one per core on wasm/cpu, 1 with a GPU or native backend); 1 = one run after
               another with every core`;
@@ -97,15 +100,25 @@ export function reproduceArgs(argv: string[]): { cfg: StudyConfig; workers?: num
   return { cfg, workers: positiveIntFlag(flags.workers, 'workers') };
 }
 
-/** `reproduce --protocol [--quick] [--seeds …] [--workers N] [--backend …]`. */
-async function runProtocol(argv: string[]): Promise<number> {
-  const { flags } = parseArgs(argv, { protocol: { type: 'boolean' }, quick: { type: 'boolean' }, seeds: { type: 'string' }, workers: { type: 'number' }, backend: BACKEND_FLAG }, 0);
+/**
+ * `reproduce --protocol [--quick | --full] [--seeds …] [--workers N] [--backend …]`: the protocol
+ * studies (lib/study/config protocolStudies) of those flags and the number of worker processes.
+ * @example protocolArgs(['--protocol', '--full']).studies.length // 3
+ */
+export function protocolArgs(argv: string[]): { studies: StudyConfig[]; workers?: number } {
+  const { flags } = parseArgs(argv, { protocol: { type: 'boolean' }, quick: { type: 'boolean' }, full: { type: 'boolean' }, seeds: { type: 'string' }, workers: { type: 'number' }, backend: BACKEND_FLAG }, 0);
+  if (flags.quick && flags.full) throw new UsageError('choose one of --quick and --full');
   const workers = positiveIntFlag(flags.workers, 'workers');
-  const studies = protocolStudies(flags.quick ? 'quick' : 'default').map((s) => ({
+  const studies = protocolStudies(flags.quick ? 'quick' : flags.full ? 'full' : 'default').map((s) => ({
     ...s,
     ...(flags.seeds ? { seeds: parseSeeds(flags.seeds as string) } : {}),
     ...(flags.backend ? { backend: flags.backend as string } : {}),
   }));
+  return { studies, workers };
+}
+
+async function runProtocol(argv: string[]): Promise<number> {
+  const { studies, workers } = protocolArgs(argv);
   const log = (l: string) => process.stdout.write(l + '\n');
   const r = await runProtocolStudies(studies, log, { workers });
   log('');
@@ -129,6 +142,7 @@ export const reproduceCommand: Command = {
     log('');
     log(`Lesion metrics on ${results.splits.test.length} test cases × ${cfg.seeds.length} seed(s); pairs = test cases (seeds averaged); 95% bootstrap CI of the mean difference; two-sided Wilcoxon signed-rank:`);
     log(summaryTable(summary));
+    for (const arm of extraArms(results)) log(`\n${summaryTable(summary, arm)}`);
     for (const line of primaryLines(summary)) log(line);
     log('');
     log(`report: ${path.join(cfg.reportDir, 'report.html')} (+ ${files.filter((f) => f !== 'report.html').join(', ')})`);
