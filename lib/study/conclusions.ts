@@ -43,6 +43,72 @@ export interface StudyConclusionsOptions {
    * "not in this report".
    */
   scope?: 'run' | 'report';
+  /**
+   * The validation learning curves of every (dataset, arm): when given, sentences on whether
+   * training had settled ({@link convergenceSentences}) follow what was run.
+   */
+  convergence?: readonly ArmLearningCurves[];
+}
+
+/** One arm's validation learning curves in one dataset: each seed's (step, validation lesion Dice) points. */
+export interface ArmLearningCurves {
+  dataset: string;
+  arm: string;
+  /** the training budget (steps) of the runs */
+  steps: number;
+  seeds: readonly (readonly { step: number; value: number }[])[];
+}
+
+/**
+ * Training counts as settled when the mean over seeds of the validation lesion Dice rose by at
+ * most this much over the last third of the budget (a fall counts as settled). Fixed on
+ * 2026-12-03 before the first run of the protocol's default preset.
+ */
+export const SETTLED_RISE = 0.02;
+/** An arm whose final mean validation lesion Dice is below this has not started to segment lesions. */
+export const STARTED_DICE = 0.05;
+
+/** The mean-over-seeds curve at the steps every seed measured. */
+function meanCurve(seeds: ArmLearningCurves['seeds']): { step: number; value: number }[] {
+  if (!seeds.length) return [];
+  const common = seeds[0].map((p) => p.step).filter((st) => seeds.every((c) => c.some((p) => p.step === st)));
+  return common.map((st) => ({ step: st, value: seeds.reduce((a, c) => a + c.find((p) => p.step === st)!.value, 0) / seeds.length }));
+}
+
+/** Whether one arm's training had settled and started, by {@link SETTLED_RISE} and {@link STARTED_DICE}. */
+export function armConvergence(c: ArmLearningCurves): { from: { step: number; value: number }; to: { step: number; value: number }; rise: number; settled: boolean; started: boolean } | null {
+  const mean = meanCurve(c.seeds);
+  if (mean.length < 2) return null;
+  const to = mean[mean.length - 1];
+  const from = mean.find((p) => p.step >= (2 / 3) * c.steps && p.step < to.step) ?? mean[mean.length - 2];
+  const rise = to.value - from.value;
+  return { from, to, rise, settled: rise <= SETTLED_RISE, started: to.value >= STARTED_DICE };
+}
+
+/**
+ * Whether training had settled, from the validation learning curves: what the comparisons of a
+ * run that stopped early measure (how far each arm gets in its budget, not what it reaches).
+ */
+export function convergenceSentences(curves: readonly ArmLearningCurves[]): string[] {
+  const f = (v: number) => formatFixed(v, 3);
+  const judged = curves.map((c) => ({ c, v: armConvergence(c) }));
+  const missing = judged.filter((x) => !x.v).map((x) => `${x.c.arm} on ${x.c.dataset}`);
+  const out: string[] = [];
+  if (!curves.length || missing.length === curves.length) {
+    return ['No run recorded at least two validation measurements, so this run cannot show that training had settled (docs/protocol.md, "Stopping rule").'];
+  }
+  if (missing.length) out.push(`Without two validation measurements, whether training had settled is unknown for ${listText(missing)}.`);
+  const rising = judged.filter((x) => x.v && !x.v.settled);
+  const idle = judged.filter((x) => x.v && !x.v.started);
+  if (!rising.length) {
+    const worst = Math.max(...judged.filter((x) => x.v).map((x) => x.v!.rise));
+    out.push(`Training had settled in every arm and dataset with validation curves: the mean validation lesion Dice over seeds rose by at most ${f(Math.max(0, worst))} over the last third of the budget (the rule: at most ${SETTLED_RISE}).`);
+  } else {
+    const steps = [...new Set(curves.map((c) => c.steps))].join('/');
+    out.push(`Training had not settled: the mean validation lesion Dice over seeds was still rising over the last third of the budget for ${listText(rising.map((x) => `${x.c.arm} on ${x.c.dataset} (${f(x.v!.from.value)} at step ${x.v!.from.step} → ${f(x.v!.to.value)} at step ${x.v!.to.step})`))}, beyond the rule's ${SETTLED_RISE}. The comparisons of this run therefore measure how far each arm gets in ${steps} steps, not what it reaches.`);
+  }
+  for (const x of idle) out.push(`${x.c.arm} on ${x.c.dataset} ended at a mean validation lesion Dice of ${f(x.v!.to.value)} (below ${STARTED_DICE}): it had not started to segment lesions, so its comparisons say nothing about what that arm can reach.`);
+  return out;
 }
 
 /** "was not run" / "is not in this report", in the number of `count`. */
@@ -317,6 +383,7 @@ export function studyConclusions(primary: PrimaryResults, protocol: Protocol, op
   return {
     overview: [
       ...scopeSentences(primary, protocol, entries, absent),
+      ...(options.convergence ? convergenceSentences(options.convergence) : []),
       ...floorSentences(entries, protocol, sizes),
       ...validity.sentences,
       ...claimSentences(primary, protocol, validity.validity, absent),

@@ -7,7 +7,7 @@
 import * as path from 'path';
 import { writeFileAtomic } from '../core/atomic';
 import { reportHtml, ReportSection } from '../plot/html';
-import { conclusionSentences, conclusionsMarkdown, StudyConclusions, studyConclusions } from './conclusions';
+import { ArmLearningCurves, conclusionSentences, conclusionsMarkdown, StudyConclusions, studyConclusions } from './conclusions';
 import type { PrimaryResults } from './primary';
 import type { Protocol } from './protocol';
 import { renderPngs } from './report';
@@ -26,15 +26,23 @@ export interface ProtocolOutputs {
  * @param protocol the protocol it was computed under
  * @param root the report root (where primary.json is)
  * @param protocolLine describeProtocol(...) for the page's subtitle
+ * @param convergence every (dataset, arm)'s validation learning curves, for the convergence sentences
  */
-export async function writeProtocolOutputs(primary: PrimaryResults, protocol: Protocol, root: string, protocolLine: string, log: (line: string) => void): Promise<ProtocolOutputs> {
+export async function writeProtocolOutputs(
+  primary: PrimaryResults,
+  protocol: Protocol,
+  root: string,
+  protocolLine: string,
+  log: (line: string) => void,
+  convergence?: readonly ArmLearningCurves[],
+): Promise<ProtocolOutputs> {
   const files: string[] = [];
   const write = (name: string, data: Uint8Array | string) => {
     const file = path.join(root, name);
     writeFileAtomic(file, data);
     files.push(file);
   };
-  const conclusions = studyConclusions(primary, protocol);
+  const conclusions = studyConclusions(primary, protocol, convergence ? { convergence } : {});
   write('conclusions.md', conclusionsMarkdown(conclusions));
   const sections: ReportSection[] = [];
   const forest = primaryForestFigure(primary, protocol);

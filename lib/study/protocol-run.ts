@@ -11,7 +11,8 @@ import { StudyConfig } from './config';
 import { RunStudyOptions, runStudy } from './pipeline';
 import { buildPrimary, PrimaryInput, PrimaryResults } from './primary';
 import { writeProtocolOutputs } from './protocol-outputs';
-import type { StudyConclusions } from './conclusions';
+import type { ArmLearningCurves, StudyConclusions } from './conclusions';
+import { armLearningCurves } from './report-protocol';
 import { describeProtocol, loadProtocol } from './protocol';
 import { primaryEndpointLines, summarizeStudy, summaryTable, writeStudyReport } from './report';
 
@@ -46,6 +47,7 @@ export async function runProtocolStudies(
   const loaded = loadProtocol();
   log(`protocol: ${describeProtocol(loaded)}`);
   const input: PrimaryInput = {};
+  const curves: ArmLearningCurves[] = [];
   for (const cfg of studies) {
     const dataset = cfg.protocolDataset!;
     log(`— ${dataset}: ${cfg.seeds.length} seed(s), runs in ${cfg.runsDir}/, report in ${cfg.reportDir}/`);
@@ -54,11 +56,12 @@ export async function runProtocolStudies(
     await writeStudyReport(results, summary, cfg.reportDir, log);
     log(summaryTable(summary));
     input[dataset] = results.froc ?? {};
+    if (cfg.train.steps !== undefined) curves.push(...armLearningCurves(dataset, results.runs, cfg.train.steps));
   }
   const primary = buildPrimary(input, loaded.protocol, loaded.sha256);
   const root = opts.reportRoot ?? path.dirname(studies[0].reportDir);
   const primaryFile = path.join(root, 'primary.json');
   writeFileAtomic(primaryFile, JSON.stringify({ protocol: describeProtocol(loaded), primary }, null, 1) + '\n');
-  const outputs = await writeProtocolOutputs(primary, loaded.protocol, root, describeProtocol(loaded), log);
+  const outputs = await writeProtocolOutputs(primary, loaded.protocol, root, describeProtocol(loaded), log, curves);
   return { primary, lines: primaryEndpointLines(primary, loaded), primaryFile, conclusions: outputs.conclusions, outputFiles: outputs.files, seconds: (Date.now() - t0) / 1000 };
 }

@@ -15,7 +15,7 @@ import { frocFigure } from '../plot/evaluation';
 import { forestFigure, ForestRow } from '../plot/forest';
 import type { ReportSection } from '../plot/html';
 import type { Figure } from '../plot/types';
-import { conclusionSentences, studyConclusions } from './conclusions';
+import { ArmLearningCurves, conclusionSentences, studyConclusions } from './conclusions';
 import type { SeedCases } from './paired-effects';
 import type { PrimaryArmEffect, PrimaryResults } from './primary';
 import type { PrimaryEndpointSpec, Protocol } from './protocol';
@@ -172,9 +172,25 @@ export function validationCurvesFigure(curves: CurveRun[]): Figure | null {
   });
 }
 
+/**
+ * Every arm's validation learning curves in one dataset, for the conclusions' convergence check
+ * (lib/study/conclusions convergenceSentences); runs without validation records are left out.
+ */
+export function armLearningCurves(dataset: string, runs: readonly RunRef[], steps: number): ArmLearningCurves[] {
+  const byArm = new Map<string, { step: number; value: number }[][]>();
+  for (const c of validationCurveRuns(runs)) {
+    const points = Array.from(c.epochs, (step, i) => ({ step, value: Number(c.values[i]) })).filter((p) => Number.isFinite(p.value));
+    byArm.set(c.mode, [...(byArm.get(c.mode) ?? []), points]);
+  }
+  return [...byArm].map(([arm, seeds]) => ({ dataset, arm, steps, seeds }));
+}
+
 /** What the protocol's parts of a report read. */
 export interface ProtocolReportInput {
   runs: readonly RunRef[];
+  /** the dataset's protocol id and the runs' step budget, for the convergence sentences */
+  dataset?: string;
+  steps?: number;
   froc?: Readonly<Record<string, readonly SeedCases<FrocCase>[]>>;
   primary?: PrimaryResults;
   protocol: Protocol;
@@ -207,6 +223,11 @@ export function forestCaption(protocol: Protocol, scope: 'joint' | 'one-dataset'
     `Colour = the protocol's verdict; grey = a comparison outside every test family (descriptive). ${holm}`;
 }
 
+/** The learning curves of a report's input for its conclusions (undefined without dataset and budget). */
+export function reportCurves(input: ProtocolReportInput): ArmLearningCurves[] | undefined {
+  return input.dataset !== undefined && input.steps !== undefined ? armLearningCurves(input.dataset, input.runs, input.steps) : undefined;
+}
+
 /** The sections of the protocol's parts, placed after the primary endpoint's lines. */
 export function protocolReportSections(input: ProtocolReportInput, figs: Record<string, Figure>, pngs: Record<string, Uint8Array>): ReportSection[] {
   const sections: ReportSection[] = [];
@@ -224,7 +245,7 @@ export function protocolReportSections(input: ProtocolReportInput, figs: Record<
     sections.push({ heading: 'Small-lesion FROC per arm', text: `No arm has a reference lesion in [${spec.lesionVolumeMl.min}, ${spec.lesionVolumeMl.max}) mL among its test cases, so there is no small-lesion FROC.` });
   }
   if (input.primary) {
-    const sentences = reportConclusions(input.primary, input.protocol);
+    const sentences = reportConclusions(input.primary, input.protocol, reportCurves(input));
     sections.push({ heading: 'What this run can and cannot conclude', text: sentences.join('\n\n') });
   }
   return sections;
@@ -242,9 +263,9 @@ export function validationCurvesSection(figs: Record<string, Figure>, pngs: Reco
 }
 
 /** results.json `conclusions` of a one-dataset report: a note on the scope, then the generated sentences. */
-export function reportConclusions(primary: PrimaryResults, protocol: Protocol): string[] {
+export function reportConclusions(primary: PrimaryResults, protocol: Protocol, convergence?: readonly ArmLearningCurves[]): string[] {
   return [
     'These sentences are drawn from this report\'s dataset alone; the conclusions.md of a protocol run (beside its primary.json) weighs all its datasets together.',
-    ...conclusionSentences(studyConclusions(primary, protocol, { scope: 'report' })),
+    ...conclusionSentences(studyConclusions(primary, protocol, { scope: 'report', ...(convergence ? { convergence } : {}) })),
   ];
 }

@@ -27,7 +27,7 @@ import { reportHtml, ReportSection } from '../plot/html';
 import { renderAvailability, renderFigure, closeSharedRenderer } from '../plot/render';
 import { armDefinition } from '../train/arms';
 import { ARM_BACKSPLIT, ARM_BACKSPLIT_SUM, ARM_BINARY, StudyResults } from './pipeline';
-import { protocolReportFigures, protocolReportSections, ProtocolReportInput, reportConclusions, validationCurvesSection } from './report-protocol';
+import { protocolReportFigures, protocolReportSections, ProtocolReportInput, reportConclusions, reportCurves, validationCurvesSection } from './report-protocol';
 
 /** Reference lesions below this volume count as "small" in the per-case small-lesion metrics. */
 export const SMALL_LESION_ML = 1;
@@ -198,7 +198,14 @@ export function studyFigures(results: StudyResults, summary: StudySummary): Reco
 
 /** What the protocol sections (./report-protocol) read: runs, FROC candidates, the primary endpoint, the protocol. */
 function protocolReportInput(results: StudyResults, summary: StudySummary): ProtocolReportInput {
-  return { runs: results.runs, froc: results.froc, primary: summary.primary, protocol: loadProtocol().protocol };
+  const dataset = results.config.protocolDataset;
+  return {
+    runs: results.runs,
+    froc: results.froc,
+    primary: summary.primary,
+    protocol: loadProtocol().protocol,
+    ...(dataset !== undefined && results.config.train.steps !== undefined ? { dataset, steps: results.config.train.steps } : {}),
+  };
 }
 
 function settingsText(results: StudyResults): string {
@@ -233,7 +240,7 @@ function resultsJson(results: StudyResults, summary: StudySummary): string {
         lesionSizeBins: summary.bins,
         runs: results.runs.map((r) => ({ ...r, fisher: { ...r.fisher, y: { trace: r.fisher.y.trace, traceStdError: r.fisher.y.traceStdError, perLayer: r.fisher.y.perLayer }, z: r.fisher.z } })),
         rows: summary.rows,
-        ...(summary.primary ? { primary: summary.primary, conclusions: reportConclusions(summary.primary, loadProtocol().protocol) } : {}),
+        ...(summary.primary ? { primary: summary.primary, conclusions: reportConclusions(summary.primary, loadProtocol().protocol, reportCurves(protocolReportInput(results, summary))) } : {}),
         seconds: results.seconds,
       },
       null,

@@ -5,7 +5,7 @@
  * controls' readings, and one comparison sentence checked word for word.
  */
 import { describe, expect, it } from 'vitest';
-import { conclusionSentences, conclusionsMarkdown, seedsToReachAlpha, signFlipFloor, studyConclusions } from '../../lib/study/conclusions';
+import { ArmLearningCurves, armConvergence, conclusionSentences, conclusionsMarkdown, convergenceSentences, seedsToReachAlpha, signFlipFloor, studyConclusions } from '../../lib/study/conclusions';
 import type { PrimaryArmEffect, PrimaryResults, Verdict } from '../../lib/study/primary';
 import { loadProtocol } from '../../lib/study/protocol';
 
@@ -161,5 +161,51 @@ describe('studyConclusions', () => {
   it('conclusions.md: the overview as a paragraph, the comparisons as a list', () => {
     const c = { overview: ['A.', 'B.'], comparisons: ['c1.', 'c2.'] };
     expect(conclusionsMarkdown(c)).toBe('# What this run can and cannot conclude\n\nA. B.\n\n- c1.\n- c2.\n');
+  });
+});
+
+describe('convergence from the validation learning curves', () => {
+  const curve = (values: number[], every = 50) => values.map((value, i) => ({ step: (i + 1) * every, value }));
+
+  it('says training settled when the mean over seeds rose by at most the rule over the last third', () => {
+    // budget 300: the last third starts at step 200; seed means at 200 and 300: 0.50 → 0.51 (rise 0.01)
+    const c: ArmLearningCurves = { dataset: 'd', arm: 'binary', steps: 300, seeds: [curve([0.1, 0.3, 0.4, 0.48, 0.5, 0.5]), curve([0.1, 0.3, 0.4, 0.52, 0.5, 0.52])] };
+    const v = armConvergence(c)!;
+    expect(v.from).toEqual({ step: 200, value: 0.5 });
+    expect(v.to.step).toBe(300);
+    expect(v.rise).toBeCloseTo(0.01, 12);
+    expect(v.settled).toBe(true);
+    const s = convergenceSentences([c]);
+    expect(s).toHaveLength(1);
+    expect(s[0]).toMatch(/^Training had settled in every arm and dataset/);
+    expect(s[0]).toContain('at most 0.010');
+  });
+
+  it('says training had not settled, for which arm and dataset, and flags an arm that never started', () => {
+    const rising: ArmLearningCurves = { dataset: 'synthetic-mechanism', arm: 'binary', steps: 300, seeds: [curve([0.1, 0.2, 0.3, 0.35, 0.4, 0.45])] };
+    const idle: ArmLearningCurves = { dataset: 'synthetic-null', arm: 'backsplit', steps: 300, seeds: [curve([0, 0, 0, 0, 0.01, 0.02]), curve([0, 0, 0, 0, 0, 0])] };
+    expect(armConvergence(rising)!.settled).toBe(false);
+    expect(armConvergence(idle)!.started).toBe(false);
+    expect(armConvergence(idle)!.settled).toBe(true); // a rise of 0.01 from step 200 to 300
+    const s = convergenceSentences([rising, idle]);
+    expect(s[0]).toMatch(/^Training had not settled/);
+    expect(s[0]).toContain('binary on synthetic-mechanism (0.350 at step 200 → 0.450 at step 300)');
+    expect(s[0]).toContain('how far each arm gets in 300 steps, not what it reaches');
+    expect(s[1]).toMatch(/^backsplit on synthetic-null ended at a mean validation lesion Dice of 0\.010 \(below 0\.05\)/);
+  });
+
+  it('uses only the steps every seed measured, and says when there are no curves', () => {
+    const c: ArmLearningCurves = { dataset: 'd', arm: 'backsplit', steps: 200, seeds: [curve([0.2, 0.3, 0.4, 0.5]), curve([0.2, 0.3, 0.4])] };
+    expect(armConvergence(c)!.to).toEqual({ step: 150, value: 0.4 });
+    expect(convergenceSentences([])[0]).toMatch(/cannot show that training had settled/);
+    expect(convergenceSentences([{ dataset: 'd', arm: 'binary', steps: 100, seeds: [curve([0.3])] }])[0]).toMatch(/cannot show/);
+  });
+
+  it('places the convergence sentences after what was run in studyConclusions', () => {
+    const rising: ArmLearningCurves = { dataset: 'synthetic-mechanism', arm: 'binary', steps: 300, seeds: [curve([0.1, 0.2, 0.3, 0.35, 0.4, 0.45])] };
+    const without = studyConclusions(results({ 'synthetic-mechanism': dataset('inconclusive', null) }), protocol).overview;
+    const withCurves = studyConclusions(results({ 'synthetic-mechanism': dataset('inconclusive', null) }), protocol, { convergence: [rising] }).overview;
+    expect(withCurves.length).toBe(without.length + 1);
+    expect(withCurves.some((x) => x.startsWith('Training had not settled'))).toBe(true);
   });
 });

@@ -12,7 +12,7 @@ import { initBackend } from '../../lib/backend/index';
 import { resolveDatasetConfig } from '../../lib/data/registry';
 import { protocolArgs } from '../../lib/cli/commands/reproduce';
 import { loadRun } from '../../lib/run/open';
-import { protocolStudies, StudyConfig, studyArms, studyPreset } from '../../lib/study/config';
+import { PROTOCOL_LONG_STEPS, protocolStudies, StudyConfig, studyArms, studyPreset } from '../../lib/study/config';
 import { runStudy, StudyResults } from '../../lib/study/pipeline';
 import { loadProtocol } from '../../lib/study/protocol';
 import { COMPARED_METRICS, extraArms, summarizeStudy, StudySummary, writeStudyReport } from '../../lib/study/report';
@@ -77,11 +77,33 @@ describe('the protocol full preset', () => {
     }
   });
 
-  it('is what reproduce --protocol --full runs, and --quick --full is refused', () => {
+  it('is what reproduce --full runs; plain reproduce runs the default, --long the long preset; two presets are refused', () => {
+    expect(protocolArgs(['--full']).studies).toEqual(protocolStudies('full'));
     expect(protocolArgs(['--protocol', '--full']).studies).toEqual(protocolStudies('full'));
-    expect(protocolArgs(['--protocol', '--full', '--seeds', '3,4']).studies.map((s) => s.seeds)).toEqual([[3, 4], [3, 4], [3, 4]]);
+    expect(protocolArgs(['--full', '--seeds', '3,4']).studies.map((s) => s.seeds)).toEqual([[3, 4], [3, 4], [3, 4]]);
+    expect(protocolArgs([]).studies).toEqual(protocolStudies('default'));
     expect(protocolArgs(['--protocol']).studies).toEqual(protocolStudies('default'));
-    expect(() => protocolArgs(['--protocol', '--quick', '--full'])).toThrow(/choose one of --quick and --full/);
+    expect(protocolArgs(['--quick']).studies).toEqual(protocolStudies('quick'));
+    expect(protocolArgs(['--long']).studies).toEqual(protocolStudies('long'));
+    for (const pair of [['--quick', '--full'], ['--long', '--full'], ['--quick', '--long']]) {
+      expect(() => protocolArgs(pair)).toThrow(/choose one of --quick, --long and --full/);
+    }
+  });
+
+  it('long: binary vs BackSplit on the two protocol sets, the planned seeds, the pilot\'s budget, validation curves', () => {
+    const protocol = loadProtocol().protocol;
+    const studies = protocolStudies('long');
+    expect(studies.map((s) => s.protocolDataset)).toEqual(['synthetic-mechanism', 'synthetic-null']);
+    for (const s of studies) {
+      expect(s.preset).toBe('long');
+      expect(s.arms).toBeUndefined();
+      expect(s.seeds).toHaveLength(protocol.seeds.planned);
+      expect(s.train.steps).toBe(PROTOCOL_LONG_STEPS);
+      expect(s.train.validation!.every).toBeGreaterThan(0);
+      expect(s.split.validation).toBeGreaterThan(0);
+      expect(s.runsDir).toBe(`runs/protocol-long/${s.protocolDataset}`);
+    }
+    for (const s of protocolStudies('full')) expect(s.train.steps).toBe(PROTOCOL_LONG_STEPS);
   });
 });
 

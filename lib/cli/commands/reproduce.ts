@@ -1,7 +1,9 @@
 /**
- * `backsplit reproduce` (npm run reproduce): the whole study on the embedded
- * dataset or a user's manifest, resumable, ending with a report folder and a
- * summary table printed to the terminal.
+ * `backsplit reproduce` (npm run reproduce): by default the protocol study (docs/protocol.md) on
+ * the embedded mechanism-positive and null sets, binary vs BackSplit, ending with the primary
+ * endpoint and what the run can and cannot conclude; `--study` or `--dataset` run the earlier
+ * binary-vs-BackSplit study (on the embedded set or a user's data). Resumable; every preset ends
+ * with report folders and a summary printed to the terminal.
  */
 import * as path from 'path';
 import { BACKEND_FLAG, Command, parseArgs, positiveIntFlag, UsageError } from '../args';
@@ -10,33 +12,39 @@ import { runProtocolStudies } from '../../study/protocol-run';
 import { runStudy } from '../../study/pipeline';
 import { extraArms, primaryLines, summarizeStudy, summaryTable, writeStudyReport } from '../../study/report';
 
-const USAGE = `usage: backsplit reproduce [--quick | --full] [--dataset <manifest.json> | colin | emidec:<folder>] [--seeds 0,1,2] [--steps N]
-                          [--runs <dir>] [--out <dir>] [--backend webgpu|tfjs-node-gpu|tfjs-node|wasm|cpu] [--workers N]
-       backsplit reproduce --protocol [--quick | --full] [--seeds 0,1,…] [--workers N]
+const USAGE = `usage: backsplit reproduce [--quick | --long | --full] [--seeds 0,1,…] [--workers N] [--backend …]
+       backsplit reproduce --study [--quick | --full] [--seeds 0,1,2] [--steps N] [--runs <dir>] [--out <dir>] [--workers N] [--backend …]
+       backsplit reproduce --dataset <manifest.json> | colin | emidec:<folder> [--quick | --full] [same flags as --study]
 
-Generates the embedded dataset (or loads --dataset), trains binary and BackSplit models with identical
-settings for each seed, evaluates them on held-out test cases, estimates Monte-Carlo Fisher traces, and
-writes a report folder (report.html, results.csv, results.json, comparisons.csv, PNG figures when
-Chromium is installed). Rerunning reuses finished runs.
+The protocol study (docs/protocol.md, protocol.json): on the embedded mechanism-positive and null
+synthetic sets, binary and BackSplit train with identical settings per seed, each seed on its own
+training cases drawn from a pool; every run is scored on 100 fixed test cases by the primary
+endpoint (small-lesion FROC partial AUC to 4 FP/case on p(lesion)), with per-seed effects, a
+hierarchical bootstrap CI, a seed-level sign-flip test, Holm, a power line and a generated
+"what this run can and cannot conclude". Writes report-protocol*/ (primary.json, forest plot,
+conclusions.md, one report folder per dataset). Rerunning reuses finished runs.
 
-  --quick     smoke run (1 seed, small network, ~2 min on 2 CPU cores); runs/study-quick, report-quick/
-  --full      longer runs for a GPU (5 seeds, 2000 steps); runs/study-full, report-full/
-  --dataset   a dataset manifest (lib/data; e.g. written by notebook 06 for an MSD folder),
-              'colin' for the semi-synthetic brain set on Debian's mricron-data, or
-              'emidec:<folder>' for EMIDEC cardiac MRI (raw PNG slices or NIfTI cases, imported on the
-              fly into build/cache/, or a folder from 'backsplit import emidec'): 3 seeds × 1500 steps,
-              ≤ 45 min on 2 CPU cores (--quick: ≤ 5 min); runs/study-emidec, report-emidec/
-  (default)   3 seeds, 250 steps, ≤ 10 min on 2 CPU cores; runs/study, report/
-  --protocol  the protocol study (docs/protocol.md): mechanism-positive and null synthetic datasets, each seed
-              with its own training cases from a pool, 100 test cases, the primary endpoint (small-lesion
-              FROC pAUC) with intervals, seed-level tests and Holm; runs/protocol/, report-protocol/
-              (primary.json + one report per dataset). 4 seeds by default (the protocol asks for ≥ 10)
-  --protocol --full  the protocol's full design, meant for a cluster: all 8 arms of protocol.json, its planned
-              12 seeds and the three synthetic datasets (mechanism-positive, null, current);
-              runs/protocol-full/, report-protocol-full/ (96 runs per dataset: one machine is not enough)
-  --workers   runs trained side by side, each in its own process with cores/N wasm threads (throughput
-              mode; default: one per core on wasm/cpu, 1 with a GPU or native backend); 1 = one run after
-              another with every core`;
+  (default)  3 seeds × 250 steps, ≤ 10 min on 2 CPU cores: the protocol end to end; too short to
+             conclude (the learning curves are still rising), and its conclusions say so;
+             runs/protocol/, report-protocol/
+  --quick    smoke run of the machinery (2 seeds × 20 steps, 12 test cases, ~3 min); report-protocol-quick/
+  --long     the run that can conclude: the protocol's 12 planned seeds × 1500 steps (the budget
+             pilot's choice, lib/study/config PROTOCOL_LONG_STEPS); hours on 2 CPU cores, resumable;
+             runs/protocol-long/, report-protocol-long/
+  --full     the protocol's full design, for a cluster (backsplit sweep): all 8 arms of protocol.json,
+             12 seeds, three synthetic sets (mechanism-positive, null, current) at the --long budget;
+             runs/protocol-full/, report-protocol-full/
+  --study    the earlier study on the embedded set (binary vs BackSplit, 3 seeds × 250 steps, 8 test
+             cases; --quick 1 seed, --full 5 seeds × 2000 steps); runs/study*, report*/. Notebooks 03
+             and 05 use its settings.
+  --dataset  the same study on a dataset manifest (lib/data; e.g. written by notebook 06 for an MSD
+             folder), 'colin' (semi-synthetic brain set on Debian's mricron-data) or 'emidec:<folder>'
+             (EMIDEC cardiac MRI, raw PNG slices or NIfTI cases, imported on the fly into build/cache/,
+             or a folder from 'backsplit import emidec': 3 seeds × 1500 steps, ≤ 45 min on 2 CPU
+             cores; --quick ≤ 5 min; runs/study-emidec, report-emidec/)
+  --workers  runs trained side by side, each in its own process with cores/N wasm threads (throughput
+             mode; default: one per core on wasm/cpu, 1 with a GPU or native backend); 1 = one run after
+             another with every core`;
 
 function parseSeeds(text: string): number[] {
   const seeds = text.split(',').map((s) => Number(s.trim()));
@@ -69,7 +77,7 @@ export function reproduceArgs(argv: string[]): { cfg: StudyConfig; workers?: num
       out: { type: 'string' },
       backend: BACKEND_FLAG,
       workers: { type: 'number' },
-      protocol: { type: 'boolean' },
+      study: { type: 'boolean' },
     },
     0,
   );
@@ -101,15 +109,16 @@ export function reproduceArgs(argv: string[]): { cfg: StudyConfig; workers?: num
 }
 
 /**
- * `reproduce --protocol [--quick | --full] [--seeds …] [--workers N] [--backend …]`: the protocol
+ * `reproduce [--quick | --long | --full] [--seeds …] [--workers N] [--backend …]`: the protocol
  * studies (lib/study/config protocolStudies) of those flags and the number of worker processes.
- * @example protocolArgs(['--protocol', '--full']).studies.length // 3
+ * `--protocol` is accepted and changes nothing (the protocol is the default).
+ * @example protocolArgs(['--full']).studies.length // 3
  */
 export function protocolArgs(argv: string[]): { studies: StudyConfig[]; workers?: number } {
-  const { flags } = parseArgs(argv, { protocol: { type: 'boolean' }, quick: { type: 'boolean' }, full: { type: 'boolean' }, seeds: { type: 'string' }, workers: { type: 'number' }, backend: BACKEND_FLAG }, 0);
-  if (flags.quick && flags.full) throw new UsageError('choose one of --quick and --full');
+  const { flags } = parseArgs(argv, { protocol: { type: 'boolean' }, quick: { type: 'boolean' }, long: { type: 'boolean' }, full: { type: 'boolean' }, seeds: { type: 'string' }, workers: { type: 'number' }, backend: BACKEND_FLAG }, 0);
+  if ([flags.quick, flags.long, flags.full].filter(Boolean).length > 1) throw new UsageError('choose one of --quick, --long and --full');
   const workers = positiveIntFlag(flags.workers, 'workers');
-  const studies = protocolStudies(flags.quick ? 'quick' : flags.full ? 'full' : 'default').map((s) => ({
+  const studies = protocolStudies(flags.quick ? 'quick' : flags.long ? 'long' : flags.full ? 'full' : 'default').map((s) => ({
     ...s,
     ...(flags.seeds ? { seeds: parseSeeds(flags.seeds as string) } : {}),
     ...(flags.backend ? { backend: flags.backend as string } : {}),
@@ -129,10 +138,10 @@ async function runProtocol(argv: string[]): Promise<number> {
 
 export const reproduceCommand: Command = {
   name: 'reproduce',
-  summary: 'run the binary vs BackSplit study end to end and write a report',
+  summary: 'run the protocol study (binary vs BackSplit, primary endpoint, conclusions) end to end and write its reports',
   usage: USAGE,
   async run(argv) {
-    if (argv.includes('--protocol')) return runProtocol(argv);
+    if (!argv.includes('--study') && !argv.some((a) => a === '--dataset' || a.startsWith('--dataset='))) return runProtocol(argv);
     const { cfg, workers } = reproduceArgs(argv);
     const log = (l: string) => process.stdout.write(l + '\n');
     log(`BackSplit study, preset '${cfg.preset}': runs in ${cfg.runsDir}/, report in ${cfg.reportDir}/`);
