@@ -11,6 +11,7 @@ import { StudyConfig } from './config';
 import { RunStudyOptions, runStudy } from './pipeline';
 import { buildPrimary, PrimaryInput, PrimaryResults } from './primary';
 import { writeProtocolOutputs } from './protocol-outputs';
+import { armConvergence } from './conclusions';
 import type { ArmLearningCurves, StudyConclusions } from './conclusions';
 import { armLearningCurves } from './report-protocol';
 import { describeProtocol, loadProtocol } from './protocol';
@@ -27,6 +28,11 @@ export interface ProtocolRunResult {
   conclusions: StudyConclusions;
   /** forest.html (+ forest.png), conclusions.md */
   outputFiles: string[];
+  /**
+   * Whether every (dataset, arm) with validation curves had settled and every seed had started
+   * (lib/study/conclusions armConvergence); false when one had not, null without validation curves.
+   */
+  trainingSettled: boolean | null;
   seconds: number;
 }
 
@@ -63,5 +69,7 @@ export async function runProtocolStudies(
   const primaryFile = path.join(root, 'primary.json');
   writeFileAtomic(primaryFile, JSON.stringify({ protocol: describeProtocol(loaded), primary }, null, 1) + '\n');
   const outputs = await writeProtocolOutputs(primary, loaded.protocol, root, describeProtocol(loaded), log, curves);
-  return { primary, lines: primaryEndpointLines(primary, loaded), primaryFile, conclusions: outputs.conclusions, outputFiles: outputs.files, seconds: (Date.now() - t0) / 1000 };
+  const judged = curves.map(armConvergence).filter((v) => v !== null);
+  const trainingSettled = judged.length ? judged.every((v) => v!.settled && v!.started) : null;
+  return { primary, lines: primaryEndpointLines(primary, loaded), primaryFile, conclusions: outputs.conclusions, outputFiles: outputs.files, trainingSettled, seconds: (Date.now() - t0) / 1000 };
 }

@@ -58,6 +58,25 @@ describe('headless notebook runner', () => {
     expect(slowCellsWithoutEta(res, 10)).toEqual([]);
   });
 
+  it('delivers several large displays published back to back, complete and in order, through the launcher\'s serialised zeromq sends', async () => {
+    const file = notebook('displays.ipynb', [
+      "const tslab = require('tslab');\nfor (let i = 0; i < 6; i++) tslab.display.html(`<pre>${String(i).repeat(4_000_000)}</pre>`);",
+      "console.log('still alive');",
+    ]);
+    const res = await runNotebook(file, { outDir: out });
+    expect(res.failure).toBeUndefined();
+    expect(res.ok).toBe(true);
+    const executed = JSON.parse(fs.readFileSync(res.outputPath!, 'utf8'));
+    const shown = executed.cells[1].outputs.filter((o: { output_type: string }) => o.output_type === 'display_data');
+    expect(shown).toHaveLength(6);
+    shown.forEach((o: { data: Record<string, string | string[]> }, i: number) => {
+      const html = ([] as string[]).concat(o.data['text/html']).join('');
+      expect(html.length).toBe(4_000_000 + '<pre></pre>'.length);
+      expect(html.slice(5, 10)).toBe(String(i).repeat(5));
+    });
+    expect(executed.cells[2].outputs.map((o: { text?: string }) => o.text ?? '').join('')).toContain('still alive');
+  }, 180_000);
+
   it('fails on a thrown error and reports the cell and its message; later cells do not run', async () => {
     const file = notebook('throws.ipynb', ['const a = 1;', "throw new Error('deliberate failure 42')", 'console.log("never")']);
     const res = await runNotebook(file, { outDir: out });

@@ -57,6 +57,9 @@ describe('runProtocolStudies', () => {
     }
     expect(r.lines.join('\n')).toMatch(/synthetic-null/);
     expect(lines[0]).toMatch(/^protocol: /);
+    // no validation cases in this split: no learning curves, so the conclusions cannot say training settled
+    expect(r.trainingSettled).toBeNull();
+    expect(r.conclusions.overview).toContain('No run recorded at least two validation measurements, so this run cannot show that training had settled (docs/protocol.md, "Stopping rule").');
     // beside primary.json: the forest plot of every comparison and the generated conclusions, also in the log
     const root = path.join(tmp, 'report');
     expect(r.outputFiles.map((f) => path.relative(root, f)).sort()).toEqual(expect.arrayContaining(['conclusions.md', 'forest.html']));

@@ -21,5 +21,25 @@ const record = (kind) => (err) => {
 };
 process.on('unhandledRejection', record('UnhandledPromiseRejection'));
 process.on('uncaughtException', record('UncaughtException'));
+// tslab 1.0.22 calls send() on its zeromq 6 sockets without awaiting it; zeromq 6 allows one send in
+// flight per socket and throws EBUSY ("Socket is busy writing") at a second, which killed the kernel
+// when a cell published several large displays back to back (notebook 03's three slice viewers in
+// full mode). Chain each socket's sends so that one starts when the one before it has finished, in
+// order; a failed send is recorded like any error outside a cell.
+const zmq = require(path.join(root, 'node_modules', 'zeromq'));
+const zmqSend = zmq.Socket.prototype.send;
+const sendChains = new WeakMap();
+// send is a read-only (but configurable) property of the native class: redefine it
+Object.defineProperty(zmq.Socket.prototype, 'send', {
+  configurable: true,
+  writable: false,
+  value: function serialisedSend(message) {
+    const previous = sendChains.get(this);
+    const start = () => zmqSend.call(this, message);
+    const sent = previous ? previous.then(start) : start();
+    sendChains.set(this, sent.catch(record('zeromq send')));
+    return sent;
+  },
+});
 const { startKernel } = require(path.join(root, 'node_modules', 'tslab', 'dist', 'main.js'));
 startKernel({ configPath: path.resolve(connectionFile), enableFindLocal: false });

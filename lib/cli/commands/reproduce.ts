@@ -132,6 +132,9 @@ async function runProtocol(argv: string[]): Promise<number> {
   const r = await runProtocolStudies(studies, log, { workers });
   log('');
   for (const line of r.lines) log(line);
+  if (r.trainingSettled === false) {
+    log(`training had not settled (validation learning curves): these verdicts describe models after ${[...new Set(studies.map((s) => s.train.steps))].join('/')} steps, not what the arms reach, and none bears on the claim (${path.join(path.dirname(r.primaryFile), 'conclusions.md')})`);
+  }
   log(`primary endpoint: ${r.primaryFile}; total time ${r.seconds.toFixed(0)} s`);
   return 0;
 }
