@@ -7,6 +7,7 @@
  */
 import type { LabelMode } from '../core/types';
 import { formatSignificant as fmt } from '../core/format';
+import { notebookWorkProgress } from '../train/progress';
 import { formatTrace, traceDifference } from '../fisher/summaries';
 import type { FisherReport } from '../fisher/report';
 import type { RunFolder, RunModel } from '../run/open';
@@ -62,21 +63,18 @@ export async function findOrTrainArms(opts: FindOrTrainOptions): Promise<Record<
   }
   if (found) log(`retrain = true: not using the runs in ${opts.source ?? opts.runsDir}; training two small runs here`);
   else if (opts.runsDir) log(`${opts.source ?? opts.runsDir} holds no binary + BackSplit pair of runs; training here instead`);
-  let lastPrinted = '';
   const outDir = opts.outDir();
-  return trainSmallArms({
+  // one live line with the time left over both arms (a kernel's display; outside one, a line on stderr every 10 s)
+  const progress = notebookWorkProgress({ label: 'training the two small runs' });
+  const dirs = await trainSmallArms({
     outDir: outDir, config: opts.config, retrain: opts.retrain,
     onReady: (mode, dir, reused) => log(reused
       ? `${mode}: REUSED the finished run in ${dir} (same config, from an earlier run of this notebook); set retrain = true to train it again`
       : `${mode}: trained into ${dir}${opts.retrain ? ' (retrain = true)' : ''}`),
-    onProgress: (mode, step, total) => {
-      const line = `${mode}: step ${step}/${total}`;
-      if (step === total || (step % Math.max(1, Math.floor(total / 4)) === 0 && line !== lastPrinted)) {
-        log(line);
-        lastPrinted = line;
-      }
-    },
+    onProgress: (mode, step, total) => progress.update((mode === 'binary' ? 0 : 0.5) + (0.5 * step) / total, `${mode} step ${step}/${total}`),
   });
+  progress.done();
+  return dirs;
 }
 
 /** One line on the Fisher patches: count and size, how many are centred on a lesion, the lesion share, label samples per patch. */
@@ -86,9 +84,21 @@ export function describePatches(patches: FisherPatches, patchSize: readonly numb
 }
 
 /** Monte-Carlo Fisher of both networks on the same patches with the same options (binary first). */
-export async function modelFisherArms(arms: Arms<RunModel>, patches: FisherPatches, opts: ModelFisherOptions): Promise<Arms<FisherReport>> {
-  const binary = await modelFisher(arms.binary, patches, opts);
-  const backsplit = await modelFisher(arms.backsplit, patches, opts);
+export async function modelFisherArms(
+  arms: Arms<RunModel>,
+  patches: FisherPatches,
+  opts: ModelFisherOptions & { onFraction?: (fraction: number, detail: string) => void },
+): Promise<Arms<FisherReport>> {
+  const { onFraction, ...rest } = opts;
+  const armOpts = (offset: number, name: string): ModelFisherOptions => ({
+    ...rest,
+    onProgress: (done, total) => {
+      rest.onProgress?.(done, total);
+      onFraction?.(offset + (0.5 * done) / total, `${name} ${done}/${total}`);
+    },
+  });
+  const binary = await modelFisher(arms.binary, patches, armOpts(0, 'binary'));
+  const backsplit = await modelFisher(arms.backsplit, patches, armOpts(0.5, 'BackSplit'));
   return { binary, backsplit };
 }
 

@@ -57,6 +57,7 @@ import { fisherPatches } from './fisher';
 import { trainSmallArms } from './fisher-runs';
 import type { LesionFunctionalKind } from '../fisher/network-lesion';
 import { LesionFunctionalReport, modelLesionFunctional, ModelLesionOptions } from './fisher-lesion';
+import { notebookWorkProgress } from '../train/progress';
 
 /** |ψ| is clamped to this (p_L ≈ 2e-9 or 1 − 2e-9): float32 probabilities reach 0 and 1. */
 export const PSI_LIMIT = 20;
@@ -561,7 +562,12 @@ export async function findOrTrainSeedRuns(opts: SeedRunsOptions): Promise<{ runs
   for (const seed of opts.seeds) {
     outDir ??= opts.outDir();
     const { mode: _m, outputDir: _o, ...config } = base.binary.config;
-    const dirs = await trainSmallArms({ outDir: path.join(outDir, `seed${seed}`), config: { ...config, seed } });
+    const progress = notebookWorkProgress({ label: `training seed ${seed} of the pair` });
+    const dirs = await trainSmallArms({
+      outDir: path.join(outDir, `seed${seed}`), config: { ...config, seed },
+      onProgress: (mode, step, total) => progress.update((mode === 'binary' ? 0 : 0.5) + (0.5 * step) / total, `${mode} step ${step}/${total}`),
+    });
+    progress.done();
     for (const arm of ARMS) runs[arm].push({ seed, dir: dirs[arm] });
     log(`seed ${seed}: binary and BackSplit runs in ${path.join(outDir, `seed${seed}`)}`);
   }
