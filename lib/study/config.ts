@@ -162,7 +162,7 @@ export const PROTOCOL_LONG_STEPS = 1500;
  *   ({@link PROTOCOL_LONG_STEPS}) shows both arms still rising at 250 steps, so this preset shows
  *   the protocol end to end and how far each arm gets in 250 steps, not what it reaches; its
  *   conclusions say so from the learning curves.
- * - `long` (`reproduce --protocol`): the same two datasets and arms, the protocol's planned
+ * - `long` (`reproduce --long`): the same two datasets and arms, the protocol's planned
  *   seeds (12) and {@link PROTOCOL_LONG_STEPS} steps: the run that can conclude (hours on 2 cores).
  * - `full` (`reproduce --full`, for the cluster): every arm of protocol.json, the planned seeds and
  *   all three synthetic datasets (mechanism-positive, null, current) at the `long` budget.

@@ -1,5 +1,5 @@
 /**
- * The protocol study (`reproduce --protocol`): one study per protocol dataset (lib/study/config
+ * The protocol study (`reproduce`, the default): one study per protocol dataset (lib/study/config
  * protocolStudies), each with its own report folder, then the primary endpoint over all of them
  * together — Holm adjustment runs across the datasets of a test family, so it is computed once,
  * from every dataset's FROC candidates, and written to `<report root>/primary.json`, with the

@@ -27,7 +27,7 @@ conclusions.md, one report folder per dataset). Rerunning reuses finished runs.
   (default)  3 seeds × 250 steps, ≤ 10 min on 2 CPU cores: the protocol end to end; too short to
              conclude (the learning curves are still rising), and its conclusions say so;
              runs/protocol/, report-protocol/
-  --quick    smoke run of the machinery (2 seeds × 20 steps, 12 test cases, ~3 min); report-protocol-quick/
+  --quick    smoke run of the machinery (2 seeds × 20 steps, 12 test cases; not evidence); report-protocol-quick/
   --long     the run that can conclude: the protocol's 12 planned seeds × 1500 steps (the budget
              pilot's choice, lib/study/config PROTOCOL_LONG_STEPS); hours on 2 CPU cores, resumable;
              runs/protocol-long/, report-protocol-long/
