@@ -255,7 +255,7 @@ describe.skipIf(Boolean(skipReason))('notebooks in a real browser (Jupyter Noteb
         { timeout: NOTEBOOK_TIMEOUT_S * 1000, polling: 500 },
       );
       const tRun = Date.now();
-      await sleep(1500); // figures draw after their output arrives
+      await sleep(5000); // figures draw after their output arrives (1.5 s was too short under the full suite's load: 02's heatmap once had not drawn)
       state = await page.evaluate<RunState>(`(() => {
         const nb = Jupyter.notebook;
         const cells = nb.get_cells();
