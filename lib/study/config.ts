@@ -175,8 +175,9 @@ export function protocolStudies(preset: ProtocolPreset): StudyConfig[] {
   const datasets = full ? [...PROTOCOL_SYNTHETIC_DATASETS, PROTOCOL_CURRENT_DATASET] : PROTOCOL_SYNTHETIC_DATASETS;
   const protocol = planned ? loadProtocol().protocol : null;
   const folder = preset === 'default' ? '' : `-${preset}`;
-  const steps = quick ? 20 : planned ? PROTOCOL_LONG_STEPS : 250;
-  const every = quick ? 10 : planned ? 100 : 50;
+  // the planned presets train the frozen protocol's stopping rule (a fixed budget, validated every 100)
+  const steps = quick ? 20 : protocol ? (protocol.stopping.maxSteps ?? PROTOCOL_LONG_STEPS) : 250;
+  const every = quick ? 10 : protocol ? (protocol.stopping.validateEvery ?? 100) : 50;
   return datasets.map((d) => ({
     preset,
     seeds: protocol ? Array.from({ length: protocol.seeds.planned }, (_, i) => i) : quick ? [0, 1] : [0, 1, 2],

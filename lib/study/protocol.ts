@@ -98,7 +98,8 @@ export interface Protocol {
   axes: { design: string; factors: { id: string; levels: number[]; default: number | null }[] };
   seeds: { unit: 'training-run'; minimum: number; planned: number; perSeed: string[]; testSet: string };
   statistics: ProtocolStatistics;
-  stopping: { status: 'proposal' | 'fixed'; maxSteps: number | null; validateEvery: number | null; select: string; patience: number | null; minDelta: number | null };
+  /** patience and minDelta belong to an early-stopping rule; the frozen v1 trains a fixed budget and has neither. */
+  stopping: { status: 'proposal' | 'fixed'; maxSteps: number | null; validateEvery: number | null; select: string; patience?: number | null; minDelta?: number | null };
 }
 
 /** The committed protocol file. */
@@ -203,7 +204,7 @@ const PROTOCOL = obj({
   stopping: obj({
     status: text('proposal', 'fixed'), maxSteps: num({ min: 1, integer: true, nullable: true }), validateEvery: num({ min: 1, integer: true, nullable: true }),
     select: text(), patience: num({ min: 1, integer: true, nullable: true }), minDelta: num({ min: 0, nullable: true }),
-  }),
+  }, ['patience', 'minDelta']),
 });
 
 /** Paths of every null in a JSON value (placeholders of a draft). */

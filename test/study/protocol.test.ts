@@ -10,6 +10,7 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canonicalJson, describeProtocol, loadProtocol, PROTOCOL_PATH, protocolHash, validateProtocol } from '../../lib/study/protocol';
+import { protocolStudies } from '../../lib/study/config';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'protocol-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,7 +30,7 @@ describe('protocol.json', () => {
     expect(loaded.protocol.primary.id).toBe('small_lesion_froc_pauc');
     expect(loaded.protocol.baselineArm).toBe('binary');
     expect(loaded.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(describeProtocol(loaded)).toBe(`protocol backsplit-small-lesion-detection v1 (draft), sha256 ${loaded.sha256}`);
+    expect(describeProtocol(loaded)).toBe(`protocol backsplit-small-lesion-detection v1 (frozen), sha256 ${loaded.sha256}`);
   });
 
   it('canonical JSON and its SHA-256 match coreutils on a hand-written case', () => {
@@ -82,7 +83,18 @@ describe('validateProtocol', () => {
   });
 
   it('a frozen protocol has no placeholders and a fixed stopping rule', () => {
-    expect(refuse((p) => (p.status = 'frozen'))).toThrow(/protocol\.datasets\[3\]\.minTestCases is still a placeholder \(null\) in a frozen protocol[\s\S]*stopping\.status must be "fixed"/);
+    expect(refuse((p) => { p.datasets[3].minTestCases = null; p.stopping.status = 'proposal'; })).toThrow(/protocol\.datasets\[3\]\.minTestCases is still a placeholder \(null\) in a frozen protocol[\s\S]*stopping\.status must be "fixed"/);
+    // a draft may hold both
+    expect(refuse((p) => { p.status = 'draft'; p.datasets[3].minTestCases = null; p.stopping.status = 'proposal'; })).not.toThrow();
+  });
+
+  it('the frozen v1 stopping rule is the budget pilot\'s fixed budget, and the planned presets train it', () => {
+    const { stopping } = loadProtocol().protocol;
+    expect(stopping).toMatchObject({ status: 'fixed', maxSteps: 1500, validateEvery: 100 });
+    for (const preset of ['long', 'full'] as const) {
+      for (const s of protocolStudies(preset)) expect([s.train.steps, s.train.validation?.every], `${preset} ${s.protocolDataset}`).toEqual([1500, 100]);
+    }
+    expect(refuse((p) => (p.stopping.patience = 0))).toThrow(/stopping\.patience must be an integer ≥ 1/);
   });
 
   it('unreadable and non-JSON files name the file', () => {
