@@ -11,6 +11,7 @@
  * The sentences never go beyond the verdicts: a check that could not have failed says so.
  */
 import { formatFixed } from '../core/format';
+import { summarizeCurves } from '../plot/curves';
 import type { PrimaryArmEffect, PrimaryResults, Verdict } from './primary';
 import type { Protocol } from './protocol';
 
@@ -23,6 +24,11 @@ export interface StudyConclusions {
   overview: string[];
   /** one sentence per (dataset, comparison) in protocol order */
   comparisons: string[];
+  /**
+   * Whether training had settled and started in every (dataset, arm) with validation curves
+   * ({@link armConvergence}); null without curves (or without two validation points in any).
+   */
+  trainingSettled: boolean | null;
 }
 
 /** One comparison of the primary results, with where it came from. */
@@ -72,11 +78,11 @@ export const SETTLED_RISE = 0.02;
  */
 export const STARTED_DICE = 0.05;
 
-/** The mean-over-seeds curve at the steps every seed measured. */
+/** The mean-over-seeds curve at the steps every seed measured (the report's learning-curve mean). */
 function meanCurve(seeds: ArmLearningCurves['seeds']): { step: number; value: number }[] {
   if (!seeds.length) return [];
-  const common = seeds[0].map((p) => p.step).filter((st) => seeds.every((c) => c.some((p) => p.step === st)));
-  return common.map((st) => ({ step: st, value: seeds.reduce((a, c) => a + c.find((p) => p.step === st)!.value, 0) / seeds.length }));
+  const [s] = summarizeCurves(seeds.map((c, i) => ({ mode: 'arm', seed: i, epochs: c.map((p) => p.step), values: c.map((p) => p.value) })));
+  return s.epochs.map((step, i) => ({ step, value: s.mean[i] }));
 }
 
 /**
@@ -102,15 +108,24 @@ export function armConvergence(c: ArmLearningCurves): {
   return { from, to, rise, settled: rise <= SETTLED_RISE, started: unstarted.length === 0, unstarted };
 }
 
+/** Every (dataset, arm)'s curves with its {@link armConvergence} judgement, judged once per conclusions. */
+type JudgedArms = { c: ArmLearningCurves; v: ReturnType<typeof armConvergence> }[];
+
+const judgeArms = (curves: readonly ArmLearningCurves[]): JudgedArms => curves.map((c) => ({ c, v: armConvergence(c) }));
+
+/** True when every judged arm had settled and started, false when one had not, null when none could be judged. */
+function settledOf(judged: JudgedArms): boolean | null {
+  const v = judged.filter((x) => x.v).map((x) => x.v!);
+  return v.length ? v.every((x) => x.settled && x.started) : null;
+}
+
 /**
  * After the claim: when training had not settled in some (dataset, arm), a verdict of this run is
  * about models at the end of its budget, not about the arms, so none of them bears on the claim.
  */
-function unsettledClaimSentences(curves: readonly ArmLearningCurves[] | undefined): string[] {
-  if (!curves) return [];
-  const unsettled = curves.map(armConvergence).filter((v) => v && !(v.settled && v.started));
-  if (!unsettled.length) return [];
-  const steps = [...new Set(curves.map((c) => c.steps))].join('/');
+function unsettledClaimSentences(judged: JudgedArms): string[] {
+  if (settledOf(judged) !== false) return [];
+  const steps = [...new Set(judged.map((x) => x.c.steps))].join('/');
   return [`Training had not settled (see above), so every verdict of this run describes models after ${steps} steps, not what the arms reach: none of them bears on the claim, whichever way it points.`];
 }
 
@@ -119,8 +134,12 @@ function unsettledClaimSentences(curves: readonly ArmLearningCurves[] | undefine
  * run that stopped early measure (how far each arm gets in its budget, not what it reaches).
  */
 export function convergenceSentences(curves: readonly ArmLearningCurves[]): string[] {
+  return judgedSentences(judgeArms(curves));
+}
+
+function judgedSentences(judged: JudgedArms): string[] {
   const f = (v: number) => formatFixed(v, 3);
-  const judged = curves.map((c) => ({ c, v: armConvergence(c) }));
+  const curves = judged.map((x) => x.c);
   const missing = judged.filter((x) => !x.v).map((x) => `${x.c.arm} on ${x.c.dataset}`);
   const out: string[] = [];
   if (!curves.length || missing.length === curves.length) {
@@ -414,17 +433,19 @@ export function studyConclusions(primary: PrimaryResults, protocol: Protocol, op
   const sizes = familySizes(protocol);
   const absent: Absent = options.scope === 'report' ? (n) => `${n === 1 ? 'is' : 'are'} not in this report` : (n) => `${n === 1 ? 'was' : 'were'} not run`;
   const validity = validitySentences(primary, protocol, entries, sizes, absent);
+  const judged = options.convergence ? judgeArms(options.convergence) : null;
   return {
     overview: [
       ...scopeSentences(primary, protocol, entries, absent),
-      ...(options.convergence ? convergenceSentences(options.convergence) : []),
+      ...(judged ? judgedSentences(judged) : []),
       ...floorSentences(entries, protocol, sizes),
       ...validity.sentences,
       ...claimSentences(primary, protocol, validity.validity, absent),
-      ...unsettledClaimSentences(options.convergence),
+      ...(judged ? unsettledClaimSentences(judged) : []),
       ...controlSentences(primary, protocol),
     ],
     comparisons: entries.map((x) => comparisonSentence(x, protocol)),
+    trainingSettled: judged ? settledOf(judged) : null,
   };
 }
 

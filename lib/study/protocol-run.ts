@@ -11,7 +11,6 @@ import { StudyConfig } from './config';
 import { RunStudyOptions, runStudy } from './pipeline';
 import { buildPrimary, PrimaryInput, PrimaryResults } from './primary';
 import { writeProtocolOutputs } from './protocol-outputs';
-import { armConvergence } from './conclusions';
 import type { ArmLearningCurves, StudyConclusions } from './conclusions';
 import { armLearningCurves } from './report-protocol';
 import { describeProtocol, loadProtocol } from './protocol';
@@ -69,7 +68,5 @@ export async function runProtocolStudies(
   const primaryFile = path.join(root, 'primary.json');
   writeFileAtomic(primaryFile, JSON.stringify({ protocol: describeProtocol(loaded), primary }, null, 1) + '\n');
   const outputs = await writeProtocolOutputs(primary, loaded.protocol, root, describeProtocol(loaded), log, curves);
-  const judged = curves.map(armConvergence).filter((v) => v !== null);
-  const trainingSettled = judged.length ? judged.every((v) => v!.settled && v!.started) : null;
-  return { primary, lines: primaryEndpointLines(primary, loaded), primaryFile, conclusions: outputs.conclusions, outputFiles: outputs.files, trainingSettled, seconds: (Date.now() - t0) / 1000 };
+  return { primary, lines: primaryEndpointLines(primary, loaded), primaryFile, conclusions: outputs.conclusions, outputFiles: outputs.files, trainingSettled: outputs.conclusions.trainingSettled, seconds: (Date.now() - t0) / 1000 };
 }

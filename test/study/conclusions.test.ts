@@ -159,7 +159,7 @@ describe('studyConclusions', () => {
   });
 
   it('conclusions.md: the overview as a paragraph, the comparisons as a list', () => {
-    const c = { overview: ['A.', 'B.'], comparisons: ['c1.', 'c2.'] };
+    const c = { overview: ['A.', 'B.'], comparisons: ['c1.', 'c2.'], trainingSettled: null };
     expect(conclusionsMarkdown(c)).toBe('# What this run can and cannot conclude\n\nA. B.\n\n- c1.\n- c2.\n');
   });
 });
@@ -221,5 +221,10 @@ describe('convergence from the validation learning curves', () => {
     const ok = studyConclusions(results({ 'synthetic-mechanism': dataset('inconclusive', null) }), protocol, { convergence: [settled] }).overview;
     expect(ok.length).toBe(without.length + 1);
     expect(ok.some((x) => x.includes('bears on the claim'))).toBe(false);
+    // the same judgement, once, in trainingSettled (protocol-run's flag)
+    const judged = (convergence?: ArmLearningCurves[]) => studyConclusions(results({ 'synthetic-mechanism': dataset('inconclusive', null) }), protocol, convergence ? { convergence } : {}).trainingSettled;
+    expect([judged([settled]), judged([settled, rising]), judged([]), judged()]).toEqual([true, false, null, null]);
+    const idle: ArmLearningCurves = { ...rising, seeds: [curve([0, 0, 0, 0, 0, 0.01])] };
+    expect(judged([idle])).toBe(false); // settled but not started
   });
 });

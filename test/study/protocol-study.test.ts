@@ -8,28 +8,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../lib/backend/index';
-import { StudyConfig, studyPreset } from '../../lib/study/config';
 import { runStudy, StudyResults, studySplits, studyTrainIds } from '../../lib/study/pipeline';
 import { loadProtocol } from '../../lib/study/protocol';
 import { primaryLines, summarizeStudy, StudySummary } from '../../lib/study/report';
+import { tinyProtocolStudy } from './tiny-runs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'protocol-study-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-function tinyProtocolStudy(runsDir: string): StudyConfig {
-  const cfg = studyPreset('quick');
-  return {
-    ...cfg,
-    runsDir,
-    reportDir: path.join(runsDir, 'report'),
-    seeds: [0, 1],
-    dataset: { kind: 'synthetic', condition: 'mechanism-positive', cases: 9, seed: 4 },
-    split: { seed: 0, train: 3, validation: 0, test: 3, trainPerSeed: true },
-    protocolDataset: 'synthetic-mechanism',
-    train: { ...cfg.train, model: { ...cfg.train.model!, channels: [4, 8] }, patchSize: [32, 32], batchSize: 2, steps: 2, logEvery: 1, checkpointEvery: 0 },
-    fisher: { patches: 1, samples: 1 },
-  };
-}
 
 describe('training pools per seed', () => {
   const ids = Array.from({ length: 20 }, (_, i) => `c${String(i).padStart(2, '0')}`);

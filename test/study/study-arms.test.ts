@@ -12,31 +12,19 @@ import { initBackend } from '../../lib/backend/index';
 import { resolveDatasetConfig } from '../../lib/data/registry';
 import { protocolArgs } from '../../lib/cli/commands/reproduce';
 import { loadRun } from '../../lib/run/open';
-import { PROTOCOL_LONG_STEPS, protocolStudies, StudyConfig, studyArms, studyPreset } from '../../lib/study/config';
+import { PROTOCOL_LONG_STEPS, protocolStudies, StudyConfig, studyArms } from '../../lib/study/config';
 import { runStudy, StudyResults } from '../../lib/study/pipeline';
 import { loadProtocol } from '../../lib/study/protocol';
 import { COMPARED_METRICS, extraArms, summarizeStudy, StudySummary, writeStudyReport } from '../../lib/study/report';
+import { tinyProtocolStudy } from './tiny-runs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'study-arms-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const EXTRA = ['binary-wide', 'backsplit-placebo-voronoi'] as const;
 
-function tinyArmsStudy(runsDir: string, arms?: string[]): StudyConfig {
-  const cfg = studyPreset('quick');
-  return {
-    ...cfg,
-    runsDir,
-    reportDir: path.join(runsDir, 'report'),
-    seeds: [0, 1],
-    ...(arms ? { arms } : {}),
-    dataset: { kind: 'synthetic', condition: 'mechanism-positive', cases: 8, seed: 4 },
-    split: { seed: 0, train: 2, validation: 0, test: 3, trainPerSeed: true },
-    protocolDataset: 'synthetic-mechanism',
-    train: { ...cfg.train, model: { ...cfg.train.model!, channels: [2, 4] }, patchSize: [32, 32], batchSize: 2, steps: 3, logEvery: 1, checkpointEvery: 0 },
-    fisher: { patches: 1, samples: 1 },
-  };
-}
+/** Arms studies train 8 cases' worth of 2/4-channel U-Nets for 3 steps. */
+const tinyArmsStudy = (runsDir: string, arms?: string[]): StudyConfig => tinyProtocolStudy(runsDir, { arms, cases: 8, train: 2, channels: [2, 4], steps: 3 });
 
 describe('studyArms', () => {
   it('defaults to binary and backsplit and keeps a given order', () => {

@@ -3,6 +3,8 @@
  * U-Net for the run-evaluation tests, and the 2/4-channel pair of arms the Fisher experiments
  * measure. One place, so the tests stay comparable.
  */
+import * as path from 'path';
+import { StudyConfig, studyPreset } from '../../lib/study/config';
 import { resolveTrainConfig, TrainConfig } from '../../lib/train/config';
 
 /** A 4/8-channel 2D U-Net trained 3 steps on 32×32 patches, no checkpoints but the final one. */
@@ -33,3 +35,37 @@ export const TINY_FISHER_ARMS = {
   validation: { cases: 0, every: 0, overlap: 0.5 },
   seed: 5,
 };
+
+/** What {@link tinyProtocolStudy} varies between the tests that use it. */
+export interface TinyProtocolStudyOptions {
+  /** arms of the study (default: none given, i.e. binary and backsplit) */
+  arms?: string[];
+  /** synthetic cases generated (default 9) */
+  cases?: number;
+  /** training cases drawn per seed (default 3) */
+  train?: number;
+  /** U-Net channels (default [4, 8]) */
+  channels?: number[];
+  /** training steps (default 2) */
+  steps?: number;
+}
+
+/**
+ * A protocol study on the mechanism-positive set small enough to train in seconds: 2 seeds, each
+ * with its own training draw (trainPerSeed), 3 test cases, no validation, 32×32 patches.
+ */
+export function tinyProtocolStudy(runsDir: string, o: TinyProtocolStudyOptions = {}): StudyConfig {
+  const cfg = studyPreset('quick');
+  return {
+    ...cfg,
+    runsDir,
+    reportDir: path.join(runsDir, 'report'),
+    seeds: [0, 1],
+    ...(o.arms ? { arms: o.arms } : {}),
+    dataset: { kind: 'synthetic', condition: 'mechanism-positive', cases: o.cases ?? 9, seed: 4 },
+    split: { seed: 0, train: o.train ?? 3, validation: 0, test: 3, trainPerSeed: true },
+    protocolDataset: 'synthetic-mechanism',
+    train: { ...cfg.train, model: { ...cfg.train.model!, channels: o.channels ?? [4, 8] }, patchSize: [32, 32], batchSize: 2, steps: o.steps ?? 2, logEvery: 1, checkpointEvery: 0 },
+    fisher: { patches: 1, samples: 1 },
+  };
+}
