@@ -9,3 +9,12 @@ export function processAlive(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/**
+ * Resolve after one turn of the event loop (setImmediate): lets pending I/O go out — a notebook's
+ * progress line reaches the page only when the kernel's socket gets a turn, which a chain of
+ * promises never gives it.
+ */
+export function nextMacrotask(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

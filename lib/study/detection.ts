@@ -4,6 +4,7 @@
  * FROC-style curves per lesion-size subset. This file only reads the runs and
  * predicts; the aggregation is lib/eval detectionCurvesOverRuns.
  */
+import { nextMacrotask } from '../core/process';
 import type { SegmentationCase } from '../core/types';
 import type { ArmName } from '../train/arms';
 import { detectionCurvesOverRuns, DetectionCase, DetectionSubset, RunDetectionCurve, RunPredictions } from '../eval/detection-curve';
@@ -21,6 +22,7 @@ import type { RunSummary } from './pipeline';
  * @param thresholds probability thresholds of the curves
  * @param subsets lesion-size subsets; the result has one list of curves per subset, in run order
  * @param log called once per run with a progress line
+ * @param onFraction called before each case and after each run with the fraction of predictions done (a notebook's live line)
  */
 export async function studyDetectionCurves(
   runs: readonly Pick<RunSummary, 'mode' | 'seed' | 'runDir'>[],
@@ -28,6 +30,7 @@ export async function studyDetectionCurves(
   thresholds: readonly number[],
   subsets: readonly DetectionSubset[],
   log: (line: string) => void = () => undefined,
+  onFraction?: (fraction: number, detail: string) => void,
 ): Promise<RunDetectionCurve<ArmName>[][]> {
   const predictions: RunPredictions<ArmName>[] = [];
   const t0 = Date.now();
@@ -35,7 +38,11 @@ export async function studyDetectionCurves(
     const loaded = loadRun(run.runDir);
     const cases: DetectionCase[] = [];
     try {
-      for (const c of testCases) {
+      for (const [i, c] of testCases.entries()) {
+        if (onFraction) {
+          onFraction((r + i / testCases.length) / runs.length, `${run.mode} seed ${run.seed}, case ${i + 1}/${testCases.length}`);
+          await nextMacrotask();
+        }
         // the curves threshold p(lesion) themselves; the collapse rule only shapes p.lesionMask, unused here
         const p = await predictCase(loaded.model, loaded.layout, c, { patchSize: loaded.config.patchSize, overlap: loaded.config.inferenceOverlap, rule: 'argmaxIsLesion' });
         cases.push({ caseId: c.id, probability: p.lesionProbability, ref: c.lesion });
@@ -44,6 +51,7 @@ export async function studyDetectionCurves(
       loaded.model.dispose();
     }
     predictions.push({ mode: run.mode, seed: run.seed, cases });
+    onFraction?.((r + 1) / runs.length, `${run.mode} seed ${run.seed} done`);
     log(`predicting: run ${r + 1}/${runs.length} (${run.mode} seed ${run.seed}, ${testCases.length} cases) done after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
   return detectionCurvesOverRuns(predictions, thresholds, subsets);

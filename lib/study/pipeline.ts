@@ -7,6 +7,7 @@
  * with paired statistics. Every finished piece is cached
  * in the runs folder, so rerunning resumes instead of starting over.
  */
+import { nextMacrotask } from '../core/process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
@@ -30,7 +31,7 @@ import { lossCurve, readRunMetrics } from '../run/metrics';
 import { lesionMask, predictCase } from '../run/predict';
 import { storedConfig, trainOrReuse } from '../run/reuse';
 import { isFinishedRun } from '../run/layout';
-import { defaultStudyWorkers, runStudyPool, StudyRunSpec } from './pool';
+import { defaultStudyWorkers, runFraction, runStudyPool, StudyRunSpec } from './pool';
 import { SegmentationModel } from '../model/model';
 import { StudyConfig, studyArms } from './config';
 import type { SeedCases } from './paired-effects';
@@ -382,12 +383,18 @@ async function studyRun(ctx: StudyContext, mode: ArmName, seed: number, tag: str
   const config = studyRunConfig(ctx.cfg, mode, seed);
   const runDir = config.outputDir;
   const model = await studyModel(ctx, config, tag);
-  ctx.onPhase?.('evaluating');
+  if (ctx.onPhase) {
+    ctx.onPhase('evaluating');
+    await nextMacrotask(); // the phase's progress line goes out before the evaluation holds the loop
+  }
   const { cases: caseResults, froc } = await testEvaluation(ctx, model, config, mode, seed);
   // the arm's own argmax mask (a split arm also has its `<arm>-sumrule` rows)
   const meanDice = caseResults.filter((r) => r.model === mode).reduce((s, r) => s + r.evaluation.overlap.dice, 0) / ctx.testCases.length;
   ctx.log(`${tag}: test lesion Dice ${meanDice.toFixed(3)} (mean over ${ctx.testCases.length} cases)`);
-  ctx.onPhase?.('Fisher');
+  if (ctx.onPhase) {
+    ctx.onPhase('Fisher');
+    await nextMacrotask();
+  }
   const fisher = await testFisher(ctx, model, config, mode, seed);
   ctx.log(`${tag}: Monte-Carlo Fisher trace, multiclass Y ${fisher.y.trace.toExponential(3)}, lesion-vs-rest Z ${fisher.z.trace.toExponential(3)}` +
     (fisher.numClasses === 2 ? ' (2-class head: Y is Z)' : ''));
@@ -421,6 +428,12 @@ export interface RunStudyOptions {
    * 1 = one run after another in this process with every core. Default: {@link defaultStudyWorkers}.
    */
   workers?: number;
+  /**
+   * Called as the study advances: the fraction of its runs done (training, test evaluation,
+   * Fisher; lib/study/pool runFraction) and the run in progress. A notebook draws it as a live
+   * line with an ETA (notebookWorkProgress); given, it replaces the per-run training bar.
+   */
+  onFraction?: (fraction: number, detail: string) => void;
 }
 
 /**
@@ -447,6 +460,10 @@ function armLayouts(ctx: StudyContext, modes: readonly ArmName[]): Record<string
 export async function runStudy(cfg: StudyConfig, log: Log = (l) => process.stdout.write(l + '\n'), opts: RunStudyOptions = {}): Promise<StudyResults> {
   const t0 = Date.now();
   const modes = studyArms(cfg);
+  if (opts.onFraction) {
+    opts.onFraction(0, 'loading the data');
+    await nextMacrotask();
+  }
   const ctx = await openStudy(cfg, log);
   // every arm's layout now, so that data an arm cannot train on fails before anything trains
   const layouts = armLayouts(ctx, modes);
@@ -456,13 +473,27 @@ export async function runStudy(cfg: StudyConfig, log: Log = (l) => process.stdou
   const pending: StudyRunSpec[] = [];
   for (const seed of cfg.seeds) for (const mode of modes) if (!studyRunComplete(cfg, mode, seed)) pending.push({ mode, seed });
   const workers = opts.workers ?? defaultStudyWorkers(pending.length, cfg.backend);
-  if (workers > 1 && pending.length > 1) await runStudyPool(cfg, pending, { workers, log });
   const total = cfg.seeds.length * modes.length;
+  const onFraction = opts.onFraction;
+  if (workers > 1 && pending.length > 1) {
+    // the runs already complete count as done; the pool's share is its pending runs
+    const before = total - pending.length;
+    const poolShare = onFraction ? (f: number, detail: string) => onFraction((before + f * pending.length) / total, detail) : undefined;
+    await runStudyPool(cfg, pending, { workers, log, ...(poolShare ? { onFraction: poolShare } : {}) });
+  }
   let index = 0;
   for (const seed of cfg.seeds) {
     for (const mode of modes) {
       index++;
-      const run = await studyRun(ctx, mode, seed, `[${index}/${total}] ${mode} seed ${seed}`);
+      const tag = `[${index}/${total}] ${mode} seed ${seed}`;
+      if (onFraction) {
+        const done = index - 1;
+        ctx.onPhase = (p) => onFraction((done + runFraction(p)) / total, `${mode} seed ${seed} ${p}`);
+        ctx.onProgress = (p) => onFraction((done + runFraction('training', p)) / total, `${mode} seed ${seed} step ${p.step}/${p.totalSteps}`);
+        onFraction(done / total, `${mode} seed ${seed}`);
+      }
+      const run = await studyRun(ctx, mode, seed, tag);
+      onFraction?.(index / total, `${mode} seed ${seed} done`);
       runs.push(run.summary);
       results.push(...run.cases);
       if (run.froc) (froc[mode] ??= []).push({ seed, cases: run.froc.map((c) => ({ caseId: c.caseId, value: c })) });

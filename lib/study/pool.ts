@@ -74,6 +74,8 @@ export interface StudyPoolOptions {
   log: (line: string) => void;
   /** Seconds between status lines (default 15). */
   intervalSeconds?: number;
+  /** Called whenever a worker reports: the fraction of the pool's runs done ({@link runFraction}) and what each worker is doing. */
+  onFraction?: (fraction: number, detail: string) => void;
 }
 
 /** Thrown when a worker's run failed; names the run and quotes its log. */
@@ -133,6 +135,30 @@ interface PoolState {
   t0: number;
 }
 
+/**
+ * How far one run of a study is, 0..1, from its phase: training counts for 0.8 (by steps), the test
+ * evaluation until 0.95, the Fisher estimate the rest. A weighting for progress lines, not a
+ * measurement: with many test cases the evaluation takes a larger share.
+ */
+export function runFraction(phase: string, progress?: Pick<TrainProgress, 'step' | 'totalSteps'>): number {
+  if (phase === 'training' && progress && progress.totalSteps > 0) return 0.8 * Math.min(1, progress.step / progress.totalSteps);
+  if (phase === 'evaluating') return 0.8;
+  if (phase === 'Fisher') return 0.95;
+  return 0;
+}
+
+/** The pool's fraction done: finished runs plus each running one's {@link runFraction}, over all runs. */
+function poolFraction(state: PoolState): number {
+  let done = state.finished;
+  for (const s of state.running) done += runFraction(s.phase, s.progress);
+  return state.total ? done / state.total : 1;
+}
+
+/** What each running worker does, for a progress line's detail. */
+function poolDetail(state: PoolState): string {
+  return [...state.running].map((s) => `${runTag(s.job)} ${s.phase}`).join(', ');
+}
+
 /** One status line: runs done, each running worker's step and rate, and the ETA of the training still to do. */
 function statusLine(state: PoolState): string {
   const parts = [...state.running].map((s) => {
@@ -187,10 +213,12 @@ function runWorker(job: PoolJob, threads: number, state: PoolState, opts: Worker
       } else if (m.type === 'error') {
         error = m.message;
       }
+      opts.onFraction?.(poolFraction(state), poolDetail(state));
     });
     child.on('exit', (code, signal) => {
       state.running.delete(slot);
       state.finished++;
+      opts.onFraction?.(poolFraction(state), poolDetail(state));
       if (code !== 0) {
         const why = signal ? `killed by ${signal}` : error ?? `exit code ${code}`;
         opts.onExit?.(job, child.pid ?? 0, logFile, why);

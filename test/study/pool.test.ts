@@ -47,8 +47,20 @@ describe('study throughput mode', () => {
 
   it('two workers write the same run files and results as one run after another', async () => {
     const lines: string[] = [];
-    const pooled = await runStudy(tinyStudy(path.join(tmp, 'pooled')), (l) => lines.push(l), { workers: 2 });
-    const sequential = await runStudy(tinyStudy(path.join(tmp, 'sequential')), () => undefined, { workers: 1 });
+    // the fraction done, as a notebook's live line gets it, from the workers and from one process
+    const poolFractions: [number, string][] = [];
+    const seqFractions: [number, string][] = [];
+    const pooled = await runStudy(tinyStudy(path.join(tmp, 'pooled')), (l) => lines.push(l), { workers: 2, onFraction: (f, d) => poolFractions.push([f, d]) });
+    const sequential = await runStudy(tinyStudy(path.join(tmp, 'sequential')), () => undefined, { workers: 1, onFraction: (f, d) => seqFractions.push([f, d]) });
+    for (const fr of [poolFractions, seqFractions]) {
+      const values = fr.map(([f]) => f);
+      expect(values.every((f) => f >= 0 && f <= 1)).toBe(true);
+      expect(values[values.length - 1]).toBe(1);
+      expect(values.some((f) => f > 0 && f < 1)).toBe(true);
+      expect(fr.some(([, d]) => /training|step \d+\/\d+/.test(d)) && fr.some(([, d]) => /evaluating/.test(d))).toBe(true);
+    }
+    // one process: never backwards (the pool's runs finish out of order, the line keeps its maximum)
+    expect(seqFractions.every(([f], i) => i === 0 || f >= seqFractions[i - 1][0])).toBe(true);
     expect(lines.join('\n')).toMatch(/throughput mode: 4 run\(s\) on 2 worker process\(es\)/);
     for (const run of RUNS) {
       expect(lines.join('\n')).toContain(`${run.replace('-seed', ' seed ')}: done`);
