@@ -14,6 +14,7 @@
  */
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
+import { nextMacrotask } from '../core/process';
 import { Random } from '../core/random';
 import { SegmentationCase } from '../core/types';
 import { createModel, SegmentationModel } from '../model/model';
@@ -354,7 +355,7 @@ async function runSteps(s: Session, startStep: number, end: number): Promise<voi
       pruneCheckpoints(runPaths(s.runDir).checkpoints, config.keepCheckpoints);
     }
     // let the event loop run between steps: SIGINT/SIGTERM handlers (which release the run lock) would otherwise wait for the end
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextMacrotask();
   }
 }
 
