@@ -150,7 +150,7 @@ function collectIopub(run: CellRun, msg: JupyterMessage): boolean {
 function finishCell(run: CellRun, reply: ExecuteReplyContent | undefined, t0: number): ExecuteResult {
   const { outputs } = run;
   let { executionCount, errorText } = run;
-  if (reply && reply.status === 'aborted') {
+  if (reply && (reply.status === 'aborted' || reply.status === 'abort')) {
     return { status: 'error', executionCount, outputs, error: 'the kernel aborted this request (an earlier cell failed)', seconds: (Date.now() - t0) / 1000, progress: run.progress };
   }
   if (reply) {
@@ -338,6 +338,52 @@ export class KernelClient {
     }
     const reply = await this.waitShell(id, 5000);
     return finishCell(run, reply ? (reply.content as ExecuteReplyContent) : undefined, t0);
+  }
+
+  /**
+   * Send every code in `codes` at once, as the notebook's Run All does, and collect each request's
+   * outputs until all are idle. `statuses` lists the kernel's busy/idle messages in arrival order with
+   * the index of the request they belong to: a kernel that handles requests one after another shows
+   * busy(0) idle(0) busy(1) idle(1) …; a request the kernel did not run (an earlier one failed) comes
+   * back as an error saying it was aborted. On timeout the kernel is interrupted and the unfinished
+   * requests are 'timeout'.
+   */
+  async executeQueued(codes: string[], timeoutS: number): Promise<{ results: ExecuteResult[]; statuses: { request: number; state: string }[] }> {
+    if (!this.shell || !this.conn) throw new Error('kernel not started');
+    const t0 = Date.now();
+    const ids: string[] = [];
+    for (const code of codes) {
+      const req = newMessage(this.session, 'execute_request', {
+        code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true,
+      });
+      ids.push(req.header.msg_id);
+      await this.shell.send(encodeMessage(this.conn.key, req));
+    }
+    const runs: CellRun[] = codes.map(() => ({ outputs: [], executionCount: null, displays: new Map(), progress: { liveUpdates: 0, eta: 'none' } }));
+    const idle = codes.map(() => false);
+    const statuses: { request: number; state: string }[] = [];
+    const deadline = t0 + timeoutS * 1000;
+    while (idle.includes(false)) {
+      const msg = await this.nextIopub(Math.max(0, deadline - Date.now()));
+      if (!msg) {
+        if (!this.childExit) this.child?.kill('SIGINT');
+        const why = this.childExit ? `${this.childExit}\n${this.stderrTail}` : `requests timed out after ${timeoutS} s`;
+        const results = runs.map((run, i): ExecuteResult => (idle[i]
+          ? finishCell(run, undefined, t0)
+          : { status: this.childExit ? 'error' : 'timeout', executionCount: run.executionCount, outputs: run.outputs, error: why, seconds: (Date.now() - t0) / 1000, progress: run.progress }));
+        return { results, statuses };
+      }
+      const i = ids.indexOf(msg.parent_header.msg_id ?? '');
+      if (i < 0) continue;
+      if (msg.header.msg_type === 'status') statuses.push({ request: i, state: (msg.content as StatusContent).execution_state });
+      if (collectIopub(runs[i], msg)) idle[i] = true;
+    }
+    const results: ExecuteResult[] = [];
+    for (const [i, id] of ids.entries()) {
+      const reply = await this.waitShell(id, 5000);
+      results.push(finishCell(runs[i], reply ? (reply.content as ExecuteReplyContent) : undefined, t0));
+    }
+    return { results, statuses };
   }
 
   /**

@@ -40,7 +40,8 @@ export type ErrorContent = { ename: string; evalue: string; traceback?: string[]
 /** iopub 'status'. */
 export type StatusContent = { execution_state: 'busy' | 'idle' | 'starting' };
 /** shell 'execute_reply'. */
-export type ExecuteReplyContent = { status: 'ok' | 'error' | 'aborted'; execution_count?: number | null; ename?: string; evalue?: string };
+/** `status` 'abort' is what tslab 1.0.22 answers for a request it did not run; the protocol's word is 'aborted'. */
+export type ExecuteReplyContent = { status: 'ok' | 'error' | 'aborted' | 'abort'; execution_count?: number | null; ename?: string; evalue?: string };
 
 export interface ConnectionInfo {
   transport: 'tcp';

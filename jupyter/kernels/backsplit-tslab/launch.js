@@ -41,5 +41,26 @@ Object.defineProperty(zmq.Socket.prototype, 'send', {
     return sent;
   },
 });
+// tslab 1.0.22 starts handling each shell message as it arrives, without awaiting the one before:
+// after Run All every queued execute_request publishes "busy" at once and each publishes "idle" when
+// it ends, so the notebook's kernel indicator showed idle (after the first cell's "idle") while later
+// cells were still queued or running. Handle shell messages one after another, as IPython does: a
+// message's "busy" then comes when its turn starts and its "idle" when it ends. The control socket
+// (tslab routes it through the same method) is left as it was. Run All after an error keeps tslab's
+// rule: requests already queued are answered "abort" without running (they reach tslab's execute
+// queue, still holding the failure, in the same turn of the event loop as the failed cell's reply).
+const jupyter = require(path.join(root, 'node_modules', 'tslab', 'dist', 'jupyter.js'));
+const handleShellMessage = jupyter.ZmqServer.prototype.handleShellMessage;
+if (typeof handleShellMessage !== 'function') {
+  throw new Error('launch.js: tslab no longer has ZmqServer.handleShellMessage; the shell-serialising patch needs updating');
+}
+const shellChains = new WeakMap();
+jupyter.ZmqServer.prototype.handleShellMessage = function serialisedShellMessage(sock, ...frames) {
+  if (sock !== this.shell) return handleShellMessage.call(this, sock, ...frames);
+  const previous = shellChains.get(this) || Promise.resolve();
+  const handled = previous.then(() => handleShellMessage.call(this, sock, ...frames)).catch(record('shell message'));
+  shellChains.set(this, handled);
+  return handled;
+};
 const { startKernel } = require(path.join(root, 'node_modules', 'tslab', 'dist', 'main.js'));
 startKernel({ configPath: path.resolve(connectionFile), enableFindLocal: false });
