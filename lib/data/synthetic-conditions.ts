@@ -55,6 +55,20 @@ export const CONDITION_AUX_NAMES = ['body_wall', 'host_a', 'host_b', 'vessel', '
 /** Aux ids of the conditions' anatomy (0 = outside the body, unlabelled). */
 export const COND = { outside: 0, body_wall: 1, host_a: 2, host_b: 3, vessel: 4, bone: 5 } as const;
 
+/**
+ * Fewer background sub-classes for the protocol's K axis (docs/protocol.md, "The freeze"): the
+ * classes K keeps, by name in new id order, and for each class of {@link CONDITION_AUX_NAMES} the
+ * new id it becomes. K = 5 is the conditions' own anatomy; K = 3 keeps host A and host B and merges
+ * body wall, vessel and bone; K = 2 keeps host A against everything else (host B included); K = 1
+ * is the whole body as one class. Other K have no merge rule.
+ */
+export const CONDITION_CLASS_MERGES: Readonly<Record<number, { names: readonly string[]; newId: Readonly<Record<(typeof CONDITION_AUX_NAMES)[number], number>> }>> = Object.freeze({
+  5: { names: [...CONDITION_AUX_NAMES], newId: { body_wall: 1, host_a: 2, host_b: 3, vessel: 4, bone: 5 } },
+  3: { names: ['host_a', 'host_b', 'wall_vessel_bone'], newId: { body_wall: 3, host_a: 1, host_b: 2, vessel: 3, bone: 3 } },
+  2: { names: ['host_a', 'not_host_a'], newId: { body_wall: 2, host_a: 1, host_b: 2, vessel: 2, bone: 2 } },
+  1: { names: ['body'], newId: { body_wall: 1, host_a: 1, host_b: 1, vessel: 1, bone: 1 } },
+});
+
 type Range = readonly [number, number];
 
 /**

@@ -21,6 +21,7 @@ import { createModel, SegmentationModel } from '../model/model';
 import { totalLoss, validateLossConfig } from '../model/loss';
 import { TrainConfig, modelConfigFor } from '../train/config';
 import { ClassLayout, PreparedCase, classLayout, prepareCase } from '../train/prepare';
+import { applyAuxLabelSettings } from '../train/aux-settings';
 import { patch3, sampleBatch } from '../train/sampler';
 import { augmentBatch } from '../train/augment';
 import { Optimizer, clipByGlobalNorm, polyLearningRate } from '../train/optimizer';
@@ -146,11 +147,13 @@ interface Session {
 function createSession(opts: TrainOptions): Session {
   const config = opts.config;
   const runDir = opts.runDir === undefined ? config.outputDir : opts.runDir;
-  const valCases = opts.valCases ?? [];
   if (opts.trainCases.length === 0) throw new Error('train: no training cases');
-  const layout = classLayout(config.mode, [...opts.trainCases, ...valCases], { seed: config.seed });
+  // the protocol's label axes: K merged classes everywhere, label noise on the training cases only
+  const trainCases = applyAuxLabelSettings(opts.trainCases, config, { noisy: true });
+  const valCases = applyAuxLabelSettings(opts.valCases ?? [], config, { noisy: false });
+  const layout = classLayout(config.mode, [...trainCases, ...valCases], { seed: config.seed });
   if (config.loss.classWeights) validateLossConfig(config.loss, layout.numClasses);
-  const prepared = opts.trainCases.map((c) => prepareCase(c, layout));
+  const prepared = trainCases.map((c) => prepareCase(c, layout));
   const preparedVal = valCases.map((c) => prepareCase(c, layout));
   const inChannels = prepared[0].channels.length;
   const modelConfig = modelConfigFor(config, layout.numClasses, inChannels);

@@ -24,6 +24,7 @@ import { perClassDice } from '../eval/multiclass';
 import { fisherReport, FisherReport } from '../fisher/report';
 import { resolveTrainConfig, TrainConfig } from '../train/config';
 import { ArmName, armDefinition } from '../train/arms';
+import { applyAuxLabelSettings } from '../train/aux-settings';
 import { auxReference, classLayout, ClassLayout, prepareCase } from '../train/prepare';
 import { patch3, sampleBatch } from '../train/sampler';
 import { createProgressBar, TrainProgress } from '../train/progress';
@@ -267,6 +268,12 @@ async function openStudy(cfg: StudyConfig, log: Log): Promise<StudyContext> {
   writeFileAtomic(studyFile, JSON.stringify(record, null, 2) + '\n');
   if (cfg.split.trainPerSeed) log(`training pool of ${splits.train.length} cases; each seed draws its own ${cfg.split.train}`);
 
+  if (cfg.train.backgroundClasses !== undefined) {
+    // the K axis: every case's auxiliary classes merged, so the layouts, the trained heads and the
+    // auxiliary references of the evaluation agree (label noise is the training run's own business)
+    for (const c of applyAuxLabelSettings(cases, cfg.train, { noisy: false })) byId.set(c.id, c);
+    log(`auxiliary classes merged to K = ${cfg.train.backgroundClasses} (docs/protocol.md, "The freeze")`);
+  }
   const trainCases = splits.train.map((id) => byId.get(id)!);
   const trainCasesOf = (seed: number) => studyTrainIds(splits, cfg, seed).map((id) => byId.get(id)!);
   const valCases = splits.val.map((id) => byId.get(id)!);

@@ -23,6 +23,7 @@ import { resolveDatasetConfig } from '../data/registry';
 import { isModelFamily, ARCHITECTURES } from '../model/architectures/index';
 import { checkpointStep, runPaths } from '../run/layout';
 import { ARM_NAMES, ArmName } from '../train/arms';
+import { BACKGROUND_CLASS_LEVELS } from '../train/aux-settings';
 import { resolveTrainConfig, TrainConfig } from '../train/config';
 import { emidecStudy, StudyConfig, studyPreset, StudyPreset } from './config';
 import { studyRunComplete, studyRunConfig } from './pipeline';
@@ -37,13 +38,15 @@ export const TRAINABLE_ARMS: Readonly<Record<string, ArmName>> = Object.fromEntr
 /** The protocol's axes (protocol.json axes.factors) the training code can set, with how. */
 const EXPRESSIBLE_AXES: Readonly<Record<string, string>> = {
   trainCases: 'the number of training cases (split.train; the dataset pool is sized train + validation + test)',
+  auxLabelNoise: 'train.auxLabelNoise: the training cases\' auxiliary maps degraded at the level (lib/train/aux-settings)',
+  backgroundClasses: 'train.backgroundClasses: the auxiliary classes merged to K by the rule fixed at the freeze (lib/train/aux-settings)',
 };
 
-/** Why an axis of protocol.json cannot be swept yet. */
-const INEXPRESSIBLE_AXES: Readonly<Record<string, string>> = {
-  auxLabelNoise: 'the training code has no option to train on noisy auxiliary labels yet (lib/labels simulateNoisyLabels is not wired into training)',
-  backgroundClasses: 'the training code has no option to merge the auxiliary classes into K groups yet',
-};
+/** The sweep axes, in the order their levels are expanded. */
+const SWEEP_AXES = ['trainCases', 'auxLabelNoise', 'backgroundClasses'] as const;
+
+/** Why an axis of protocol.json cannot be swept yet (none today; a new protocol axis would be named here). */
+const INEXPRESSIBLE_AXES: Readonly<Record<string, string>> = {};
 
 /** A sweep grid as written in a grid file (docs/sweep-grid.json); every field but the first four is optional. */
 export interface SweepGrid {
@@ -164,13 +167,17 @@ export function validateGrid(value: unknown, source: string, protocol: Protocol)
     grid.architectures = archs;
   }
   const factorIds = protocol.axes.factors.map((f) => f.id);
-  for (const axis of ['trainCases', 'auxLabelNoise', 'backgroundClasses'] as const) {
+  for (const axis of SWEEP_AXES) {
     if (raw[axis] === undefined) continue;
     if (!factorIds.includes(axis)) fail(source, `'${axis}' is not an axis of protocol.json (${factorIds.join(', ')})`);
     if (INEXPRESSIBLE_AXES[axis]) fail(source, `axis '${axis}' cannot be swept yet: ${INEXPRESSIBLE_AXES[axis]}`);
     grid[axis] = numberList(raw, axis, source, axis !== 'auxLabelNoise');
   }
   if (grid.trainCases?.some((n) => n < 1)) fail(source, `'trainCases' levels must be ≥ 1, got ${JSON.stringify(grid.trainCases)}`);
+  if (grid.auxLabelNoise?.some((x) => !(x >= 0 && x <= 1))) fail(source, `'auxLabelNoise' levels must be in [0, 1], got ${JSON.stringify(grid.auxLabelNoise)}`);
+  if (grid.backgroundClasses?.some((k) => !BACKGROUND_CLASS_LEVELS.includes(k))) {
+    fail(source, `'backgroundClasses' levels must be among ${BACKGROUND_CLASS_LEVELS.join(', ')} (the K with a merge rule), got ${JSON.stringify(grid.backgroundClasses)}`);
+  }
   if (raw.axesOn !== undefined) {
     const on = raw.axesOn as Record<string, unknown>;
     if (!on || typeof on !== 'object' || Object.keys(on).some((k) => k !== 'datasets' && k !== 'arms')) fail(source, "'axesOn' must be an object {datasets?, arms?}");
@@ -254,6 +261,11 @@ function groupStudy(grid: SweepGrid, dataset: string, architecture: string | nul
     cfg.split = { ...cfg.split, train: axis.level };
     if (synthetic) cfg.dataset = { ...cfg.dataset, cases: axis.level + cfg.split.validation + cfg.split.test } as StudyConfig['dataset'];
   }
+  // a label axis at its protocol default trains what the preset trains (the same group, no field)
+  const axisDefault = axis ? loadProtocol().protocol.axes.factors.find((f) => f.id === axis.id)?.default : undefined;
+  if ((axis?.id === 'auxLabelNoise' || axis?.id === 'backgroundClasses') && axis.level !== axisDefault) {
+    cfg.train = { ...cfg.train, [axis.id]: axis.level };
+  }
   const pool = cfg.split.train + cfg.split.validation + cfg.split.test;
   const generated = synthetic ? (cfg.dataset as { cases: number }).cases : null;
   if (generated !== null && generated < pool) {
@@ -313,7 +325,7 @@ export function expandGrid(grid: SweepGrid, source: string): { groups: Record<st
   };
   for (const dataset of grid.datasets) for (const arch of archs) add(dataset, arch, null, grid.arms);
   const on = { datasets: grid.axesOn?.datasets ?? grid.datasets, arms: grid.axesOn?.arms ?? grid.arms };
-  for (const axis of ['trainCases'] as const) {
+  for (const axis of SWEEP_AXES) {
     for (const level of grid[axis] ?? []) for (const dataset of on.datasets) for (const arch of archs) add(dataset, arch, { id: axis, level }, on.arms);
   }
   return { groups, runs };
@@ -341,10 +353,11 @@ export function protocolFullGrid(protocol: Protocol, emidecFolder?: string): { g
   const axisDataset = protocol.datasets.find((d) => d.role === 'mechanism-positive')?.id;
   const axisArms = [protocol.baselineArm, protocol.confirmatoryArm].filter((a) => arms.includes(a));
   for (const f of protocol.axes.factors) {
-    if (EXPRESSIBLE_AXES[f.id] && f.id === 'trainCases') grid.trainCases = [...f.levels];
+    const axis = SWEEP_AXES.find((a) => a === f.id);
+    if (axis && EXPRESSIBLE_AXES[axis]) grid[axis] = [...f.levels];
     else notes.push(`axis '${f.id}' left out: ${INEXPRESSIBLE_AXES[f.id] ?? 'unknown to the training code'}`);
   }
-  if (grid.trainCases && axisDataset && datasets.includes(axisDataset)) grid.axesOn = { datasets: [axisDataset], arms: axisArms };
+  if (SWEEP_AXES.some((a) => grid[a]) && axisDataset && datasets.includes(axisDataset)) grid.axesOn = { datasets: [axisDataset], arms: axisArms };
   return { grid, notes };
 }
 

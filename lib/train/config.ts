@@ -15,6 +15,7 @@ import { ModelFamily } from '../model/architectures/index';
 import { NormKind } from '../model/norm';
 import { LossConfig, validateLossConfig } from '../model/loss';
 import { ArmName, armDefinition } from './arms';
+import { BACKGROUND_CLASS_LEVELS } from './aux-settings';
 
 /** The architecture part of a training config (classes and input channels are derived). */
 export interface TrainModelConfig {
@@ -84,7 +85,17 @@ export interface TrainConfig {
   outputDir: string;
   /** Sliding-window overlap used by predict. */
   inferenceOverlap: number;
+  /**
+   * The protocol's K axis: merge the auxiliary classes of the synthetic conditions into this many
+   * groups by the fixed rule (lib/train/aux-settings; 1, 2, 3 or 5). Absent: the dataset's classes.
+   */
+  backgroundClasses?: number;
+  /** The protocol's label-noise axis: degrade the training cases' auxiliary maps at this level in [0, 1]. Absent: 0. */
+  auxLabelNoise?: number;
 }
+
+/** Fields a config may set that have no default (absent means "not used"; a stored run's config stays as it was). */
+const OPTIONAL_FIELDS = ['backgroundClasses', 'auxLabelNoise'];
 
 /** Defaults: a small fast 2D U-Net on the embedded synthetic dataset. */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -161,7 +172,7 @@ function resolveInner(input: unknown): TrainConfig {
   if (!isObj(input)) throw new TrainConfigError(`config: must be a JSON object, got ${JSON.stringify(input)}`);
   const d = DEFAULT_TRAIN_CONFIG;
   for (const k of Object.keys(input)) {
-    if (!(k in d)) throw new TrainConfigError(`config: unknown field '${k}' (known: ${Object.keys(d).join(', ')})`);
+    if (!(k in d) && !OPTIONAL_FIELDS.includes(k)) throw new TrainConfigError(`config: unknown field '${k}' (known: ${[...Object.keys(d), ...OPTIONAL_FIELDS].join(', ')})`);
   }
   const c: TrainConfig = {
     ...JSON.parse(JSON.stringify(d)),
@@ -183,6 +194,10 @@ function resolveInner(input: unknown): TrainConfig {
     throw err;
   }
   checkRunSettings(c);
+  if (c.backgroundClasses !== undefined && !BACKGROUND_CLASS_LEVELS.includes(c.backgroundClasses)) {
+    fail('backgroundClasses', `one of ${BACKGROUND_CLASS_LEVELS.join(', ')} (the K levels with a merge rule)`, c.backgroundClasses);
+  }
+  if (c.auxLabelNoise !== undefined && !prob(c.auxLabelNoise)) fail('auxLabelNoise', 'a number in [0, 1]', c.auxLabelNoise);
   return c;
 }
 

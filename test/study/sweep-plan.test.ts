@@ -59,8 +59,8 @@ describe('sweep plan', () => {
 
   it('refuses what it cannot train, naming the field', () => {
     expect(() => validateGrid({ ...SMALLEST, arms: ['binary', 'bogus'] }, 'g.json', protocol)).toThrow(/g\.json: 'arms': 'bogus' is not an arm of protocol\.json/);
-    expect(() => validateGrid({ ...SMALLEST, auxLabelNoise: [0, 0.5] }, 'g.json', protocol)).toThrow(/axis 'auxLabelNoise' cannot be swept yet/);
-    expect(() => validateGrid({ ...SMALLEST, backgroundClasses: [1, 2] }, 'g.json', protocol)).toThrow(/axis 'backgroundClasses' cannot be swept yet/);
+    expect(() => validateGrid({ ...SMALLEST, auxLabelNoise: [0, 1.5] }, 'g.json', protocol)).toThrow(/'auxLabelNoise' levels must be in \[0, 1\]/);
+    expect(() => validateGrid({ ...SMALLEST, backgroundClasses: [1, 4] }, 'g.json', protocol)).toThrow(/'backgroundClasses' levels must be among 1, 2, 3, 5/);
     expect(() => validateGrid({ ...SMALLEST, noise: [0.1] }, 'g.json', protocol)).toThrow(/unknown field\(s\) 'noise'/);
     expect(() => validateGrid({ ...SMALLEST, seeds: [] }, 'g.json', protocol)).toThrow(/'seeds' must be a non-empty list/);
     expect(() => validateGrid({ ...SMALLEST, architectures: ['vit'] }, 'g.json', protocol)).toThrow(/unknown model family 'vit'/);
@@ -94,16 +94,31 @@ describe('sweep plan', () => {
     expect(runs.filter((r) => r.name.startsWith('synthetic-null/trainCases=')).length).toBe(8);
   });
 
+  it('sweeps the label axes as training settings; a level at the protocol default is the preset\'s own group', () => {
+    const grid = validateGrid({ ...SMALLEST, datasets: ['synthetic-mechanism'], auxLabelNoise: [0, 0.5], backgroundClasses: [2, 5] }, 'g', protocol);
+    const { groups, runs } = expandGrid(grid, 'g');
+    // base group, noise 0.5, K = 2 (noise 0 and K = 5 are the protocol defaults: the base group again)
+    expect(runs.length).toBe(3 * 4);
+    const axisGroups = Object.values(groups).filter((g) => g.axis);
+    expect(axisGroups.map((g) => [g.axis!.id, g.axis!.level, g.study.train.auxLabelNoise, g.study.train.backgroundClasses])).toEqual([
+      ['auxLabelNoise', 0.5, 0.5, undefined],
+      ['backgroundClasses', 2, undefined, 2],
+    ]);
+    const base = Object.values(groups).find((g) => !g.axis)!;
+    expect('auxLabelNoise' in base.study.train || 'backgroundClasses' in base.study.train).toBe(false);
+  });
+
   it('plans the protocol full reproduction with what it leaves out', () => {
     const { grid, notes } = protocolFullGrid(protocol);
     const { runs } = expandGrid(grid, '--protocol full');
-    // 3 synthetic datasets × 8 arms × 12 seeds, then trainCases 4, 8, 16 × binary and backsplit × 12 seeds on
-    // the mechanism set (the level 32 is the full preset's own split: those runs are already there)
+    // 3 synthetic datasets × 8 arms × 12 seeds, then on the mechanism set × binary and backsplit × 12 seeds:
+    // trainCases 4, 8, 16 (32 is the full preset's own split), label noise 0.25, 0.5, 1 (0 is the default)
+    // and K = 1, 2, 3 (5 is the default): the default levels are runs that are already there
     expect(protocol.arms.length).toBe(8);
-    expect(runs.length).toBe(3 * 8 * protocol.seeds.planned + 3 * 2 * protocol.seeds.planned);
+    expect(runs.length).toBe(3 * 8 * protocol.seeds.planned + (3 + 3 + 3) * 2 * protocol.seeds.planned);
     expect(notes.join('\n')).toMatch(/emidec' left out/);
     expect(notes.join('\n')).not.toMatch(/arms left out/);
-    expect(notes.join('\n')).toMatch(/axis 'auxLabelNoise' left out/);
+    expect(notes.join('\n')).not.toMatch(/axis '.*' left out/);
   });
 
   it('reads each run state from the folder: pending, running (live pid), failed', () => {
