@@ -150,18 +150,33 @@ export function describeStudyOutcome(summary: StudySummary): string {
     `Small-lesion detection, BackSplit (argmax) − binary: ${formatFixed(smallDet ? smallDet.meanDifference : null)} ${formatInterval(smallDet ? smallDet.meanDifferenceCi : null)} → ${smallDet ? verdict(smallDet, true) : 'n/a'}.`;
 }
 
-/** A fixed-width text table of the comparisons, for the terminal. */
+/**
+ * What a protocol study's case-level tables say instead of a test: the cases are scored by the
+ * same few models, so a case-level test is pseudo-replication for "does the arm train better
+ * models"; the protocol tests seeds (docs/protocol.md, "Statistics").
+ */
+export const CASE_LEVEL_DESCRIPTIVE_NOTE =
+  'descriptive only: per test case, averaged over seeds, with a bootstrap interval over cases and no test; the protocol tests seeds (primary endpoint, below), not cases scored by the same models';
+
+/**
+ * A fixed-width text table of the comparisons, for the terminal. In a protocol study (the summary
+ * has the primary endpoint) the table is descriptive: no Wilcoxon p and no verdict, with
+ * {@link CASE_LEVEL_DESCRIPTIVE_NOTE} above it.
+ */
 export function summaryTable(summary: StudySummary, arm = ARM_BACKSPLIT): string {
-  const header = ['metric', 'binary', arm, 'difference [95% CI]', 'Wilcoxon p', 'n', 'verdict'];
+  const descriptive = summary.primary !== undefined;
+  const header = descriptive ? ['metric', 'binary', arm, 'difference [95% CI over cases]', 'n'] : ['metric', 'binary', arm, 'difference [95% CI]', 'Wilcoxon p', 'n', 'verdict'];
   const lines: string[][] = [header];
   for (const m of COMPARED_METRICS) {
     const c = summary.comparisons.find((x) => x.metric === m.metric && x.modelA === arm);
     if (!c) continue;
     const ci = c.meanDifferenceCi ? `[${fmt(c.meanDifferenceCi[0])}, ${fmt(c.meanDifferenceCi[1])}]` : '';
-    lines.push([m.label, fmt(c.meanB), fmt(c.meanA), `${fmt(c.meanDifference)} ${ci}`, c.wilcoxon ? c.wilcoxon.pValue.toPrecision(2) : 'n/a', String(c.n), verdict(c, m.higherIsBetter)]);
+    const row = [m.label, fmt(c.meanB), fmt(c.meanA), `${fmt(c.meanDifference)} ${ci}`];
+    lines.push(descriptive ? [...row, String(c.n)] : [...row, c.wilcoxon ? c.wilcoxon.pValue.toPrecision(2) : 'n/a', String(c.n), verdict(c, m.higherIsBetter)]);
   }
   const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
-  return lines.map((l, r) => l.map((v, i) => v.padEnd(widths[i])).join('  ') + (r === 0 ? '\n' + widths.map((w) => '-'.repeat(w)).join('  ') : '')).join('\n');
+  const table = lines.map((l, r) => l.map((v, i) => v.padEnd(widths[i])).join('  ') + (r === 0 ? '\n' + widths.map((w) => '-'.repeat(w)).join('  ') : '')).join('\n');
+  return descriptive ? `${CASE_LEVEL_DESCRIPTIVE_NOTE}\n${table}` : table;
 }
 
 function binStats(bins: BinStatistics[], key: 'detection' | 'dice'): BinStat[] {
@@ -272,12 +287,14 @@ export async function renderPngs(figs: Record<string, Figure>, write: (name: str
 
 /** One arm against binary: a row per compared metric. */
 function comparisonTable(summary: StudySummary, arm: string, caption: string, armLabel = 'BackSplit'): ReportSection['table'] {
-  const columns = ['metric', 'binary', armLabel, 'mean difference', '95% bootstrap CI', 'Wilcoxon p', 'pairs', 'verdict'];
+  const descriptive = summary.primary !== undefined;
+  const columns = ['metric', 'binary', armLabel, 'mean difference', '95% bootstrap CI', ...(descriptive ? [] : ['Wilcoxon p']), 'pairs', ...(descriptive ? [] : ['verdict'])];
   const rows = COMPARED_METRICS.map((m) => {
     const c = summary.comparisons.find((x) => x.metric === m.metric && x.modelA === arm)!;
-    return [m.label, c.meanB, c.meanA, c.meanDifference, c.meanDifferenceCi ? `[${fmt(c.meanDifferenceCi[0])}, ${fmt(c.meanDifferenceCi[1])}]` : '', c.wilcoxon ? c.wilcoxon.pValue : null, c.n, verdict(c, m.higherIsBetter)];
+    const ci = c.meanDifferenceCi ? `[${fmt(c.meanDifferenceCi[0])}, ${fmt(c.meanDifferenceCi[1])}]` : '';
+    return descriptive ? [m.label, c.meanB, c.meanA, c.meanDifference, ci, c.n] : [m.label, c.meanB, c.meanA, c.meanDifference, ci, c.wilcoxon ? c.wilcoxon.pValue : null, c.n, verdict(c, m.higherIsBetter)];
   });
-  return { columns, rows, caption };
+  return { columns, rows, caption: descriptive ? `${caption} (${CASE_LEVEL_DESCRIPTIVE_NOTE})` : caption };
 }
 
 /** Mean Dice per auxiliary class over cases × seeds: BackSplit's classes, then each further split arm's as '<arm>: <class>'. */

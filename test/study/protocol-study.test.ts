@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../lib/backend/index';
 import { runStudy, StudyResults, studySplits, studyTrainIds } from '../../lib/study/pipeline';
 import { loadProtocol } from '../../lib/study/protocol';
-import { primaryLines, summarizeStudy, StudySummary } from '../../lib/study/report';
+import { CASE_LEVEL_DESCRIPTIVE_NOTE, primaryLines, summarizeStudy, StudySummary, summaryTable } from '../../lib/study/report';
 import { tinyProtocolStudy } from './tiny-runs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'protocol-study-'));
@@ -87,6 +87,15 @@ describe('a tiny protocol study end to end', () => {
     const lines = primaryLines(summary);
     expect(lines[0]).toMatch(/^protocol: /);
     expect(lines.join('\n')).toMatch(/backsplit vs binary/);
+  });
+
+  it('prints the case-level comparisons as description only: no Wilcoxon p, no verdict (cases are not the unit)', () => {
+    const table = summaryTable(summary);
+    expect(table.split('\n')[0]).toBe(CASE_LEVEL_DESCRIPTIVE_NOTE);
+    expect(table).toMatch(/Dice \(voxel-wise\)/);
+    expect(table).not.toMatch(/Wilcoxon|significant|verdict|better|worse/);
+    // the same summary without the primary endpoint (a study outside the protocol) keeps its tests
+    expect(summaryTable({ ...summary, primary: undefined })).toMatch(/Wilcoxon p[\s\S]*verdict/);
   });
 
   it('a rerun reuses every run and gives the same primary endpoint', async () => {
