@@ -126,7 +126,10 @@ function settledOf(judged: JudgedArms): boolean | null {
 function unsettledClaimSentences(judged: JudgedArms): string[] {
   if (settledOf(judged) !== false) return [];
   const steps = [...new Set(judged.map((x) => x.c.steps))].join('/');
-  return [`Training had not settled (see above), so every verdict of this run describes models after ${steps} steps, not what the arms reach: none of them bears on the claim, whichever way it points.`];
+  const rising = judged.some((x) => x.v && !x.v.settled);
+  const idle = judged.some((x) => x.v && !x.v.started);
+  const why = rising && idle ? 'Training had not settled, and some runs had not started to segment lesions' : rising ? 'Training had not settled' : 'Some runs had not started to segment lesions';
+  return [`${why} (see above), so every verdict of this run describes models after ${steps} steps, not what the arms reach: none of them bears on the claim, whichever way it points.`];
 }
 
 /**
@@ -150,7 +153,11 @@ function judgedSentences(judged: JudgedArms): string[] {
   const idle = judged.filter((x) => x.v && !x.v.started);
   if (!rising.length) {
     const worst = Math.max(...judged.filter((x) => x.v).map((x) => x.v!.rise));
-    out.push(`Training had settled in every arm and dataset with validation curves: the mean validation lesion Dice over seeds rose by at most ${f(Math.max(0, worst))} over the last third of the budget (the rule: at most ${SETTLED_RISE}).`);
+    const rose = `the mean validation lesion Dice over seeds rose by at most ${f(Math.max(0, worst))} over the last third of the budget (the rule: at most ${SETTLED_RISE})`;
+    // a curve flat near 0 meets the rule without the run having learnt anything: say so (below)
+    out.push(idle.length ?
+      `No curve was still rising: ${rose} in every arm and dataset with validation curves; but a flat curve is not a settled one where runs had not started (below).` :
+      `Training had settled in every arm and dataset with validation curves: ${rose}.`);
   } else {
     const steps = [...new Set(curves.map((c) => c.steps))].join('/');
     out.push(`Training had not settled: the mean validation lesion Dice over seeds was still rising over the last third of the budget for ${listText(rising.map((x) => `${x.c.arm} on ${x.c.dataset} (${f(x.v!.from.value)} at step ${x.v!.from.step} → ${f(x.v!.to.value)} at step ${x.v!.to.step})`))}, beyond the rule's ${SETTLED_RISE}. The comparisons of this run therefore measure how far each arm gets in ${steps} steps, not what it reaches.`);

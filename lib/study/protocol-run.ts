@@ -53,10 +53,12 @@ export async function runProtocolStudies(
   log(`protocol: ${describeProtocol(loaded)}`);
   const input: PrimaryInput = {};
   const curves: ArmLearningCurves[] = [];
-  for (const cfg of studies) {
+  for (const [i, cfg] of studies.entries()) {
     const dataset = cfg.protocolDataset!;
     log(`— ${dataset}: ${cfg.seeds.length} seed(s), runs in ${cfg.runsDir}/, report in ${cfg.reportDir}/`);
-    const results = await runStudy(cfg, log, opts);
+    // one fraction over all the datasets (each study reports its own from 0 to 1)
+    const onFraction = opts.onFraction && ((f: number, detail: string) => opts.onFraction!((i + f) / studies.length, `${dataset}: ${detail}`));
+    const results = await runStudy(cfg, log, { ...opts, onFraction });
     const summary = summarizeStudy(results);
     await writeStudyReport(results, summary, cfg.reportDir, log);
     log(summaryTable(summary));

@@ -226,5 +226,12 @@ describe('convergence from the validation learning curves', () => {
     expect([judged([settled]), judged([settled, rising]), judged([]), judged()]).toEqual([true, false, null, null]);
     const idle: ArmLearningCurves = { ...rising, seeds: [curve([0, 0, 0, 0, 0, 0.01])] };
     expect(judged([idle])).toBe(false); // settled but not started
+    // flat at 0 is not called settled, and the claim sentence names the reason it has
+    const flat = studyConclusions(results({ 'synthetic-mechanism': dataset('inconclusive', null) }), protocol, { convergence: [idle] }).overview;
+    expect(flat.some((x) => x.startsWith('Training had settled'))).toBe(false);
+    expect(flat.some((x) => x.startsWith('No curve was still rising') && x.endsWith('where runs had not started (below).'))).toBe(true);
+    expect(flat.some((x) => x.startsWith('Some runs had not started to segment lesions (see above), so every verdict'))).toBe(true);
+    const both = studyConclusions(results({ 'synthetic-mechanism': dataset('inconclusive', null) }), protocol, { convergence: [rising, { ...idle, dataset: 'synthetic-null' }] }).overview;
+    expect(both.some((x) => x.startsWith('Training had not settled, and some runs had not started to segment lesions (see above)'))).toBe(true);
   });
 });
