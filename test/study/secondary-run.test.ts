@@ -76,6 +76,17 @@ describe('secondary endpoints of a tiny protocol study', () => {
     expect(results.secondary!.backsplit[1].cases.map((c) => c.caseId)).toEqual(results.splits.test);
   }, 120_000);
 
+  it('worker processes (throughput mode) write the same secondary.json as one process', async () => {
+    const pooled: StudyConfig = { ...cfg, seeds: [0], runsDir: path.join(tmp, 'pooled'), reportDir: path.join(tmp, 'pooled', 'report') };
+    const lines: string[] = [];
+    const results = await runStudy(pooled, (l) => lines.push(l), { workers: 2 });
+    expect(lines.join('\n')).toMatch(/throughput mode: 2 run\(s\) on 2 worker process\(es\)/);
+    for (const run of ['binary-seed0', 'backsplit-seed0']) {
+      expect(JSON.parse(fs.readFileSync(path.join(pooled.runsDir, run, SECONDARY_FILE), 'utf8'))).toEqual(readRun(run));
+    }
+    expect(results.secondary!.backsplit[0].threshold).toBe(readRun('backsplit-seed0').threshold);
+  }, 300_000);
+
   it('a finished run without secondary.json is evaluated again, not trained again', async () => {
     const dir = path.join(cfg.runsDir, 'backsplit-seed1');
     const before = readRun('backsplit-seed1');
