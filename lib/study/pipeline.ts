@@ -465,7 +465,6 @@ async function studyRun(ctx: StudyContext, mode: ArmName, seed: number, tag: str
   return { summary, cases: caseResults, froc, secondary };
 }
 
-
 /** One run's secondary.json as a seed of StudyResults.secondary. */
 function secondarySeed(seed: number, file: SecondaryRunFile): SecondarySeedCases {
   return { seed, threshold: file.threshold, validationCases: file.validationCases, cases: file.cases.map((c) => ({ caseId: c.caseId, value: c.values })) };
