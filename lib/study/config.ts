@@ -36,7 +36,9 @@ export interface StudyConfig {
   /**
    * The protocol's dataset id (protocol.json `datasets`) this study measures: when set, every run
    * also records the FROC candidates of its test cases on the protocol's p(lesion) rule
-   * (`test-froc.json`) and the results carry the primary endpoint (lib/study/primary.ts).
+   * (`test-froc.json`) and its secondary endpoints at the threshold tuned on its validation cases
+   * (`secondary.json`), and the results carry the primary and secondary endpoints
+   * (lib/study/primary.ts, lib/study/secondary.ts).
    */
   protocolDataset?: string;
   /** Settings shared by every arm (mode, seed, dataset and output dir are set per run). */

@@ -20,6 +20,7 @@ import { Random } from '../core/random';
 import { SegmentationCase } from '../core/types';
 import { CaseResult, evaluateSegmentation } from '../eval/evaluate';
 import { FrocCandidateOptions, FrocCase, frocCase } from '../eval/froc';
+import { chooseThreshold, diceAtThresholds, thresholdGrid } from '../eval/threshold';
 import { perClassDice } from '../eval/multiclass';
 import { fisherReport, FisherReport } from '../fisher/report';
 import { resolveTrainConfig, TrainConfig } from '../train/config';
@@ -37,6 +38,7 @@ import { SegmentationModel } from '../model/model';
 import { StudyConfig, studyArms } from './config';
 import type { SeedCases } from './paired-effects';
 import { loadProtocol } from './protocol';
+import { SecondaryRule, secondaryRule, SecondaryRunFile, SecondarySeedCases, secondaryCaseValues } from './secondary';
 
 /** The arms of the comparison as they appear in result tables. */
 export const ARM_BINARY = 'binary';
@@ -77,6 +79,11 @@ export interface StudyResults {
    * endpoint computed from it).
    */
   froc?: Record<string, SeedCases<FrocCase>[]>;
+  /**
+   * For a study of a protocol dataset: per arm, each seed's secondary endpoints on the test cases
+   * at the run's threshold tuned on validation (secondary.json of each run; lib/study/secondary).
+   */
+  secondary?: Record<string, SecondarySeedCases[]>;
   seconds: number;
 }
 
@@ -319,30 +326,70 @@ function protocolCandidateRule(): FrocCandidateOptions {
   return { candidateThreshold: p.candidateThreshold, connectivity: p.connectivity, dilationVoxels: p.dilationVoxels };
 }
 
+/** A run's secondary endpoints (secondary.json of a protocol study's run folder). */
+export const SECONDARY_FILE = 'secondary.json';
+
+/** A run's secondary.json when it was made by the protocol's current secondary rule, else undefined (recomputed). */
+function readSecondaryFile(file: string, rule: SecondaryRule, log: Log): SecondaryRunFile | undefined {
+  const stored = readJson<SecondaryRunFile>(file);
+  if (!stored) return undefined;
+  if (JSON.stringify(stored.rule) !== JSON.stringify(rule)) {
+    log(`${file}: made with another secondary rule (${JSON.stringify(stored.rule)}); evaluating again`);
+    return undefined;
+  }
+  return stored;
+}
+
+/**
+ * The protocol's threshold of one run: the model's p_L on each validation case, Dice at every grid
+ * value (lib/eval/threshold), the grid value with the highest mean (ties to the one closest to 0.5).
+ */
+async function tuneValidationThreshold(ctx: StudyContext, model: SegmentationModel, layout: ClassLayout, config: TrainConfig, rule: SecondaryRule): Promise<ReturnType<typeof chooseThreshold>> {
+  const grid = thresholdGrid(rule.grid);
+  const perCase: number[][] = [];
+  for (const c of ctx.valCases) {
+    const p = await predictCase(model, layout, c, { patchSize: config.patchSize, overlap: config.inferenceOverlap, rule: 'argmaxIsLesion' });
+    perCase.push(diceAtThresholds(p.lesionProbability.data, c.lesion.data, grid));
+  }
+  return chooseThreshold(grid, perCase);
+}
+
 /**
  * Test-case evaluation of one run (cached in the run folder as test-evaluation.json) and, for a
- * study of a protocol dataset, the FROC candidates of every test case on the p(lesion) map
- * (test-froc.json), from the same predictions.
+ * study of a protocol dataset, from the same predictions of the p(lesion) map: the FROC
+ * candidates of every test case (test-froc.json) and the secondary endpoints at the threshold
+ * tuned on the run's validation cases (secondary.json). When any of the three is missing all
+ * three are computed again (deterministic).
  */
-async function testEvaluation(ctx: StudyContext, model: SegmentationModel, config: TrainConfig, mode: ArmName, seed: number): Promise<{ cases: CaseResult[]; froc?: FrocCase[] }> {
+async function testEvaluation(ctx: StudyContext, model: SegmentationModel, config: TrainConfig, mode: ArmName, seed: number): Promise<{ cases: CaseResult[]; froc?: FrocCase[]; secondary?: SecondaryRunFile }> {
   const evalFile = path.join(config.outputDir, 'test-evaluation.json');
   const frocFile = path.join(config.outputDir, 'test-froc.json');
-  const wantFroc = ctx.cfg.protocolDataset !== undefined;
+  const secondaryFile = path.join(config.outputDir, SECONDARY_FILE);
+  const protocolStudy = ctx.cfg.protocolDataset !== undefined;
+  const secRule = protocolStudy ? secondaryRule(loadProtocol().protocol) : null;
   let caseResults = readJson<CaseResult[]>(evalFile);
-  let froc = wantFroc ? readJson<FrocCase[]>(frocFile) : undefined;
-  if (!caseResults || (wantFroc && !froc)) {
-    const rule = wantFroc ? protocolCandidateRule() : null;
+  let froc = protocolStudy ? readJson<FrocCase[]>(frocFile) : undefined;
+  let secondary = secRule ? readSecondaryFile(secondaryFile, secRule, ctx.log) : undefined;
+  if (!caseResults || (protocolStudy && (!froc || !secondary))) {
+    const rule = protocolStudy ? protocolCandidateRule() : null;
+    const layout = ctx.layoutOf(mode, seed);
+    const tuned = secRule ? await tuneValidationThreshold(ctx, model, layout, config, secRule) : null;
     const frocCases: FrocCase[] = [];
-    caseResults = await evaluateModelOnCases(model, ctx.layoutOf(mode, seed), ctx.testCases, config, seed, undefined, rule ? (c, p) => {
-      frocCases.push(frocCase({ caseId: c.id, probability: { data: p, dims: c.lesion.dims, spacing: c.lesion.spacing }, ref: c.lesion }, rule));
+    const secondaryCases: SecondaryRunFile['cases'] = [];
+    caseResults = await evaluateModelOnCases(model, layout, ctx.testCases, config, seed, undefined, rule && secRule && tuned ? (c, p) => {
+      const probability = { data: p, dims: c.lesion.dims, spacing: c.lesion.spacing };
+      frocCases.push(frocCase({ caseId: c.id, probability, ref: c.lesion }, rule));
+      secondaryCases.push({ caseId: c.id, values: secondaryCaseValues(probability, c.lesion, tuned.threshold, secRule, `${mode} seed ${seed}, test case ${c.id}`) });
     } : undefined);
     writeFileAtomic(evalFile, JSON.stringify(caseResults) + '\n');
-    if (rule) {
+    if (rule && secRule && tuned) {
       froc = frocCases;
       writeFileAtomic(frocFile, JSON.stringify(froc) + '\n');
+      secondary = { rule: secRule, threshold: tuned.threshold, validationCases: tuned.cases, validationCurve: tuned.curve, cases: secondaryCases };
+      writeFileAtomic(secondaryFile, JSON.stringify(secondary, null, 1) + '\n');
     }
   }
-  return { cases: caseResults, froc };
+  return { cases: caseResults, froc, secondary };
 }
 
 /**
@@ -386,7 +433,7 @@ async function testFisher(ctx: StudyContext, model: SegmentationModel, config: T
 }
 
 /** Train (or reuse), evaluate and measure one run of the study. */
-async function studyRun(ctx: StudyContext, mode: ArmName, seed: number, tag: string): Promise<{ summary: RunSummary; cases: CaseResult[]; froc?: FrocCase[] }> {
+async function studyRun(ctx: StudyContext, mode: ArmName, seed: number, tag: string): Promise<{ summary: RunSummary; cases: CaseResult[]; froc?: FrocCase[]; secondary?: SecondaryRunFile }> {
   const config = studyRunConfig(ctx.cfg, mode, seed);
   const runDir = config.outputDir;
   const model = await studyModel(ctx, config, tag);
@@ -394,10 +441,15 @@ async function studyRun(ctx: StudyContext, mode: ArmName, seed: number, tag: str
     ctx.onPhase('evaluating');
     await nextMacrotask(); // the phase's progress line goes out before the evaluation holds the loop
   }
-  const { cases: caseResults, froc } = await testEvaluation(ctx, model, config, mode, seed);
+  const { cases: caseResults, froc, secondary } = await testEvaluation(ctx, model, config, mode, seed);
   // the arm's own argmax mask (a split arm also has its `<arm>-sumrule` rows)
   const meanDice = caseResults.filter((r) => r.model === mode).reduce((s, r) => s + r.evaluation.overlap.dice, 0) / ctx.testCases.length;
   ctx.log(`${tag}: test lesion Dice ${meanDice.toFixed(3)} (mean over ${ctx.testCases.length} cases)`);
+  if (secondary) {
+    const best = secondary.validationCurve.find((c) => c.threshold === secondary.threshold)?.mean;
+    ctx.log(`${tag}: secondary endpoints at p(lesion) ≥ ${secondary.threshold} (` +
+      (secondary.validationCases ? `mean validation Dice ${best === null || best === undefined ? 'n/a' : best.toFixed(3)} over ${secondary.validationCases} cases)` : 'no validation case to tune on: the tie rule\'s value)'));
+  }
   if (ctx.onPhase) {
     ctx.onPhase('Fisher');
     await nextMacrotask();
@@ -417,15 +469,23 @@ async function studyRun(ctx: StudyContext, mode: ArmName, seed: number, tag: str
     fisher,
   };
   model.dispose();
-  return { summary, cases: caseResults, froc };
+  return { summary, cases: caseResults, froc, secondary };
 }
 
-/** True when a run of the study needs nothing more: trained with this config, evaluated, Fisher measured. */
+/** One run's secondary.json as a seed of StudyResults.secondary. */
+function secondarySeed(seed: number, file: SecondaryRunFile): SecondarySeedCases {
+  return { seed, threshold: file.threshold, validationCases: file.validationCases, cases: file.cases.map((c) => ({ caseId: c.caseId, value: c.values })) };
+}
+
+/**
+ * True when a run of the study needs nothing more: trained with this config, evaluated (for a
+ * protocol dataset also its FROC candidates and secondary endpoints), Fisher measured.
+ */
 export function studyRunComplete(cfg: StudyConfig, mode: ArmName, seed: number): boolean {
   const config = studyRunConfig(cfg, mode, seed);
   const dir = config.outputDir;
-  return isFinishedRun(dir) && JSON.stringify(storedConfig(dir)) === JSON.stringify(config) &&
-    fs.existsSync(path.join(dir, 'test-evaluation.json')) && fs.existsSync(path.join(dir, 'fisher-mc.json'));
+  const files = ['test-evaluation.json', 'fisher-mc.json', ...(cfg.protocolDataset !== undefined ? ['test-froc.json', SECONDARY_FILE] : [])];
+  return isFinishedRun(dir) && JSON.stringify(storedConfig(dir)) === JSON.stringify(config) && files.every((f) => fs.existsSync(path.join(dir, f)));
 }
 
 /** Options of {@link runStudy}. */
@@ -477,6 +537,7 @@ export async function runStudy(cfg: StudyConfig, log: Log = (l) => process.stdou
   const runs: RunSummary[] = [];
   const results: CaseResult[] = [];
   const froc: Record<string, SeedCases<FrocCase>[]> = {};
+  const secondary: Record<string, SecondarySeedCases[]> = {};
   const pending: StudyRunSpec[] = [];
   for (const seed of cfg.seeds) for (const mode of modes) if (!studyRunComplete(cfg, mode, seed)) pending.push({ mode, seed });
   const workers = opts.workers ?? defaultStudyWorkers(pending.length, cfg.backend);
@@ -504,11 +565,15 @@ export async function runStudy(cfg: StudyConfig, log: Log = (l) => process.stdou
       runs.push(run.summary);
       results.push(...run.cases);
       if (run.froc) (froc[mode] ??= []).push({ seed, cases: run.froc.map((c) => ({ caseId: c.caseId, value: c })) });
+      if (run.secondary) (secondary[mode] ??= []).push(secondarySeed(seed, run.secondary));
     }
   }
   const { backend, datasetHash, splits } = ctx;
   const out: StudyResults = { config: cfg, backend, datasetHash, splits, layouts, runs, cases: results, seconds: (Date.now() - t0) / 1000 };
-  if (cfg.protocolDataset) out.froc = froc;
+  if (cfg.protocolDataset) {
+    out.froc = froc;
+    out.secondary = secondary;
+  }
   return out;
 }
 
@@ -529,6 +594,7 @@ export async function collectStudy(cfg: StudyConfig, specs: readonly StudyRunSpe
   const runs: RunSummary[] = [];
   const cases: CaseResult[] = [];
   const froc: Record<string, SeedCases<FrocCase>[]> = {};
+  const secondary: Record<string, SecondarySeedCases[]> = {};
   const missing: StudyRunSpec[] = [];
   for (const spec of specs) {
     if (!studyRunComplete(cfg, spec.mode, spec.seed)) {
@@ -539,10 +605,14 @@ export async function collectStudy(cfg: StudyConfig, specs: readonly StudyRunSpe
     runs.push(run.summary);
     cases.push(...run.cases);
     if (run.froc) (froc[spec.mode] ??= []).push({ seed: spec.seed, cases: run.froc.map((c) => ({ caseId: c.caseId, value: c })) });
+    if (run.secondary) (secondary[spec.mode] ??= []).push(secondarySeed(spec.seed, run.secondary));
   }
   const modes = [...new Set(['binary', 'backsplit', ...specs.map((s) => s.mode)] as ArmName[])];
   const { backend, datasetHash, splits } = ctx;
   const results: StudyResults = { config: cfg, backend, datasetHash, splits, layouts: armLayouts(ctx, modes), runs, cases, seconds: (Date.now() - t0) / 1000 };
-  if (cfg.protocolDataset) results.froc = froc;
+  if (cfg.protocolDataset) {
+    results.froc = froc;
+    results.secondary = secondary;
+  }
   return { results, missing };
 }

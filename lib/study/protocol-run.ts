@@ -14,12 +14,15 @@ import { writeProtocolOutputs } from './protocol-outputs';
 import type { ArmLearningCurves, StudyConclusions } from './conclusions';
 import { armLearningCurves } from './report-protocol';
 import { describeProtocol, loadProtocol } from './protocol';
+import { buildSecondary, describeSecondary, SecondaryInput, SecondaryResults } from './secondary';
 import { primaryEndpointLines, summarizeStudy, summaryTable, writeStudyReport } from './report';
 
 /** What {@link runProtocolStudies} returns. */
 export interface ProtocolRunResult {
   primary: PrimaryResults;
-  /** The protocol line and one line per dataset and arm (describePrimary). */
+  /** The secondary endpoints over every dataset (also primary.json `secondary`). */
+  secondary: SecondaryResults;
+  /** The protocol line, one line per dataset and arm (describePrimary), then the secondary endpoints' lines (describeSecondary). */
   lines: string[];
   /** Where primary.json went. */
   primaryFile: string;
@@ -36,7 +39,8 @@ export interface ProtocolRunResult {
 }
 
 /**
- * Run (or resume) every study, write each one's report, then the joint primary endpoint.
+ * Run (or resume) every study, write each one's report, then the joint primary endpoint and the
+ * secondary endpoints (Holm over every dataset of each family) into primary.json.
  * @param studies one study per protocol dataset (each with protocolDataset set and its own runs/report folders)
  * @param reportRoot where primary.json goes (default: the parent of the first study's report folder)
  * @example const r = await runProtocolStudies(protocolStudies('quick'), console.log); r.lines.forEach((l) => console.log(l));
@@ -52,6 +56,7 @@ export async function runProtocolStudies(
   const loaded = loadProtocol();
   log(`protocol: ${describeProtocol(loaded)}`);
   const input: PrimaryInput = {};
+  const secondaryInput: SecondaryInput = {};
   const curves: ArmLearningCurves[] = [];
   for (const [i, cfg] of studies.entries()) {
     const dataset = cfg.protocolDataset!;
@@ -63,12 +68,15 @@ export async function runProtocolStudies(
     await writeStudyReport(results, summary, cfg.reportDir, log);
     log(summaryTable(summary));
     input[dataset] = results.froc ?? {};
+    secondaryInput[dataset] = results.secondary ?? {};
     if (cfg.train.steps !== undefined) curves.push(...armLearningCurves(dataset, results.runs, cfg.train.steps));
   }
   const primary = buildPrimary(input, loaded.protocol, loaded.sha256);
   const root = opts.reportRoot ?? path.dirname(studies[0].reportDir);
   const primaryFile = path.join(root, 'primary.json');
-  writeFileAtomic(primaryFile, JSON.stringify({ protocol: describeProtocol(loaded), primary }, null, 1) + '\n');
-  const outputs = await writeProtocolOutputs(primary, loaded.protocol, root, describeProtocol(loaded), log, curves);
-  return { primary, lines: primaryEndpointLines(primary, loaded), primaryFile, conclusions: outputs.conclusions, outputFiles: outputs.files, trainingSettled: outputs.conclusions.trainingSettled, seconds: (Date.now() - t0) / 1000 };
+  const secondary = buildSecondary(secondaryInput, loaded.protocol);
+  writeFileAtomic(primaryFile, JSON.stringify({ protocol: describeProtocol(loaded), primary, secondary }, null, 1) + '\n');
+  const outputs = await writeProtocolOutputs(primary, loaded.protocol, root, describeProtocol(loaded), log, curves, secondary);
+  const lines = [...primaryEndpointLines(primary, loaded), `secondary endpoints: ${secondary.description}`, ...describeSecondary(secondary, loaded.protocol)];
+  return { primary, secondary, lines, primaryFile, conclusions: outputs.conclusions, outputFiles: outputs.files, trainingSettled: outputs.conclusions.trainingSettled, seconds: (Date.now() - t0) / 1000 };
 }

@@ -11,6 +11,7 @@
  */
 import { buildPrimary, describePrimary, PrimaryResults } from './primary';
 import { describeProtocol, LoadedProtocol, loadProtocol } from './protocol';
+import { buildSecondary, describeSecondary, SECONDARY_COLUMNS, secondaryCaption, SecondaryResults, secondaryTable } from './secondary';
 import { writeFolderAtomic } from '../core/atomic';
 import { describeDataset } from '../data/registry';
 import { CaseResult } from '../eval/evaluate';
@@ -62,6 +63,11 @@ export interface StudySummary {
   rows: TidyRow[];
   /** The protocol's primary endpoint (studies of a protocol dataset only; docs/protocol.md). */
   primary?: PrimaryResults;
+  /**
+   * The protocol's secondary endpoints of this dataset alone (Holm counts the other datasets'
+   * planned tests as p = 1; a protocol run's primary.json holds the joint values).
+   */
+  secondary?: SecondaryResults;
 }
 
 /**
@@ -92,6 +98,7 @@ export function summarizeStudy(results: StudyResults): StudySummary {
   if (dataset && results.froc) {
     const loaded = loadProtocol();
     summary.primary = buildPrimary({ [dataset]: results.froc }, loaded.protocol, loaded.sha256);
+    if (results.secondary) summary.secondary = buildSecondary({ [dataset]: results.secondary }, loaded.protocol);
   }
   return summary;
 }
@@ -255,6 +262,7 @@ function resultsJson(results: StudyResults, summary: StudySummary): string {
         lesionSizeBins: summary.bins,
         runs: results.runs.map((r) => ({ ...r, fisher: { ...r.fisher, y: { trace: r.fisher.y.trace, traceStdError: r.fisher.y.traceStdError, perLayer: r.fisher.y.perLayer }, z: r.fisher.z } })),
         rows: summary.rows,
+        ...(summary.secondary ? { secondary: summary.secondary } : {}),
         ...(summary.primary ? { primary: summary.primary, conclusions: reportConclusions(summary.primary, loadProtocol().protocol, reportCurves(protocolReportInput(results, summary))) } : {}),
         seconds: results.seconds,
       },
@@ -308,6 +316,16 @@ function auxiliaryTable(summary: StudySummary): ReportSection['table'] {
   return { columns: ['class', 'mean Dice', 'cases × seeds'], rows: [...auxByClass.entries()].map(([k, v]) => [k, v.reduce((a, b) => a + b, 0) / v.length, v.length]) };
 }
 
+/** The secondary endpoints of a one-dataset report: the lines and the table. */
+function secondarySection(secondary: SecondaryResults): ReportSection {
+  const protocol = loadProtocol().protocol;
+  return {
+    heading: 'Secondary endpoints (protocol)',
+    text: [...describeSecondary(secondary, protocol), 'This report holds one dataset: its Holm-adjusted p counts the other datasets\' planned tests as p = 1; a protocol run\'s primary.json holds the joint values.'].join('\n\n'),
+    table: { columns: SECONDARY_COLUMNS, rows: secondaryTable(secondary, protocol), caption: secondaryCaption(secondary) },
+  };
+}
+
 /** The sections of report.html, in reading order. */
 function reportSections(results: StudyResults, summary: StudySummary, figs: Record<string, Figure>, pngs: Record<string, Buffer>): ReportSection[] {
   return [
@@ -322,6 +340,7 @@ function reportSections(results: StudyResults, summary: StudySummary, figs: Reco
     },
     ...(summary.primary ? [{ heading: 'Primary endpoint (protocol)', text: primaryLines(summary).join('\n\n') }] : []),
     ...protocolReportSections(protocolReportInput(results, summary), figs, pngs),
+    ...(summary.secondary ? [secondarySection(summary.secondary)] : []),
     { heading: 'BackSplit (argmax rule) vs binary', table: comparisonTable(summary, ARM_BACKSPLIT, 'BackSplit lesion mask = voxels whose most probable class is the lesion.') },
     { heading: 'BackSplit (sum rule) vs binary', table: comparisonTable(summary, ARM_BACKSPLIT_SUM, 'BackSplit lesion mask = voxels where p(lesion) > Σ p(background classes).') },
     ...extraArms(results).map((arm) => ({
