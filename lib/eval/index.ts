@@ -5,13 +5,10 @@
  * and per-lesion Dice (connected components from lib/core), small-lesion bins, per-class
  * Dice of auxiliary classes (kept separate), and paired BackSplit-vs-binary
  * comparisons (bootstrap CIs, Wilcoxon signed-rank) over tidy result rows,
-<<<<<<< HEAD
  * pooled size-bin statistics with case-bootstrap CIs, FROC-style detection curves, the
- * lesion-candidate FROC of the primary endpoint (froc), and seed-level statistics (seed-stats).
-=======
- * pooled size-bin statistics with case-bootstrap CIs, FROC-style detection curves, and the
- * slices where two lesion masks disagree most.
->>>>>>> nb07
+ * lesion-candidate FROC of the primary endpoint (froc), seed-level statistics (seed-stats), the
+ * slices where two lesion masks disagree most, and the thresholds of the secondary endpoints
+ * (threshold: the grid, Dice at every grid value, the tuned choice).
  */
 export { toBinaryMask, voxelVolumeMl } from './mask';
 export { overlapMetrics, describeLesionOverlap } from './overlap';
