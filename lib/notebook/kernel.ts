@@ -344,11 +344,12 @@ export class KernelClient {
    * Send every code in `codes` at once, as the notebook's Run All does, and collect each request's
    * outputs until all are idle. `statuses` lists the kernel's busy/idle messages in arrival order with
    * the index of the request they belong to: a kernel that handles requests one after another shows
-   * busy(0) idle(0) busy(1) idle(1) …; a request the kernel did not run (an earlier one failed) comes
+   * busy(0) idle(0) busy(1) idle(1) … (`at`: when this client received each, ms since the epoch);
+   * a request the kernel did not run (an earlier one failed) comes
    * back as an error saying it was aborted. On timeout the kernel is interrupted and the unfinished
    * requests are 'timeout'.
    */
-  async executeQueued(codes: string[], timeoutS: number): Promise<{ results: ExecuteResult[]; statuses: { request: number; state: string }[] }> {
+  async executeQueued(codes: string[], timeoutS: number): Promise<{ results: ExecuteResult[]; statuses: { request: number; state: string; at: number }[] }> {
     if (!this.shell || !this.conn) throw new Error('kernel not started');
     const t0 = Date.now();
     const ids: string[] = [];
@@ -361,7 +362,7 @@ export class KernelClient {
     }
     const runs: CellRun[] = codes.map(() => ({ outputs: [], executionCount: null, displays: new Map(), progress: { liveUpdates: 0, eta: 'none' } }));
     const idle = codes.map(() => false);
-    const statuses: { request: number; state: string }[] = [];
+    const statuses: { request: number; state: string; at: number }[] = [];
     const deadline = t0 + timeoutS * 1000;
     while (idle.includes(false)) {
       const msg = await this.nextIopub(Math.max(0, deadline - Date.now()));
@@ -375,7 +376,7 @@ export class KernelClient {
       }
       const i = ids.indexOf(msg.parent_header.msg_id ?? '');
       if (i < 0) continue;
-      if (msg.header.msg_type === 'status') statuses.push({ request: i, state: (msg.content as StatusContent).execution_state });
+      if (msg.header.msg_type === 'status') statuses.push({ request: i, state: (msg.content as StatusContent).execution_state, at: Date.now() });
       if (collectIopub(runs[i], msg)) idle[i] = true;
     }
     const results: ExecuteResult[] = [];

@@ -18,11 +18,22 @@ describe('the project kernel under Run All (requests queued at once)', () => {
     ], 120);
     expect(results.map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
     expect(results[2].outputs.map((o) => (o.output_type === 'stream' ? o.text : '')).join('')).toContain('0,1,2');
-    expect(statuses).toEqual([
+    expect(statuses.map(({ request, state }) => ({ request, state }))).toEqual([
       { request: 0, state: 'busy' }, { request: 0, state: 'idle' },
       { request: 1, state: 'busy' }, { request: 1, state: 'idle' },
       { request: 2, state: 'busy' }, { request: 2, state: 'idle' },
     ]);
+  }, 180_000);
+
+  it('says busy before a cell that holds the event loop starts (tslab compiles and runs a cell\'s first part synchronously)', async () => {
+    const { results, statuses } = await kernel.executeQueued([
+      'let spun = 0;',
+      'const spinFrom = Date.now(); while (Date.now() - spinFrom < 1500) spun++;',
+    ], 120);
+    expect(results.map((r) => r.status)).toEqual(['ok', 'ok']);
+    const at = (request: number, state: string) => statuses.find((s) => s.request === request && s.state === state)!.at;
+    // without the launcher's flush, "busy" of the second request left only after the 1.5 s spin
+    expect(at(1, 'idle') - at(1, 'busy')).toBeGreaterThan(1200);
   }, 180_000);
 
   it('aborts the requests queued behind a failing one, and runs the next one sent later', async () => {

@@ -62,5 +62,19 @@ jupyter.ZmqServer.prototype.handleShellMessage = function serialisedShellMessage
   shellChains.set(this, handled);
   return handled;
 };
+// tslab publishes "busy" and then compiles the cell synchronously (TypeScript, seconds for a cell
+// that imports the library): zeromq sends from the event loop, so the "busy" waited behind the
+// compile and the indicator showed the previous cell's "idle" meanwhile (13 s in notebook 07).
+// Let the status go out before an execute request starts: wait for the iopub socket's queued sends,
+// then one turn of the event loop.
+const handleExecute = jupyter.ZmqServer.prototype.handleExecute;
+if (typeof handleExecute !== 'function') {
+  throw new Error('launch.js: tslab no longer has ZmqServer.handleExecute; the status-flushing patch needs updating');
+}
+jupyter.ZmqServer.prototype.handleExecute = async function executeAfterStatus(sock, msg) {
+  await sendChains.get(this.iopub);
+  await new Promise((resolve) => setImmediate(resolve));
+  return handleExecute.call(this, sock, msg);
+};
 const { startKernel } = require(path.join(root, 'node_modules', 'tslab', 'dist', 'main.js'));
 startKernel({ configPath: path.resolve(connectionFile), enableFindLocal: false });
