@@ -459,6 +459,39 @@ export interface SeedVarianceOptions extends SeedVarianceSummaryOptions {
   cramerRao?: CramerRaoRunOptions | false;
   /** One line per case and per Cramér–Rao run. */
   log?: (line: string) => void;
+  /**
+   * Whether the seeds trained on one training set ('shared', the default) or each on its own draw
+   * from a pool ('per-seed', a protocol study: {@link studyTrainingSets}); it decides what the
+   * across-seed variance holds, and so the first caveat.
+   */
+  trainingSets?: TrainingSets;
+}
+
+/** How the seeds of a study got their training cases. */
+export type TrainingSets = 'shared' | 'per-seed';
+
+/**
+ * 'per-seed' when the study in `runsDir` drew each seed's training cases from a pool and at least
+ * two seeds got different cases (study.json `trainBySeed`), else 'shared'.
+ * @throws naming the file when study.json is missing or unreadable
+ */
+export function studyTrainingSets(runsDir: string): TrainingSets {
+  const file = path.join(runsDir, 'study.json');
+  let study: { trainBySeed?: Record<string, string[]> };
+  try {
+    study = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`seed variance: cannot read ${file} (${(e as Error).message})`, { cause: e });
+  }
+  const sets = Object.values(study.trainBySeed ?? {}).map((ids) => [...ids].sort().join('\u0000'));
+  return new Set(sets).size > 1 ? 'per-seed' : 'shared';
+}
+
+/** What the across-seed variance is, given how the seeds got their training cases (the first caveat). */
+export function trainingSetCaveat(trainingSets: TrainingSets): string {
+  return trainingSets === 'per-seed' ?
+    'Each seed drew its own training cases from the study\'s pool (study.json trainBySeed), with its own initialisation and sample order: the across-seed variance holds the sampling variance over training sets that the Cramér–Rao bound is about, and on top of it optimisation and initialisation noise, which the bound does not count.' :
+    'The seeds of one study share the training set: the across-seed variance is optimisation and initialisation noise, not the sampling variance over training sets that the Cramér–Rao bound is about.';
 }
 
 /** What `backsplit fisher --seed-variance --json` prints under `seed_variance`. */
@@ -466,6 +499,8 @@ export interface SeedVarianceReport {
   cases: string[];
   shellMm: number;
   psiLimit: number;
+  /** how the seeds got their training cases ({@link studyTrainingSets}) */
+  training_sets: TrainingSets;
   arms: Record<LabelMode, ArmSeedVariance>;
   ratio: SeedVarianceRatios;
   /** Mean Z / Y of the BackSplit runs (the predicted binary / BackSplit variance ratio of the functional), or null when left out. */
@@ -519,12 +554,12 @@ export async function seedVariance(runs: Record<LabelMode, readonly SeedRun[]>, 
   }
   const n = { binary: runs.binary.length, backsplit: runs.backsplit.length };
   const caveats = [
-    'The seeds of one study share the training set: the across-seed variance is optimisation and initialisation noise, not the sampling variance over training sets that the Cramér–Rao bound is about.',
+    trainingSetCaveat(opts.trainingSets ?? 'shared'),
     `Every variance rests on n − 1 degrees of freedom (binary ${n.binary - 1}, BackSplit ${n.backsplit - 1}); voxels and lesions of one seed move together, so the case bootstrap understates the uncertainty and the seed-limited interval (F distribution) is the honest one with few seeds.`,
     'The Cramér–Rao ratio compares F_Z and F_Y of each BackSplit network at its own weights; the binary arm is a different (2-logit) network, and both arms trained with Dice + CE, not the likelihood alone.',
     'ψ is taken from the sliding-window probabilities (log p_L − log Σ_B p_k, clamped to ±20); the Cramér–Rao side uses the network logits on patches cut from the same cases.',
   ];
-  return { cases: cases.map((c) => c.id), shellMm, psiLimit: PSI_LIMIT, arms, ratio, cramer_rao_ratio: cr ? cr.meanRatio : null, cramer_rao: cr, caveats };
+  return { cases: cases.map((c) => c.id), shellMm, psiLimit: PSI_LIMIT, training_sets: opts.trainingSets ?? 'shared', arms, ratio, cramer_rao_ratio: cr ? cr.meanRatio : null, cramer_rao: cr, caveats };
 }
 
 /** Options of {@link findOrTrainSeedRuns}. */

@@ -19,7 +19,7 @@ import { predictCase } from '../../lib/run/predict';
 import { StudyConfig, studyPreset } from '../../lib/study/config';
 import { runStudy } from '../../lib/study/pipeline';
 import {
-  caseSeedStats, findSeedRuns, formatSeedVariance, LesionMaps, lesionMapsFromProbabilities, PSI_LIMIT, ReferenceCase, studyTestCases, summariseSeedVariance,
+  caseSeedStats, findSeedRuns, formatSeedVariance, LesionMaps, lesionMapsFromProbabilities, PSI_LIMIT, ReferenceCase, studyTestCases, studyTrainingSets, summariseSeedVariance, trainingSetCaveat,
 } from '../../lib/study/seed-variance';
 import { runCaptured } from '../cli/capture';
 
@@ -169,6 +169,24 @@ describe('findSeedRuns', () => {
     expect(() => findSeedRuns(path.join(tmp, 'nothing'))).toThrow(/nothing is not a folder/);
     expect(() => studyTestCases(tmp, runs)).toThrow(/cannot read .*study\.json/);
   });
+
+  it('reads from study.json whether the seeds drew their own training cases, and says what the variance holds', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seed-variance-sets-'));
+    try {
+      expect(() => studyTrainingSets(dir)).toThrow(/cannot read .*study\.json/);
+      const write = (record: unknown) => fs.writeFileSync(path.join(dir, 'study.json'), JSON.stringify(record));
+      write({ splits: { test: ['a'] } });
+      expect(studyTrainingSets(dir)).toBe('shared');
+      write({ trainBySeed: { 0: ['c1', 'c2'], 1: ['c2', 'c1'] } }); // the same cases in another order
+      expect(studyTrainingSets(dir)).toBe('shared');
+      write({ trainBySeed: { 0: ['c1', 'c2'], 1: ['c1', 'c3'] } });
+      expect(studyTrainingSets(dir)).toBe('per-seed');
+      expect(trainingSetCaveat('per-seed')).toMatch(/^Each seed drew its own training cases .* holds the sampling variance over training sets/);
+      expect(trainingSetCaveat('shared')).toMatch(/share the training set: .* not the sampling variance/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('a tiny real study: 2 seeds × 2 arms, 3 steps', () => {
@@ -203,6 +221,7 @@ describe('a tiny real study: 2 seeds × 2 arms, 3 steps', () => {
     expect(sv.cases).toEqual(study.splits.test);
     expect(sv.arms.binary.seeds).toEqual([0, 1]);
     expect(sv.arms.backsplit.seeds).toEqual([0, 1]);
+    expect(sv.training_sets).toBe('shared'); // this study's seeds train on the same split
     expect(sv.caveats.join(' ')).toMatch(/share the training set/);
 
     // recompute the binary arm's mean per-voxel variance of p_L over all voxels from predictCase

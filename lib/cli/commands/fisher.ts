@@ -30,7 +30,7 @@ import type { FisherReport, ReportKind } from '../../fisher/report';
 import type { LesionFunctionalKind } from '../../fisher/network-lesion';
 import type { RunFolder, RunModel } from '../../run/open';
 import type { FisherPatches } from '../../study/fisher';
-import { findSeedRuns, formatSeedVariance, seedVariance, SeedVarianceReport, studyTestCases } from '../../study/seed-variance';
+import { findSeedRuns, formatSeedVariance, seedVariance, SeedVarianceReport, studyTestCases, studyTrainingSets } from '../../study/seed-variance';
 
 const specs = {
   run: { type: 'string' as const, description: 'training run folder (config.json, meta.json, checkpoints/); required except with --seed-variance' },
@@ -163,6 +163,7 @@ async function runSeedVariance(flags: Record<string, unknown>): Promise<number> 
     shellMm,
     cramerRao: lesion ? { ...lesion, patches: count, patchSeed: lesion.seed } : false,
     log,
+    trainingSets: studyTrainingSets(flags.runs),
   });
   const out: SeedVarianceJson = { runs: flags.runs, seed_variance: rep };
   process.stdout.write((flags.json ? JSON.stringify(out, null, 2) : formatSeedVariance(rep)) + '\n');
@@ -199,8 +200,8 @@ export const fisherCommand: Command = {
     "--seed-variance: per arm, the across-seed variance of p(lesion) and ψ on the study's test cases (per voxel over",
     'lesion, shell and all voxels; per reference lesion for mean ψ and predicted volume), the ratio binary / BackSplit',
     'with a case bootstrap and an F interval on the seeds, and the Cramér–Rao ratio Z / Y of the BackSplit runs',
-    '(cached in each run folder as fisher-lesion.json). The seeds share one training set: this is optimisation',
-    'noise, not the sampling variance the bound is about.',
+    '(cached in each run folder as fisher-lesion.json). When the seeds share one training set this is optimisation',
+    'noise, not the sampling variance the bound is about; a protocol study draws one per seed (study.json trainBySeed).',
   ].join('\n'),
   async run(argv: string[]): Promise<number> {
     const { flags } = parseArgs(argv, specs, 0);
