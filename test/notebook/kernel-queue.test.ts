@@ -47,6 +47,10 @@ describe('the project kernel under Run All (requests queued at once)', () => {
     expect(results[1].error).toContain('deliberate failure in a queued run');
     expect(results[2].error).toContain('aborted');
     expect(results[3].error).toContain('aborted');
+    // a whole notebook's worth of queued cells behind the failure is aborted too (each abort takes
+    // one event-loop turn in the launcher, well inside tslab's 200 ms before it lifts the abort)
+    const many = await kernel.executeQueued(["throw new Error('second deliberate failure');", ...Array(40).fill('ranAfterFailure = true;')], 120);
+    expect(many.results.slice(1).every((r) => r.status === 'error' && /aborted/.test(r.error ?? ''))).toBe(true);
     // tslab lifts the abort 200 ms after the failure; a request sent after that runs
     await new Promise((r) => setTimeout(r, 500));
     const later = await kernel.execute('console.log(`ran after failure: ${ranAfterFailure}`);', 60);

@@ -66,7 +66,9 @@ jupyter.ZmqServer.prototype.handleShellMessage = function serialisedShellMessage
 // that imports the library): zeromq sends from the event loop, so the "busy" waited behind the
 // compile and the indicator showed the previous cell's "idle" meanwhile (13 s in notebook 07).
 // Let the status go out before an execute request starts: wait for the iopub socket's queued sends,
-// then one turn of the event loop.
+// then one turn of the event loop. (Requests queued behind a failed cell then take a turn each
+// before tslab aborts them; tslab lifts its abort 200 ms after the failure, far more than a
+// notebook's queue needs: test/notebook/kernel-queue.test.ts aborts 40.)
 const handleExecute = jupyter.ZmqServer.prototype.handleExecute;
 if (typeof handleExecute !== 'function') {
   throw new Error('launch.js: tslab no longer has ZmqServer.handleExecute; the status-flushing patch needs updating');
