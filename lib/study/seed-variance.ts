@@ -364,19 +364,30 @@ export function findSeedRuns(runsDir: string): Record<LabelMode, SeedRun[]> {
   return out;
 }
 
+/** What seed variance reads of a study's study.json (lib/study/pipeline writes it). */
+interface StudyRecord {
+  datasetHash?: string;
+  splits?: { test?: string[] };
+  trainBySeed?: Record<string, string[]>;
+}
+
+/** study.json of the study in `runsDir`; an error naming the file (and `why`, when given) when it cannot be read. */
+function readStudyRecord(runsDir: string, why = ''): { file: string; study: StudyRecord } {
+  const file = path.join(runsDir, 'study.json');
+  try {
+    return { file, study: JSON.parse(fs.readFileSync(file, 'utf8')) as StudyRecord };
+  } catch (e) {
+    throw new Error(`seed variance: cannot read ${file} (${(e as Error).message})${why}`, { cause: e });
+  }
+}
+
 /**
  * The test cases of the study in `runsDir`: study.json's test split of the dataset named in the runs' configs,
  * checked against study.json's dataset hash.
  * @throws naming the file when study.json is missing or unreadable, the runs name different datasets, or the hash differs
  */
 export function studyTestCases(runsDir: string, runs: Record<LabelMode, readonly SeedRun[]>): SegmentationCase[] {
-  const file = path.join(runsDir, 'study.json');
-  let study: { datasetHash?: string; splits?: { test?: string[] } };
-  try {
-    study = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new Error(`seed variance: cannot read ${file} (${(e as Error).message}); the test cases come from the study's split`, { cause: e });
-  }
+  const { file, study } = readStudyRecord(runsDir, "; the test cases come from the study's split");
   const test = study.splits?.test;
   if (!Array.isArray(test) || test.length === 0) throw new Error(`seed variance: ${file} has no test split (splits.test)`);
   const loaded = ARMS.flatMap((arm) => runs[arm]).map((r) => openRun(r.dir));
@@ -476,13 +487,7 @@ export type TrainingSets = 'shared' | 'per-seed';
  * @throws naming the file when study.json is missing or unreadable
  */
 export function studyTrainingSets(runsDir: string): TrainingSets {
-  const file = path.join(runsDir, 'study.json');
-  let study: { trainBySeed?: Record<string, string[]> };
-  try {
-    study = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new Error(`seed variance: cannot read ${file} (${(e as Error).message})`, { cause: e });
-  }
+  const { study } = readStudyRecord(runsDir);
   const sets = Object.values(study.trainBySeed ?? {}).map((ids) => [...ids].sort().join('\u0000'));
   return new Set(sets).size > 1 ? 'per-seed' : 'shared';
 }
