@@ -11,7 +11,12 @@
  * Written with plain tf ops, independent of lib/model.
  *
  *   npm run bench -- [--steps 5] [--warmup 2] [--backend wasm] [--threads 2]
- *                    [--batch 8] [--size 128] [--unfused] [--no-torch] [--torch-threads N]
+ *                    [--batch 8] [--size 128] [--unfused] [--no-torch] [--torch-threads N] [--no-profile]
+ *
+ * Besides the timed steps, one more step of each framework is profiled kernel by kernel and
+ * split into families (conv forward, conv input / filter gradient, norm, element-wise, optimizer;
+ * bench/kernel-profile.ts) with GFLOP/s of the conv families, printed side by side; the
+ * `ratio … N.NNx` line stays last.
  *
  * Timings on a shared machine are noisy: compare numbers from the same run only.
  */
@@ -21,6 +26,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/backend';
+import { ConvMacs, familyTable, profileTrainingStep, StepProfile, TorchFamilies } from './kernel-profile';
 
 interface BenchOptions {
   steps: number;
@@ -33,6 +39,8 @@ interface BenchOptions {
   torch: boolean;
   /** PyTorch thread counts to run; the ratio is against the fastest. */
   torchThreads: number[];
+  /** Profile one extra step by kernel family (both frameworks). */
+  profile: boolean;
 }
 
 const CHANNELS = [16, 32, 64, 128];
@@ -40,7 +48,7 @@ const CLASSES = 4;
 const IN_CHANNELS = 1;
 
 function parseOptions(argv: string[]): BenchOptions {
-  const o: BenchOptions = { steps: 5, warmup: 2, batch: 8, size: 128, fused: true, torch: true, torchThreads: Array.from(new Set([1, os.cpus().length])) };
+  const o: BenchOptions = { steps: 5, warmup: 2, batch: 8, size: 128, fused: true, torch: true, profile: true, torchThreads: Array.from(new Set([1, os.cpus().length])) };
   const num = (i: number, name: string): number => {
     const v = Number(argv[i + 1]);
     if (!Number.isFinite(v) || v < 0) throw new Error(`bench: ${name} needs a non-negative number, got '${argv[i + 1]}'`);
@@ -56,6 +64,7 @@ function parseOptions(argv: string[]): BenchOptions {
     else if (a === '--size') o.size = num(i++, a);
     else if (a === '--unfused') o.fused = false;
     else if (a === '--no-torch') o.torch = false;
+    else if (a === '--no-profile') o.profile = false;
     else if (a === '--torch-threads') o.torchThreads = [Math.max(1, num(i++, a))];
     else throw new Error(`bench: unknown argument '${a}' (see the header of bench/unet2d.ts)`);
   }
@@ -86,6 +95,14 @@ function unetForwardMacs(size: number): number {
   }
   macs += size * size * CHANNELS[0] * CLASSES;
   return macs;
+}
+
+/** Multiply-accumulates per conv family of one training step of the whole batch. */
+function convMacs(size: number, batch: number): ConvMacs {
+  const all = unetForwardMacs(size) * batch;
+  // the image is not a variable: the first conv's input gradient is never computed
+  const first = size * size * 9 * IN_CHANNELS * CHANNELS[0] * batch;
+  return { forward: all, inputGradient: all - first, filterGradient: all };
 }
 
 interface Params {
@@ -157,15 +174,17 @@ interface TorchResult {
   threads: number;
   torch: string;
   flops: number;
+  /** Milliseconds per kernel family of one profiled step (torch.profiler), when asked with --profile. */
+  families?: Record<string, number>;
 }
 
-function runTorch(o: BenchOptions, threads: number): TorchResult | string {
+function runTorch(o: BenchOptions, threads: number, profile = false): TorchResult | string {
   const py = '/usr/bin/python3';
   if (!fs.existsSync(py)) return `${py} not found`;
   const probe = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) return 'python3-torch not importable by /usr/bin/python3';
   const script = path.join(__dirname, 'unet2d_torch.py');
-  const args = [script, '--steps', String(o.steps), '--warmup', String(o.warmup), '--batch', String(o.batch), '--size', String(o.size), '--threads', String(threads)];
+  const args = [script, '--steps', String(o.steps), '--warmup', String(o.warmup), '--batch', String(o.batch), '--size', String(o.size), '--threads', String(threads), ...(profile ? ['--profile'] : [])];
   const r = spawnSync(py, args, { encoding: 'utf8', timeout: 300_000 });
   if (r.status !== 0) return `PyTorch run failed (exit ${r.status}): ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`;
   const line = r.stdout.trim().split('\n').pop() || '';
@@ -206,11 +225,23 @@ async function main(): Promise<void> {
   if (!Number.isFinite(lastLoss)) throw new Error(`bench: loss is ${lastLoss} — training diverged or a kernel is broken`);
   const ms = median(times);
   const gflops = flops / 1e9 / (ms / 1000);
-  console.log(`tfjs ${report.name} (${report.threads} thread${report.threads === 1 ? '' : 's'}): median ${ms.toFixed(0)} ms/step, ${gflops.toFixed(1)} GFLOP/s, ${tf.memory().numTensors} tensors live`);
+  const tfLabel = `tfjs ${report.name}`;
+  console.log(`${tfLabel} (${report.threads} thread${report.threads === 1 ? '' : 's'}): median ${ms.toFixed(0)} ms/step, ${gflops.toFixed(1)} GFLOP/s, ${tf.memory().numTensors} tensors live`);
+  let profile: StepProfile | null = null;
+  if (o.profile) {
+    profile = await profileTrainingStep(
+      () => tf.losses.softmaxCrossEntropy(labels, tf.reshape(forward(params, x, o.fused), [-1, CLASSES])) as tf.Scalar,
+      vars,
+      optimizer,
+    );
+    const k = profile.kernels;
+    console.log(`profiled step (${tfLabel}): ${profile.wallMs.toFixed(0)} ms wall, ${profile.kernelMs.toFixed(0)} ms in ${k.forward} forward + ${k.backward} backward + ${k.optimizer} optimizer kernels; slowest kernels:`);
+    for (const t of profile.top) console.log(`  ${`${t.phase} ${t.name}`.padEnd(36)} ${String(t.calls).padStart(3)} calls ${t.ms.toFixed(0).padStart(6)} ms`);
+  }
+  let best: TorchResult | null = null;
   if (o.torch) {
-    let best: TorchResult | null = null;
     for (const threads of o.torchThreads) {
-      const t = runTorch(o, threads);
+      const t = runTorch(o, threads, o.profile);
       if (typeof t === 'string') {
         console.log(`PyTorch: skipped (${t})`);
         break;
@@ -220,10 +251,14 @@ async function main(): Promise<void> {
       if (Math.abs(t.flops - flops) > 1e-6 * flops) console.log(`  warning: PyTorch counted ${t.flops} FLOP, tfjs ${flops}`);
       if (!best || t.median_ms < best.median_ms) best = t;
     }
-    if (best) {
-      console.log(`ratio tfjs ${report.name} / fastest PyTorch (${best.threads} thread${best.threads === 1 ? '' : 's'}): ${(ms / best.median_ms).toFixed(2)}x`);
-    }
   }
+  if (profile) {
+    const torchFamilies = best?.families as TorchFamilies | undefined;
+    const torchLabel = best ? `PyTorch ${best.threads}t` : '';
+    console.log(`time per kernel family, one profiled step${torchFamilies ? ` (PyTorch: torch.profiler, top-level ops, ${best!.threads} thread${best!.threads === 1 ? '' : 's'}; its conv backward is one op)` : ''}:`);
+    for (const l of familyTable(profile, tfLabel, convMacs(o.size, o.batch), torchFamilies ? { families: torchFamilies, label: torchLabel } : undefined)) console.log(`  ${l}`);
+  }
+  if (best) console.log(`ratio ${tfLabel} / fastest PyTorch (${best.threads} thread${best.threads === 1 ? '' : 's'}): ${(ms / best.median_ms).toFixed(2)}x`);
   tf.dispose([x, labels]);
   optimizer.dispose();
   tf.disposeVariables();

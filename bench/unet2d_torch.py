@@ -70,6 +70,31 @@ def forward_macs(size):
     return macs
 
 
+def family_of(name):
+    """The kernel family (bench/kernel-profile.ts) of a top-level profiler event."""
+    if name in ('aten::conv2d', 'aten::conv_transpose2d', 'aten::convolution'):
+        return 'conv forward'
+    if name.endswith('ConvolutionBackward0'):
+        return 'conv backward'  # input and filter gradient in one op (slow_conv2d_backward on this CPU path)
+    if 'norm' in name.lower():
+        return 'norm'
+    if name.startswith('Optimizer.'):
+        return 'optimizer'
+    return 'element-wise & other'
+
+
+def profile_families(step):
+    """Milliseconds per family of one step: each top-level event's CPU wall time on this thread."""
+    from torch.profiler import ProfilerActivity, profile
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        step()
+    families = {'conv forward': 0.0, 'conv backward': 0.0, 'norm': 0.0, 'element-wise & other': 0.0, 'optimizer': 0.0}
+    for e in prof.events():
+        if e.cpu_parent is None:
+            families[family_of(e.name)] += e.cpu_time_total / 1000.0
+    return families
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--steps', type=int, default=5)
@@ -77,6 +102,7 @@ def main():
     ap.add_argument('--batch', type=int, default=8)
     ap.add_argument('--size', type=int, default=128)
     ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--profile', action='store_true', help='add one step under torch.profiler, split by kernel family')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
@@ -86,19 +112,26 @@ def main():
     y = torch.randint(0, CLASSES, (a.batch, a.size, a.size))
     loss_fn = nn.CrossEntropyLoss()
     times = []
-    for i in range(a.warmup + a.steps):
-        t0 = time.perf_counter()
+
+    def step():
         opt.zero_grad(set_to_none=True)
         loss = loss_fn(model(x), y)
         loss.backward()
         opt.step()
-        value = loss.item()
+        return loss.item()
+
+    for i in range(a.warmup + a.steps):
+        t0 = time.perf_counter()
+        value = step()
         ms = (time.perf_counter() - t0) * 1000
         if i >= a.warmup:
             times.append(ms)
         print(f'  torch step {i + 1}: {ms:.0f} ms, loss {value:.4f}', file=sys.stderr)
-    print(json.dumps({'median_ms': statistics.median(times), 'threads': torch.get_num_threads(),
-                      'torch': torch.__version__, 'flops': 3 * 2 * forward_macs(a.size) * a.batch}))
+    out = {'median_ms': statistics.median(times), 'threads': torch.get_num_threads(),
+           'torch': torch.__version__, 'flops': 3 * 2 * forward_macs(a.size) * a.batch}
+    if a.profile:
+        out['families'] = profile_families(step)
+    print(json.dumps(out))
 
 
 if __name__ == '__main__':
