@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterCpu, conv2dBackpropFilterWasm } from './conv2d-backprop-filter';
 import { conv2dBackpropInputWasm } from './conv2d-backprop-input-wasm';
+import { identityWasm } from './identity-wasm';
 import { maxPoolGradWasm } from './max-pool-grad-wasm';
 import { maxPool3dGradWasm } from './max-pool3d-grad-wasm';
 import { maxPool3dWasm } from './max-pool3d-wasm';
@@ -38,6 +39,7 @@ const KERNEL_FIXES: KernelFix[] = [
   maxPoolGradWasm,
   maxPool3dWasm,
   maxPool3dGradWasm,
+  identityWasm,
 ];
 
 const installed: KernelPatchInfo[] = [];
