@@ -108,7 +108,7 @@ export async function profileTrainingStep(lossFn: () => tf.Scalar, vars: tf.Vari
     };
     fbKernels.forEach((k, i) => add(k.name, Number(k.kernelTimeMs), i < forwardCount ? 'forward' : 'backward'));
     optKernels.forEach((k) => add(k.name, Number(k.kernelTimeMs), 'optimizer'));
-    const top = [...byKernel.values()].sort((a, b) => b.ms - a.ms).slice(0, 8);
+    const top = [...byKernel.values()].sort((a, b) => b.ms - a.ms).slice(0, Number(process.env.BENCH_TOP ?? 8));
     return { families, kernels, kernelMs, wallMs, top };
   } finally {
     tf.env().set('CHECK_COMPUTATION_FOR_ERRORS', check);

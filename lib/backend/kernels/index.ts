@@ -8,6 +8,7 @@
  * `initBackend()`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { batchMatMulWasm } from './batch-mat-mul-wasm';
 import { conv2dBackpropFilterCpu, conv2dBackpropFilterWasm } from './conv2d-backprop-filter';
 import { conv2dBackpropInputWasm } from './conv2d-backprop-input-wasm';
 import { identityWasm } from './identity-wasm';
@@ -40,6 +41,7 @@ const KERNEL_FIXES: KernelFix[] = [
   maxPool3dWasm,
   maxPool3dGradWasm,
   identityWasm,
+  batchMatMulWasm,
 ];
 
 const installed: KernelPatchInfo[] = [];
