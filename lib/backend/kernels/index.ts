@@ -12,6 +12,7 @@ import { batchMatMulWasm } from './batch-mat-mul-wasm';
 import { conv2dBackpropFilterCpu, conv2dBackpropFilterWasm } from './conv2d-backprop-filter';
 import { conv2dBackpropInputWasm } from './conv2d-backprop-input-wasm';
 import { identityWasm } from './identity-wasm';
+import { leakyReluWasm } from './leaky-relu-wasm';
 import { maxPoolGradWasm } from './max-pool-grad-wasm';
 import { maxPool3dGradWasm } from './max-pool3d-grad-wasm';
 import { maxPool3dWasm } from './max-pool3d-wasm';
@@ -42,6 +43,7 @@ const KERNEL_FIXES: KernelFix[] = [
   maxPool3dGradWasm,
   identityWasm,
   batchMatMulWasm,
+  leakyReluWasm,
 ];
 
 const installed: KernelPatchInfo[] = [];
