@@ -45,6 +45,7 @@ function makeBatchMatMulWasm(stock: tf.KernelFunc): tf.KernelFunc {
 export const batchMatMulWasm: KernelFix = {
   backend: 'wasm',
   kernel: 'BatchMatMul',
+  speedOnly: true,
   reason: 'stock kernel runs a transposed operand through a loop 2-20x slower than Transpose + XNNPACK (every matMul gradient transposes one)',
   requires: 'BatchMatMul',
   build: (stock) => wrapStock(stock, makeBatchMatMulWasm),

@@ -85,6 +85,7 @@ export const conv2dBackpropFilterWasm: KernelFix = {
 export const conv2dBackpropFilterCpu: KernelFix = {
   backend: 'cpu',
   kernel: 'Conv2DBackpropFilter',
+  speedOnly: true,
   reason: 'stock kernel ~40x slower than Conv2D',
   build: () => ({ kernelFunc: makeConv2DBackpropFilter('cpu') }),
 };

@@ -213,6 +213,7 @@ function makeConv2DBackpropInputWasm(stock: tf.KernelFunc): tf.KernelFunc {
 export const conv2dBackpropInputWasm: KernelFix = {
   backend: 'wasm',
   kernel: 'Conv2DBackpropInput',
+  speedOnly: true,
   reason: 'stock kernel is a plain loop ~12x slower than Conv2D; stride 1 and kernel==stride run on XNNPACK Conv2D / MatMul',
   requires: 'Conv2DBackpropInput',
   build: (stock) => wrapStock(stock, makeConv2DBackpropInputWasm),

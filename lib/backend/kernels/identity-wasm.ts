@@ -18,6 +18,7 @@ interface RefCountingBackend {
 export const identityWasm: KernelFix = {
   backend: 'wasm',
   kernel: 'Identity',
+  speedOnly: true,
   reason: 'stock kernel copies the buffer; every tensor a gradient saves is cloned through it (cpu and webgl share the buffer)',
   requires: 'Identity',
   build: (stock) => ({

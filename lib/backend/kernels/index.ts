@@ -58,6 +58,26 @@ function install(fix: KernelFix): void {
 }
 
 /**
+ * The speed-only fixes named in `BACKSPLIT_STOCK_KERNELS` (comma-separated `backend:Kernel`, or
+ * `speed` for all of them), which registerBackendKernels leaves out so that a benchmark can
+ * measure what they gain. Empty when the variable is unset.
+ * @throws Error naming the entry when it is not a speed-only fix (a fix of a wrong or missing kernel cannot be left out)
+ */
+export function stockKernelsFromEnv(value = process.env.BACKSPLIT_STOCK_KERNELS): Set<string> {
+  const out = new Set<string>();
+  const speed = KERNEL_FIXES.filter((f) => f.speedOnly).map((f) => `${f.backend}:${f.kernel}`);
+  for (const entry of (value ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+    if (entry === 'speed') speed.forEach((k) => out.add(k));
+    else if (speed.includes(entry)) out.add(entry);
+    else {
+      const known = KERNEL_FIXES.some((f) => `${f.backend}:${f.kernel}` === entry);
+      throw new Error(`BACKSPLIT_STOCK_KERNELS: '${entry}' ${known ? 'fixes a wrong or missing kernel and cannot be left out' : 'is no kernel fix'}; speed-only fixes: ${speed.join(', ')} (or 'speed' for all)`);
+    }
+  }
+  return out;
+}
+
+/**
  * Register the kernel fixes (idempotent). Safe to call before or after a backend is
  * initialised: kernels are looked up at dispatch time, and these need no setupFunc of
  * their own (wrappers keep the stock kernel's).
@@ -73,8 +93,10 @@ export function registerBackendKernels(): KernelPatchInfo[] {
   } catch {
     // wasm backend not installed: nothing to patch for it
   }
+  const stock = stockKernelsFromEnv();
   for (const fix of KERNEL_FIXES) {
     if (fix.requires && !tf.getKernel(fix.requires, fix.backend)) continue;
+    if (stock.has(`${fix.backend}:${fix.kernel}`)) continue;
     install(fix);
   }
   return installed.slice();

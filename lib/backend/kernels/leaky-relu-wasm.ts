@@ -57,6 +57,7 @@ function makeLeakyReluWasm(stock: tf.KernelFunc): tf.KernelFunc {
 export const leakyReluWasm: KernelFix = {
   backend: 'wasm',
   kernel: 'LeakyRelu',
+  speedOnly: true,
   reason: 'stock kernel is a plain loop ~18x slower than XNNPACK per-channel Prelu (same values)',
   requires: 'Prelu',
   build: (stock) => wrapStock(stock, makeLeakyReluWasm),

@@ -25,6 +25,12 @@ export interface KernelFix {
   backend: 'cpu' | 'wasm';
   kernel: string;
   reason: string;
+  /**
+   * A fix for speed alone (the stock kernel is right, only slow): `BACKSPLIT_STOCK_KERNELS` can
+   * leave it out to measure what it gains (bench/study-step.ts). Fixes of wrong or missing kernels
+   * cannot be left out.
+   */
+  speedOnly?: boolean;
   /** Install only when `backend` has this kernel (that is, when it is loaded); omitted: always. */
   requires?: string;
   /** The replacement, given the backend's own kernel of that name (undefined where it has none). */

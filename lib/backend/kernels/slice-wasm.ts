@@ -52,6 +52,7 @@ function makeSliceWasm(stock: tf.KernelFunc): tf.KernelFunc {
 export const sliceWasm: KernelFix = {
   backend: 'wasm',
   kernel: 'Slice',
+  speedOnly: true,
   reason: 'stock kernel ~400x slower for rank >= 5; whole inner axes are merged to reach rank <= 4',
   requires: 'Slice',
   build: (stock) => wrapStock(stock, makeSliceWasm),
