@@ -30,7 +30,9 @@ interrupted ones from their checkpoints. Grid format and a worked example: docs/
   status     each run: pending, running, done or failed (Slurm's view when jobs were submitted), with the
              last log lines of failed tasks
   collect    the study report of each group from the runs that finished (<sweep-dir>/report/<group>/),
-             naming the runs still missing`;
+             naming the runs still missing; for a protocol plan also the protocol's joint outputs over
+             its datasets (<sweep-dir>/report/primary.json, forest.html, conclusions.md), as reproduce
+             writes them; the axis groups are descriptive and stay out of primary.json`;
 
 function dirArg(positionals: string[], what: string): string {
   if (positionals.length !== 1) throw new UsageError(`sweep ${what} needs the sweep folder`);
@@ -150,7 +152,7 @@ async function status(argv: string[]): Promise<number> {
 
 async function collect(argv: string[]): Promise<number> {
   const { positionals } = parseArgs(argv, {}, 1);
-  const groups = await collectSweep(dirArg(positionals, 'collect'), log);
+  const { groups } = await collectSweep(dirArg(positionals, 'collect'), log);
   return groups.some((g) => g.done > 0) ? 0 : 1;
 }
 
