@@ -11,7 +11,7 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sweepCommand } from '../../lib/cli/commands/sweep';
 import { resolveDatasetConfig } from '../../lib/data/registry';
-import { protocolEmidecStudy, protocolStudies, StudyConfig } from '../../lib/study/config';
+import { emidecStudy, protocolEmidecStudy, protocolStudies, StudyConfig } from '../../lib/study/config';
 import { studyRunConfig, studySplits, studyTrainIds } from '../../lib/study/pipeline';
 import { loadProtocol } from '../../lib/study/protocol';
 import { CollectedSweep, collectSweep, runSweepTask } from '../../lib/study/sweep-exec';
@@ -79,6 +79,7 @@ describe('sweep plan --protocol full', () => {
     const ids = Array.from({ length: 80 }, (_, i) => `Case_${String(i).padStart(3, '0')}`);
     const splits = studySplits(ids, g.study);
     expect([splits.train.length, splits.val.length, splits.test.length]).toEqual([48, 8, 24]);
+    expect(splits).toEqual(studySplits(ids, emidecStudy('default', emidec)));
     for (const seed of [0, 5]) expect(studyTrainIds(splits, g.study, seed)).toEqual([...splits.train].sort());
   });
 
