@@ -21,7 +21,9 @@ at a time) planned once into a folder; any executor then trains the runs still t
 interrupted ones from their checkpoints. Grid format and a worked example: docs/sweep.md.
 
   plan       expand a grid (or the protocol's full reproduction) into numbered runs with stable ids
-             and write <sweep-dir>/sweep.json; planning again keeps the ids and folders of unchanged runs
+             and write <sweep-dir>/sweep.json; planning again keeps the ids and folders of unchanged runs.
+             --protocol full: each dataset's group is the protocol's study of it, what
+             'reproduce --full [--emidec <folder>]' trains, plus the axes on the mechanism set
   run        --local: train the runs still to do with N worker processes (default: one per core,
              single-threaded — measured faster than one run at a time with every thread)
   submit     --slurm: write an sbatch array script over the runs still to do (one task per run, logs in
