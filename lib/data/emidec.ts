@@ -18,7 +18,7 @@ import { gzipSync } from 'zlib';
 import { processAlive } from '../core/process';
 import { encodeNifti } from '../io/nifti-write';
 import { writeFolderAtomicSync } from '../core/atomic';
-import { EMIDEC_NOMINAL_SPACING, EmidecLayout, readEmidecCase, scanEmidecSource } from './emidec-source';
+import { detectEmidecLayout, EMIDEC_NOMINAL_SPACING, EmidecLayout, readEmidecCase, scanEmidecSource } from './emidec-source';
 
 /** How persistent microvascular obstruction (label 4) is treated. */
 export type EmidecMvo = 'merge' | 'separate';
@@ -177,6 +177,27 @@ export function readEmidecImport(dir: string): { mvo: EmidecMvo; layout: EmidecL
   if (b.mvo !== 'merge' && b.mvo !== 'separate') throw new Error(`${file}: backsplit.mvo must be 'merge' or 'separate', got ${JSON.stringify(b.mvo)}`);
   if (b.layout !== 'png-slices' && b.layout !== 'nifti-cases') throw new Error(`${file}: backsplit.layout must be 'png-slices' or 'nifti-cases', got ${JSON.stringify(b.layout)}`);
   return { mvo: b.mvo, layout: b.layout };
+}
+
+/**
+ * Check, before anything is planned or trained, that a folder holds EMIDEC data the `emidec`
+ * dataset kind can read: a folder from `backsplit import emidec`, or a raw layout (PNG slices or
+ * NIfTI cases). Reads directory listings only.
+ * @param what what gave the folder, for the message (e.g. '--emidec')
+ * @returns the folder as an absolute path
+ * @throws Error naming `what` and the folder when it is missing or holds no EMIDEC layout
+ * @example requireEmidecFolder('../shared/data/emidec-lge', '--emidec') // '/work/shared/data/emidec-lge'
+ */
+export function requireEmidecFolder(folder: string, what: string): string {
+  const dir = path.resolve(folder);
+  if (!existsSync(dir)) throw new Error(`${what} ${dir}: no such folder; give the EMIDEC data (raw PNG slices or NIfTI cases, or a folder from 'backsplit import emidec')`);
+  if (readEmidecImport(dir)) return dir;
+  try {
+    detectEmidecLayout(dir);
+  } catch (e) {
+    throw new Error(`${what} ${dir}: not EMIDEC data (${(e as Error).message})`, { cause: e });
+  }
+  return dir;
 }
 
 /** Every file under `dir` as `relative-name size mtime` lines, sorted (hidden files included). */

@@ -140,6 +140,11 @@ export const PROTOCOL_SYNTHETIC_DATASETS = [
  */
 const PROTOCOL_CURRENT_DATASET = { id: 'synthetic-current', condition: 'current' } as const;
 
+/** Every synthetic dataset of the protocol, by protocol dataset id. */
+const PROTOCOL_SYNTHETIC_BY_ID: ReadonlyMap<string, (typeof PROTOCOL_SYNTHETIC_DATASETS)[number] | typeof PROTOCOL_CURRENT_DATASET> = new Map(
+  [...PROTOCOL_SYNTHETIC_DATASETS, PROTOCOL_CURRENT_DATASET].map((d) => [d.id, d]),
+);
+
 /**
  * Steps per run of the `long` and `full` protocol presets. Chosen in a budget pilot before any
  * study run (data-scripts/protocol-pilot.ts, pilot seed 100 outside every study's seeds, validation
@@ -151,6 +156,63 @@ const PROTOCOL_CURRENT_DATASET = { id: 'synthetic-current', condition: 'current'
  * for the whole run on the null set.
  */
 export const PROTOCOL_LONG_STEPS = 1500;
+
+/** What a protocol preset fixes for every dataset's study: seeds, arms, budget, folders. */
+interface ProtocolPresetSettings {
+  seeds: number[];
+  /** every arm of protocol.json (the `full` preset), else undefined: binary and BackSplit */
+  arms?: string[];
+  steps: number;
+  validateEvery: number;
+  /** '' for `default`, else `-<preset>` (runs/protocol<suffix>/, report-protocol<suffix>/) */
+  suffix: string;
+}
+
+function protocolPresetSettings(preset: ProtocolPreset): ProtocolPresetSettings {
+  const quick = preset === 'quick';
+  const planned = preset === 'long' || preset === 'full';
+  const protocol = planned ? loadProtocol().protocol : null;
+  return {
+    seeds: protocol ? Array.from({ length: protocol.seeds.planned }, (_, i) => i) : quick ? [0, 1] : [0, 1, 2],
+    ...(preset === 'full' && protocol ? { arms: studyArms({ arms: protocol.arms.map((a) => a.id) }) } : {}),
+    // the planned presets train the frozen protocol's stopping rule (a fixed budget, validated every 100)
+    steps: quick ? 20 : protocol ? (protocol.stopping.maxSteps ?? PROTOCOL_LONG_STEPS) : 250,
+    validateEvery: quick ? 10 : protocol ? (protocol.stopping.validateEvery ?? 100) : 50,
+    suffix: preset === 'default' ? '' : `-${preset}`,
+  };
+}
+
+/**
+ * The study of one synthetic protocol dataset at a protocol preset (what {@link protocolStudies}
+ * runs for it): each seed draws its own training cases from a pool of 52, 8 validation cases, a
+ * fixed test set of 100 cases, the preset's seeds, arms and budget; null for an id that is not a
+ * synthetic dataset of the protocol. A sweep's protocol plan (lib/study/sweep-plan) builds its
+ * groups from it, so they train what `reproduce` trains.
+ * @example protocolSyntheticStudy('full', 'synthetic-null')!.runsDir // 'runs/protocol-full/synthetic-null'
+ */
+export function protocolSyntheticStudy(preset: ProtocolPreset, id: string): StudyConfig | null {
+  const d = PROTOCOL_SYNTHETIC_BY_ID.get(id);
+  if (!d) return null;
+  const quick = preset === 'quick';
+  const s = protocolPresetSettings(preset);
+  return {
+    preset,
+    seeds: s.seeds,
+    ...(s.arms ? { arms: s.arms } : {}),
+    dataset: { kind: 'synthetic', condition: d.condition, cases: quick ? 24 : 160, seed: 0 },
+    split: quick ? { seed: 0, train: 6, validation: 2, test: 12, trainPerSeed: true } : { seed: 0, train: 16, validation: 8, test: 100, trainPerSeed: true },
+    protocolDataset: d.id,
+    train: {
+      ...BASE_TRAIN,
+      ...(quick ? { model: { ...DEFAULT_TRAIN_CONFIG.model, channels: [8, 16, 32] } } : {}),
+      steps: s.steps,
+      validation: { cases: 0, every: s.validateEvery, overlap: 0.5 },
+    },
+    fisher: { patches: quick ? 1 : 2, samples: 1 },
+    runsDir: `runs/protocol${s.suffix}/${d.id}`,
+    reportDir: `report-protocol${s.suffix}/${d.id}`,
+  };
+}
 
 /**
  * The protocol presets (`reproduce`, docs/protocol.md): one study per protocol dataset, each seed
@@ -168,35 +230,53 @@ export const PROTOCOL_LONG_STEPS = 1500;
  *   seeds (12) and {@link PROTOCOL_LONG_STEPS} steps: the run that can conclude (hours on 2 cores).
  * - `full` (`reproduce --full`, for the cluster): every arm of protocol.json, the planned seeds and
  *   all three synthetic datasets (mechanism-positive, null, current) at the `long` budget.
+ * EMIDEC, the protocol's real dataset, needs its folder: {@link protocolEmidecStudy}.
  * @example protocolStudies('full').map((s) => s.protocolDataset) // ['synthetic-mechanism', 'synthetic-null', 'synthetic-current']
  */
 export function protocolStudies(preset: ProtocolPreset): StudyConfig[] {
-  const quick = preset === 'quick';
-  const full = preset === 'full';
-  const planned = preset === 'long' || full;
-  const datasets = full ? [...PROTOCOL_SYNTHETIC_DATASETS, PROTOCOL_CURRENT_DATASET] : PROTOCOL_SYNTHETIC_DATASETS;
-  const protocol = planned ? loadProtocol().protocol : null;
-  const folder = preset === 'default' ? '' : `-${preset}`;
-  // the planned presets train the frozen protocol's stopping rule (a fixed budget, validated every 100)
-  const steps = quick ? 20 : protocol ? (protocol.stopping.maxSteps ?? PROTOCOL_LONG_STEPS) : 250;
-  const every = quick ? 10 : protocol ? (protocol.stopping.validateEvery ?? 100) : 50;
-  return datasets.map((d) => ({
+  const datasets = preset === 'full' ? [...PROTOCOL_SYNTHETIC_DATASETS, PROTOCOL_CURRENT_DATASET] : PROTOCOL_SYNTHETIC_DATASETS;
+  return datasets.map((d) => protocolSyntheticStudy(preset, d.id)!);
+}
+
+/**
+ * EMIDEC's split of its 80 labelled patients (train / validation / test, split seed 0): the EMIDEC
+ * study's, frozen for the protocol (docs/protocol.md, "The freeze").
+ */
+const EMIDEC_SPLIT = { seed: 0, train: 48, validation: 8, test: 24 } as const;
+
+/**
+ * The protocol's study of EMIDEC (protocol dataset `emidec`, a case is a patient) at a protocol
+ * preset: {@link emidecStudy}'s network (U-Net 8/16/32/64), whole 128×128 centre crops as patches
+ * and batch 4, on the split frozen for the protocol: split seed 0, 48 training / 8 validation /
+ * 24 test patients — the EMIDEC study's own split (the same three sets). The preset fixes what it
+ * fixes for the synthetic sets ({@link protocolStudies}): `long` and `full` train the planned
+ * seeds (12) at protocol.json's frozen budget, `full` every arm of protocol.json; `quick` and
+ * `default` are the same smoke run and 10-minute budget as on the synthetic sets, not evidence.
+ *
+ * Each seed draws its training patients from the training pool (`trainPerSeed`), as on the
+ * synthetic sets. The pool holds exactly the 48 training patients, so every seed trains on the
+ * same 48 patients; what a seed varies on EMIDEC is its initialisation and its sample order (and
+ * a placebo arm's Voronoi cells), not the training set.
+ * Runs in `runs/protocol-<preset>/emidec`, report in `report-protocol-<preset>/emidec`
+ * (`runs/protocol/emidec` for `default`), beside the synthetic sets' studies.
+ * @param folder raw EMIDEC layout (PNG slices or NIfTI cases) or a folder from `backsplit import emidec`
+ * @example protocolEmidecStudy('full', '../shared/data/emidec-lge').seeds.length // 12
+ */
+export function protocolEmidecStudy(preset: ProtocolPreset, folder: string): StudyConfig {
+  const s = protocolPresetSettings(preset);
+  const emidec = emidecStudy('default', folder);
+  return {
     preset,
-    seeds: protocol ? Array.from({ length: protocol.seeds.planned }, (_, i) => i) : quick ? [0, 1] : [0, 1, 2],
-    ...(full && protocol ? { arms: studyArms({ arms: protocol.arms.map((a) => a.id) }) } : {}),
-    dataset: { kind: 'synthetic' as const, condition: d.condition, cases: quick ? 24 : 160, seed: 0 },
-    split: quick ? { seed: 0, train: 6, validation: 2, test: 12, trainPerSeed: true } : { seed: 0, train: 16, validation: 8, test: 100, trainPerSeed: true },
-    protocolDataset: d.id,
-    train: {
-      ...BASE_TRAIN,
-      ...(quick ? { model: { ...DEFAULT_TRAIN_CONFIG.model, channels: [8, 16, 32] } } : {}),
-      steps,
-      validation: { cases: 0, every, overlap: 0.5 },
-    },
-    fisher: { patches: quick ? 1 : 2, samples: 1 },
-    runsDir: `runs/protocol${folder}/${d.id}`,
-    reportDir: `report-protocol${folder}/${d.id}`,
-  }));
+    seeds: s.seeds,
+    ...(s.arms ? { arms: s.arms } : {}),
+    dataset: emidec.dataset,
+    split: { ...EMIDEC_SPLIT, trainPerSeed: true },
+    protocolDataset: 'emidec',
+    train: { ...emidec.train, steps: s.steps, validation: { cases: 0, every: s.validateEvery, overlap: 0.5 } },
+    fisher: { patches: preset === 'quick' ? 1 : 2, samples: 1 },
+    runsDir: `runs/protocol${s.suffix}/emidec`,
+    reportDir: `report-protocol${s.suffix}/emidec`,
+  };
 }
 
 /** What {@link smallStudy} changes in a preset: folders, seeds, data, split, steps, width, Fisher sampling. */
@@ -261,10 +341,10 @@ export function emidecStudy(preset: StudyPreset, folder: string): StudyConfig {
   const common = { ...base, runsDir: `runs/study-emidec${suffix}`, reportDir: `report-emidec${suffix}`, dataset: { kind: 'emidec' as const, path: folder, crop: [128, 128] as [number, number] } };
   switch (preset) {
     case 'quick':
-      return { ...common, seeds: [0], split: { seed: 0, train: 48, validation: 8, test: 24 }, train: { ...train, steps: 40, validation: { cases: 0, every: 20, overlap: 0.5 } }, fisher: { patches: 2, samples: 1 } };
+      return { ...common, seeds: [0], split: { ...EMIDEC_SPLIT }, train: { ...train, steps: 40, validation: { cases: 0, every: 20, overlap: 0.5 } }, fisher: { patches: 2, samples: 1 } };
     case 'full':
-      return { ...common, seeds: [0, 1, 2, 3, 4], split: { seed: 0, train: 48, validation: 8, test: 24 }, train: { ...train, steps: 4000, validation: { cases: 0, every: 250, overlap: 0.5 } }, fisher: { patches: 8, samples: 4 } };
+      return { ...common, seeds: [0, 1, 2, 3, 4], split: { ...EMIDEC_SPLIT }, train: { ...train, steps: 4000, validation: { cases: 0, every: 250, overlap: 0.5 } }, fisher: { patches: 8, samples: 4 } };
     default:
-      return { ...common, seeds: [0, 1, 2], split: { seed: 0, train: 48, validation: 8, test: 24 }, train: { ...train, steps: 1500 }, fisher: { patches: 4, samples: 1 } };
+      return { ...common, seeds: [0, 1, 2], split: { ...EMIDEC_SPLIT }, train: { ...train, steps: 1500 }, fisher: { patches: 4, samples: 1 } };
   }
 }

@@ -141,6 +141,9 @@ export function studySplits(ids: string[], cfg: StudyConfig): DatasetSplits {
   const n = ids.length;
   const { train: nTrain, validation: nVal, test: nTest } = cfg.split;
   if (nTrain + nVal + nTest > n) {
+    if (cfg.split.trainPerSeed) {
+      throw new Error(`study: each seed draws ${nTrain} training cases from a pool of ${Math.max(0, n - nVal - nTest)} (${n} cases − ${nVal} validation − ${nTest} test); the pool must hold at least ${nTrain}`);
+    }
     throw new Error(`study: the split asks for ${nTrain}+${nVal}+${nTest} cases but the dataset has ${n}`);
   }
   if (cfg.split.trainPerSeed) {

@@ -3,12 +3,14 @@
  * protocolStudies), each with its own report folder, then the primary endpoint over all of them
  * together — Holm adjustment runs across the datasets of a test family, so it is computed once,
  * from every dataset's FROC candidates, and written to `<report root>/primary.json`, with the
- * forest plot and the generated conclusions beside it (./protocol-outputs).
+ * forest plot and the generated conclusions beside it (./protocol-outputs). A protocol sweep's
+ * collect (./sweep-exec) writes the same joint outputs from its finished runs through
+ * {@link writeProtocolJointOutputs}.
  */
 import * as path from 'path';
 import { writeFileAtomic } from '../core/atomic';
 import { StudyConfig } from './config';
-import { RunStudyOptions, runStudy } from './pipeline';
+import { RunStudyOptions, runStudy, StudyResults } from './pipeline';
 import { buildPrimary, PrimaryInput, PrimaryResults } from './primary';
 import { writeProtocolOutputs } from './protocol-outputs';
 import type { ArmLearningCurves, StudyConclusions } from './conclusions';
@@ -17,8 +19,12 @@ import { describeProtocol, loadProtocol } from './protocol';
 import { buildSecondary, describeSecondary, SecondaryInput, SecondaryResults } from './secondary';
 import { primaryEndpointLines, summarizeStudy, summaryTable, writeStudyReport } from './report';
 
-/** What {@link runProtocolStudies} returns. */
-export interface ProtocolRunResult {
+/**
+ * The protocol's joint outputs over its datasets (what a protocol run and a protocol sweep's
+ * collect write into their report root): the primary and secondary endpoints with Holm across
+ * datasets, and where they went.
+ */
+export interface ProtocolJointOutputs {
   primary: PrimaryResults;
   /** The secondary endpoints over every dataset (also primary.json `secondary`). */
   secondary: SecondaryResults;
@@ -35,12 +41,50 @@ export interface ProtocolRunResult {
    * (lib/study/conclusions armConvergence); false when one had not, null without validation curves.
    */
   trainingSettled: boolean | null;
+}
+
+/** What {@link runProtocolStudies} returns. */
+export interface ProtocolRunResult extends ProtocolJointOutputs {
   seconds: number;
 }
 
 /**
+ * The joint outputs from each protocol dataset's study results (one study per dataset, each with
+ * protocolDataset set and its runs' FROC candidates and secondary endpoints, every arm's seeds
+ * paired): the primary endpoint over all of them (buildPrimary: Holm runs across the datasets of a
+ * test family, so it is computed once), the secondary endpoints (buildSecondary), written with the
+ * protocol's identity to `<root>/primary.json`, then the forest plot and the generated conclusions
+ * (with the learning curves' convergence check) beside it (./protocol-outputs).
+ * @param perDataset one entry per protocol dataset, in the protocol's order
+ * @param root the report root (primary.json, forest.html, conclusions.md)
+ * @throws Error when a study names no protocol dataset or two name the same one
+ */
+export async function writeProtocolJointOutputs(perDataset: readonly StudyResults[], root: string, log: (line: string) => void): Promise<ProtocolJointOutputs> {
+  const loaded = loadProtocol();
+  const input: PrimaryInput = {};
+  const secondaryInput: SecondaryInput = {};
+  const curves: ArmLearningCurves[] = [];
+  for (const results of perDataset) {
+    const dataset = results.config.protocolDataset;
+    if (!dataset) throw new Error(`protocol outputs: the study in ${results.config.runsDir} names no protocol dataset (protocolDataset)`);
+    if (dataset in input) throw new Error(`protocol outputs: two studies of dataset ${dataset} (one primary endpoint per dataset)`);
+    input[dataset] = results.froc ?? {};
+    secondaryInput[dataset] = results.secondary ?? {};
+    if (results.config.train.steps !== undefined) curves.push(...armLearningCurves(dataset, results.runs, results.config.train.steps));
+  }
+  const primary = buildPrimary(input, loaded.protocol, loaded.sha256);
+  const primaryFile = path.join(root, 'primary.json');
+  const secondary = buildSecondary(secondaryInput, loaded.protocol);
+  writeFileAtomic(primaryFile, JSON.stringify({ protocol: describeProtocol(loaded), primary, secondary }, null, 1) + '\n');
+  const outputs = await writeProtocolOutputs(primary, loaded.protocol, root, describeProtocol(loaded), log, curves, secondary);
+  const lines = [...primaryEndpointLines(primary, loaded), `secondary endpoints: ${secondary.description}`, ...describeSecondary(secondary, loaded.protocol)];
+  return { primary, secondary, lines, primaryFile, conclusions: outputs.conclusions, outputFiles: outputs.files, trainingSettled: outputs.conclusions.trainingSettled };
+}
+
+/**
  * Run (or resume) every study, write each one's report, then the joint primary endpoint and the
- * secondary endpoints (Holm over every dataset of each family) into primary.json.
+ * secondary endpoints (Holm over every dataset of each family) into primary.json
+ * ({@link writeProtocolJointOutputs}).
  * @param studies one study per protocol dataset (each with protocolDataset set and its own runs/report folders)
  * @param reportRoot where primary.json goes (default: the parent of the first study's report folder)
  * @example const r = await runProtocolStudies(protocolStudies('quick'), console.log); r.lines.forEach((l) => console.log(l));
@@ -53,11 +97,8 @@ export async function runProtocolStudies(
   const t0 = Date.now();
   const missing = studies.filter((s) => !s.protocolDataset);
   if (missing.length) throw new Error(`protocol study: ${missing.map((s) => s.runsDir).join(', ')} name no protocol dataset (protocolDataset)`);
-  const loaded = loadProtocol();
-  log(`protocol: ${describeProtocol(loaded)}`);
-  const input: PrimaryInput = {};
-  const secondaryInput: SecondaryInput = {};
-  const curves: ArmLearningCurves[] = [];
+  log(`protocol: ${describeProtocol(loadProtocol())}`);
+  const perDataset: StudyResults[] = [];
   for (const [i, cfg] of studies.entries()) {
     const dataset = cfg.protocolDataset!;
     log(`— ${dataset}: ${cfg.seeds.length} seed(s), runs in ${cfg.runsDir}/, report in ${cfg.reportDir}/`);
@@ -67,16 +108,8 @@ export async function runProtocolStudies(
     const summary = summarizeStudy(results);
     await writeStudyReport(results, summary, cfg.reportDir, log);
     log(summaryTable(summary));
-    input[dataset] = results.froc ?? {};
-    secondaryInput[dataset] = results.secondary ?? {};
-    if (cfg.train.steps !== undefined) curves.push(...armLearningCurves(dataset, results.runs, cfg.train.steps));
+    perDataset.push(results);
   }
-  const primary = buildPrimary(input, loaded.protocol, loaded.sha256);
-  const root = opts.reportRoot ?? path.dirname(studies[0].reportDir);
-  const primaryFile = path.join(root, 'primary.json');
-  const secondary = buildSecondary(secondaryInput, loaded.protocol);
-  writeFileAtomic(primaryFile, JSON.stringify({ protocol: describeProtocol(loaded), primary, secondary }, null, 1) + '\n');
-  const outputs = await writeProtocolOutputs(primary, loaded.protocol, root, describeProtocol(loaded), log, curves, secondary);
-  const lines = [...primaryEndpointLines(primary, loaded), `secondary endpoints: ${secondary.description}`, ...describeSecondary(secondary, loaded.protocol)];
-  return { primary, secondary, lines, primaryFile, conclusions: outputs.conclusions, outputFiles: outputs.files, trainingSettled: outputs.conclusions.trainingSettled, seconds: (Date.now() - t0) / 1000 };
+  const joint = await writeProtocolJointOutputs(perDataset, opts.reportRoot ?? path.dirname(studies[0].reportDir), log);
+  return { ...joint, seconds: (Date.now() - t0) / 1000 };
 }

@@ -25,7 +25,8 @@ import { checkpointStep, runPaths } from '../run/layout';
 import { ARM_NAMES, ArmName } from '../train/arms';
 import { BACKGROUND_CLASS_LEVELS } from '../train/aux-settings';
 import { resolveTrainConfig, TrainConfig } from '../train/config';
-import { emidecStudy, StudyConfig, studyPreset, StudyPreset } from './config';
+import { requireEmidecFolder } from '../data/emidec';
+import { emidecStudy, ProtocolPreset, protocolEmidecStudy, protocolSyntheticStudy, StudyConfig, studyPreset, StudyPreset } from './config';
 import { studyRunComplete, studyRunConfig } from './pipeline';
 import { canonicalJson, loadProtocol, Protocol } from './protocol';
 
@@ -37,7 +38,7 @@ export const TRAINABLE_ARMS: Readonly<Record<string, ArmName>> = Object.fromEntr
 
 /** The protocol's axes (protocol.json axes.factors) the training code can set, with how. */
 const EXPRESSIBLE_AXES: Readonly<Record<string, string>> = {
-  trainCases: 'the number of training cases (split.train; the dataset pool is sized train + validation + test)',
+  trainCases: 'the number of training cases (split.train): with a training pool (split.trainPerSeed, the protocol studies) each seed draws that many from the same pool; otherwise the generated dataset is sized train + validation + test',
   auxLabelNoise: 'train.auxLabelNoise: the training cases\' auxiliary maps degraded at the level (lib/train/aux-settings)',
   backgroundClasses: 'train.backgroundClasses: the auxiliary classes merged to K by the rule fixed at the freeze (lib/train/aux-settings)',
 };
@@ -48,14 +49,26 @@ const SWEEP_AXES = ['trainCases', 'auxLabelNoise', 'backgroundClasses'] as const
 /** Why an axis of protocol.json cannot be swept yet (none today; a new protocol axis would be named here). */
 const INEXPRESSIBLE_AXES: Readonly<Record<string, string>> = {};
 
+/**
+ * Which study a grid's groups are: `study` (default) the earlier study's presets (lib/study/config
+ * studyPreset, emidecStudy) on each dataset; `protocol` the protocol's study of each protocol
+ * dataset (protocolSyntheticStudy, protocolEmidecStudy): pooled training draws per seed, the
+ * protocol's test sets and budget, FROC candidates and secondary endpoints per run, and the joint
+ * primary endpoint at collect.
+ */
+export type SweepDesign = 'study' | 'protocol';
+
 /** A sweep grid as written in a grid file (docs/sweep-grid.json); every field but the first four is optional. */
 export interface SweepGrid {
-  preset: StudyPreset;
-  /** 'synthetic' (the preset's embedded set), the protocol's dataset ids, 'colin', 'emidec:<folder>' or a manifest path */
+  /** quick, default or full; with design 'protocol' also long (the protocol presets) */
+  preset: StudyPreset | ProtocolPreset;
+  /** 'synthetic' (the preset's embedded set), the protocol's dataset ids, 'colin', 'emidec:<folder>' or a manifest path; with design 'protocol' only the protocol's datasets */
   datasets: string[];
   /** arm ids of protocol.json */
   arms: string[];
   seeds: number[];
+  /** default 'study' */
+  design?: SweepDesign;
   /** model families (lib/model/architectures); default: the preset's */
   architectures?: string[];
   /** the protocol's axes, each with its levels, swept one at a time around the preset's settings */
@@ -64,7 +77,7 @@ export interface SweepGrid {
   backgroundClasses?: number[];
   /** where the axes are swept (default: every dataset and arm of the grid) */
   axesOn?: { datasets?: string[]; arms?: string[] };
-  /** overrides of the preset: dataset pool size (synthetic kinds), split, training settings, Fisher sampling, backend */
+  /** overrides of the preset: dataset pool size (synthetic kinds), split (merged over the preset's), training settings, Fisher sampling, backend */
   cases?: number;
   split?: StudyConfig['split'];
   train?: Partial<TrainConfig>;
@@ -120,7 +133,7 @@ function shortHash(value: unknown, chars: number): string {
   return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, chars);
 }
 
-const GRID_FIELDS = ['preset', 'datasets', 'arms', 'seeds', 'architectures', 'trainCases', 'auxLabelNoise', 'backgroundClasses', 'axesOn', 'cases', 'split', 'train', 'fisher', 'backend'];
+const GRID_FIELDS = ['preset', 'datasets', 'arms', 'seeds', 'design', 'architectures', 'trainCases', 'auxLabelNoise', 'backgroundClasses', 'axesOn', 'cases', 'split', 'train', 'fisher', 'backend'];
 
 function stringList(raw: Record<string, unknown>, field: string, source: string, required: boolean): string[] | undefined {
   const v = raw[field];
@@ -149,13 +162,20 @@ export function validateGrid(value: unknown, source: string, protocol: Protocol)
   const raw = value as Record<string, unknown>;
   const unknown = Object.keys(raw).filter((k) => !GRID_FIELDS.includes(k));
   if (unknown.length) fail(source, `unknown field(s) ${unknown.map((k) => `'${k}'`).join(', ')}; a grid takes ${GRID_FIELDS.join(', ')}`);
-  if (!['quick', 'default', 'full'].includes(raw.preset as string)) fail(source, `'preset' must be 'quick', 'default' or 'full', got ${JSON.stringify(raw.preset)}`);
+  if (raw.design !== undefined && raw.design !== 'study' && raw.design !== 'protocol') fail(source, `'design' must be 'study' or 'protocol', got ${JSON.stringify(raw.design)}`);
+  const design = raw.design as SweepDesign | undefined;
+  if (design === 'protocol') {
+    if (!['quick', 'default', 'long', 'full'].includes(raw.preset as string)) fail(source, `'preset' must be 'quick', 'default', 'long' or 'full' (the protocol presets), got ${JSON.stringify(raw.preset)}`);
+  } else if (!['quick', 'default', 'full'].includes(raw.preset as string)) {
+    fail(source, `'preset' must be 'quick', 'default' or 'full'${raw.preset === 'long' ? " ('long' is a protocol preset: add \"design\": \"protocol\")" : ''}, got ${JSON.stringify(raw.preset)}`);
+  }
   const grid: SweepGrid = {
-    preset: raw.preset as StudyPreset,
+    preset: raw.preset as SweepGrid['preset'],
     datasets: stringList(raw, 'datasets', source, true)!,
     arms: stringList(raw, 'arms', source, true)!,
     seeds: numberList(raw, 'seeds', source, true) ?? fail(source, "'seeds' is required: a non-empty list of non-negative integers"),
   };
+  if (design) grid.design = design;
   const protocolArms = protocol.arms.map((a) => a.id);
   for (const arm of grid.arms) {
     if (!protocolArms.includes(arm)) fail(source, `'arms': '${arm}' is not an arm of protocol.json (${protocolArms.join(', ')})`);
@@ -191,8 +211,10 @@ export function validateGrid(value: unknown, source: string, protocol: Protocol)
   }
   if (raw.split !== undefined) {
     const s = raw.split as Record<string, unknown>;
-    const ok = s && typeof s === 'object' && ['seed', 'train', 'validation', 'test'].every((k) => typeof s[k] === 'number' && Number.isInteger(s[k]) && (s[k] as number) >= 0) && Object.keys(s).length === 4;
-    if (!ok) fail(source, `'split' must be {seed, train, validation, test} (non-negative integers), got ${JSON.stringify(raw.split)}`);
+    const counts = ['seed', 'train', 'validation', 'test'];
+    const ok = s && typeof s === 'object' && counts.every((k) => typeof s[k] === 'number' && Number.isInteger(s[k]) && (s[k] as number) >= 0) &&
+      Object.keys(s).every((k) => counts.includes(k) || (k === 'trainPerSeed' && typeof s[k] === 'boolean'));
+    if (!ok) fail(source, `'split' must be {seed, train, validation, test} (non-negative integers) and optionally trainPerSeed (a boolean), got ${JSON.stringify(raw.split)}`);
     grid.split = s as StudyConfig['split'];
   }
   if (raw.train !== undefined) {
@@ -229,8 +251,25 @@ const PROTOCOL_DATASET_CONDITIONS: Readonly<Record<string, 'mechanism-positive' 
   'synthetic-current': undefined,
 };
 
+/** The names a grid of design 'protocol' takes: the protocol's datasets. */
+function protocolDatasetNames(): string {
+  return loadProtocol().protocol.datasets.map((d) => (d.id === 'emidec' ? 'emidec:<folder>' : d.id)).join(', ');
+}
+
+/**
+ * The protocol's study of a protocol dataset at a protocol preset: what `reproduce` trains for it
+ * (protocolStudies, protocolEmidecStudy), folders aside.
+ */
+function protocolDatasetStudy(name: string, preset: ProtocolPreset, source: string): StudyConfig {
+  if (name.startsWith('emidec:')) return protocolEmidecStudy(preset, requireEmidecFolder(name.slice('emidec:'.length), `${source}: 'datasets': emidec:`));
+  if (name === 'emidec') fail(source, "'datasets': 'emidec' needs its folder: write 'emidec:<folder>' (raw EMIDEC or a folder from 'backsplit import emidec')");
+  return protocolSyntheticStudy(preset, name) ?? fail(source, `'datasets': '${name}' is not a dataset of the protocol; a grid of design 'protocol' takes ${protocolDatasetNames()}`);
+}
+
 /** The study a dataset name of a grid starts from (the preset's settings on that data). */
-function datasetStudy(name: string, preset: StudyPreset, source: string): StudyConfig {
+function datasetStudy(name: string, grid: SweepGrid, source: string): StudyConfig {
+  if (grid.design === 'protocol') return protocolDatasetStudy(name, grid.preset, source);
+  const preset = grid.preset as StudyPreset;
   if (name === 'synthetic') return studyPreset(preset);
   if (name in PROTOCOL_DATASET_CONDITIONS) {
     const cfg = studyPreset(preset);
@@ -238,7 +277,7 @@ function datasetStudy(name: string, preset: StudyPreset, source: string): StudyC
     return condition ? { ...cfg, dataset: { ...cfg.dataset, condition } as StudyConfig['dataset'] } : cfg;
   }
   if (name === 'colin') return { ...studyPreset(preset), dataset: { kind: 'colin', cases: 16, seed: 0 }, split: { seed: 0, train: 11, validation: 0, test: 5 } };
-  if (name.startsWith('emidec:')) return emidecStudy(preset, path.resolve(name.slice('emidec:'.length)));
+  if (name.startsWith('emidec:')) return emidecStudy(preset, requireEmidecFolder(name.slice('emidec:'.length), `${source}: 'datasets': emidec:`));
   if (name === 'emidec') fail(source, "'datasets': 'emidec' needs its folder: write 'emidec:<folder>' (raw EMIDEC or a folder from 'backsplit import emidec')");
   if (name.endsWith('.json')) return { ...studyPreset(preset), dataset: { kind: 'manifest', path: path.resolve(name) } };
   return fail(source, `'datasets': unknown dataset '${name}' (synthetic, ${Object.keys(PROTOCOL_DATASET_CONDITIONS).join(', ')}, colin, emidec:<folder>, or a manifest .json)`);
@@ -246,30 +285,36 @@ function datasetStudy(name: string, preset: StudyPreset, source: string): StudyC
 
 /** The settings of one group: dataset, overrides, architecture and axis level applied to the preset. */
 function groupStudy(grid: SweepGrid, dataset: string, architecture: string | null, axis: SweepGroup['axis'], source: string): StudyConfig {
-  const cfg = datasetStudy(dataset, grid.preset, source);
+  const cfg = datasetStudy(dataset, grid, source);
   const synthetic = cfg.dataset.kind === 'synthetic' || cfg.dataset.kind === 'colin';
   if (grid.cases !== undefined) {
     if (!synthetic) fail(source, `'cases' sizes a generated dataset; '${dataset}' has its own cases`);
     cfg.dataset = { ...cfg.dataset, cases: grid.cases } as StudyConfig['dataset'];
   }
-  if (grid.split) cfg.split = { ...grid.split };
+  if (grid.split) cfg.split = { ...cfg.split, ...grid.split };
   if (grid.train) cfg.train = { ...cfg.train, ...grid.train, ...(grid.train.model ? { model: { ...cfg.train.model!, ...grid.train.model } } : {}) };
   if (grid.fisher) cfg.fisher = { ...grid.fisher };
   if (grid.backend) cfg.backend = grid.backend;
   if (architecture) cfg.train = { ...cfg.train, model: { ...cfg.train.model!, family: architecture as TrainConfig['model']['family'] } };
   if (axis?.id === 'trainCases') {
     cfg.split = { ...cfg.split, train: axis.level };
-    if (synthetic) cfg.dataset = { ...cfg.dataset, cases: axis.level + cfg.split.validation + cfg.split.test } as StudyConfig['dataset'];
+    // with a training pool, every level draws from the same pool (the dataset, validation and test
+    // sets stay the preset's); otherwise the generated dataset is sized for the level
+    if (synthetic && !cfg.split.trainPerSeed) cfg.dataset = { ...cfg.dataset, cases: axis.level + cfg.split.validation + cfg.split.test } as StudyConfig['dataset'];
   }
   // a label axis at its protocol default trains what the preset trains (the same group, no field)
   const axisDefault = axis ? loadProtocol().protocol.axes.factors.find((f) => f.id === axis.id)?.default : undefined;
   if ((axis?.id === 'auxLabelNoise' || axis?.id === 'backgroundClasses') && axis.level !== axisDefault) {
     cfg.train = { ...cfg.train, [axis.id]: axis.level };
   }
-  const pool = cfg.split.train + cfg.split.validation + cfg.split.test;
+  const { train, validation, test } = cfg.split;
   const generated = synthetic ? (cfg.dataset as { cases: number }).cases : null;
-  if (generated !== null && generated < pool) {
-    fail(source, `dataset '${dataset}': the split asks for ${cfg.split.train}+${cfg.split.validation}+${cfg.split.test} cases but the dataset has ${generated}`);
+  if (generated !== null && generated < train + validation + test) {
+    const where = `dataset '${dataset}'${axis ? ` (${axis.id} = ${axis.level})` : ''}`;
+    if (cfg.split.trainPerSeed) {
+      fail(source, `${where}: each seed draws ${train} training cases from a pool of ${Math.max(0, generated - validation - test)} (${generated} cases − ${validation} validation − ${test} test); the pool must hold at least ${train} (raise 'cases' or lower the level)`);
+    }
+    fail(source, `${where}: the split asks for ${train}+${validation}+${test} cases but the dataset has ${generated}`);
   }
   cfg.dataset = resolveDatasetConfig(cfg.dataset, `${source} dataset '${dataset}'`);
   // the training settings are checked now, not on a cluster node hours later
@@ -328,28 +373,42 @@ export function expandGrid(grid: SweepGrid, source: string): { groups: Record<st
   for (const axis of SWEEP_AXES) {
     for (const level of grid[axis] ?? []) for (const dataset of on.datasets) for (const arch of archs) add(dataset, arch, { id: axis, level }, on.arms);
   }
+  if (grid.design === 'protocol') {
+    // a protocol group's study names the arms its runs train (an axis group: binary and BackSplit),
+    // as `reproduce --full` names all of protocol.json's; binary and BackSplit alone need no list
+    for (const [name, g] of Object.entries(groups)) {
+      const arms = grid.arms.filter((a) => runs.some((r) => r.group === name && r.arm === a));
+      const study: StudyConfig = { ...g.study };
+      delete study.arms;
+      g.study = arms.length === 2 && arms.every((a) => a === 'binary' || a === 'backsplit') ? study : { ...study, arms };
+    }
+  }
   return { groups, runs };
 }
 
 /**
- * The grid of the protocol's full reproduction: every protocol dataset (EMIDEC when its folder is
- * given), every protocol arm the training code can train, the planned number of seeds, the
- * protocol's axes one at a time on the mechanism dataset with the baseline and confirmatory arms,
- * at the `full` preset. What it must leave out is returned as notes.
+ * The grid of the protocol's full reproduction, of design 'protocol' at the `full` preset: every
+ * protocol dataset (EMIDEC when its folder is given), each group the protocol's own study of its
+ * dataset — what `reproduce --full [--emidec <folder>]` trains (lib/study/config protocolStudies,
+ * protocolEmidecStudy) —, every protocol arm the training code can train, the planned number of
+ * seeds, and the protocol's axes one at a time on the mechanism dataset with the baseline and
+ * confirmatory arms (descriptive: `collect` keeps them out of primary.json). What it must leave
+ * out is returned as notes.
+ * @throws Error naming the folder when `emidecFolder` holds no EMIDEC data
  */
 export function protocolFullGrid(protocol: Protocol, emidecFolder?: string): { grid: SweepGrid; notes: string[] } {
   const notes: string[] = [];
   const datasets: string[] = [];
   for (const d of protocol.datasets) {
     if (d.id === 'emidec') {
-      if (emidecFolder) datasets.push(`emidec:${path.resolve(emidecFolder)}`);
+      if (emidecFolder !== undefined) datasets.push(`emidec:${requireEmidecFolder(emidecFolder, '--emidec')}`);
       else notes.push("dataset 'emidec' left out: give its folder with --emidec <folder>");
     } else datasets.push(d.id);
   }
   const arms = protocol.arms.map((a) => a.id).filter((a) => a in TRAINABLE_ARMS);
   const untrainable = protocol.arms.map((a) => a.id).filter((a) => !(a in TRAINABLE_ARMS));
   if (untrainable.length) notes.push(`arms left out (the training code cannot train them yet): ${untrainable.join(', ')}`);
-  const grid: SweepGrid = { preset: 'full', datasets, arms, seeds: Array.from({ length: protocol.seeds.planned }, (_, i) => i) };
+  const grid: SweepGrid = { preset: 'full', design: 'protocol', datasets, arms, seeds: Array.from({ length: protocol.seeds.planned }, (_, i) => i) };
   const axisDataset = protocol.datasets.find((d) => d.role === 'mechanism-positive')?.id;
   const axisArms = [protocol.baselineArm, protocol.confirmatoryArm].filter((a) => arms.includes(a));
   for (const f of protocol.axes.factors) {

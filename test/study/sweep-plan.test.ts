@@ -112,8 +112,9 @@ describe('sweep plan', () => {
     const { grid, notes } = protocolFullGrid(protocol);
     const { runs } = expandGrid(grid, '--protocol full');
     // 3 synthetic datasets × 8 arms × 12 seeds, then on the mechanism set × binary and backsplit × 12 seeds:
-    // trainCases 4, 8, 16 (32 is the full preset's own split), label noise 0.25, 0.5, 1 (0 is the default)
+    // trainCases 4, 8, 32 (16 is the protocol's own), label noise 0.25, 0.5, 1 (0 is the default)
     // and K = 1, 2, 3 (5 is the default): the default levels are runs that are already there
+    // (test/study/sweep-protocol.test.ts checks that each group is the protocol's study of its dataset)
     expect(protocol.arms.length).toBe(8);
     expect(runs.length).toBe(3 * 8 * protocol.seeds.planned + (3 + 3 + 3) * 2 * protocol.seeds.planned);
     expect(notes.join('\n')).toMatch(/emidec' left out/);

@@ -7,12 +7,13 @@
  */
 import * as path from 'path';
 import { BACKEND_FLAG, Command, parseArgs, positiveIntFlag, UsageError } from '../args';
-import { emidecStudy, protocolStudies, studyPreset, StudyConfig, StudyPreset } from '../../study/config';
+import { requireEmidecFolder } from '../../data/emidec';
+import { emidecStudy, protocolEmidecStudy, ProtocolPreset, protocolStudies, studyPreset, StudyConfig, StudyPreset } from '../../study/config';
 import { runProtocolStudies } from '../../study/protocol-run';
 import { runStudy } from '../../study/pipeline';
 import { extraArms, primaryLines, summarizeStudy, summaryTable, writeStudyReport } from '../../study/report';
 
-const USAGE = `usage: backsplit reproduce [--quick | --long | --full] [--seeds 0,1,…] [--workers N] [--backend …]
+const USAGE = `usage: backsplit reproduce [--quick | --long | --full] [--emidec <folder>] [--seeds 0,1,…] [--workers N] [--backend …]
        backsplit reproduce --study [--quick | --full] [--seeds 0,1,2] [--steps N] [--runs <dir>] [--out <dir>] [--workers N] [--backend …]
        backsplit reproduce --dataset <manifest.json> | colin | emidec:<folder> [--quick | --full] [same flags as --study]
 
@@ -34,6 +35,10 @@ conclusions.md, one report folder per dataset). Rerunning reuses finished runs.
   --full     the protocol's full design, for a cluster (backsplit sweep): all 8 arms of protocol.json,
              12 seeds, three synthetic sets (mechanism-positive, null, current) at the --long budget;
              runs/protocol-full/, report-protocol-full/
+  --emidec   the protocol's EMIDEC study besides the synthetic sets (raw PNG slices or NIfTI cases, or
+             a folder from 'backsplit import emidec'): the frozen split of 48 training / 8 validation /
+             24 test patients, with the preset's seeds, arms and budget; runs/protocol*/emidec. With
+             --long or --full and without it, EMIDEC is left out (a line says so)
   --study    the earlier study on the embedded set (binary vs BackSplit, 3 seeds × 250 steps, 8 test
              cases; --quick 1 seed, --full 5 seeds × 2000 steps); runs/study*, report*/. Notebooks 03
              and 05 use its settings.
@@ -109,26 +114,39 @@ export function reproduceArgs(argv: string[]): { cfg: StudyConfig; workers?: num
 }
 
 /**
- * `reproduce [--quick | --long | --full] [--seeds …] [--workers N] [--backend …]`: the protocol
- * studies (lib/study/config protocolStudies) of those flags and the number of worker processes.
- * `--protocol` is accepted and changes nothing (the protocol is the default).
+ * `reproduce [--quick | --long | --full] [--emidec <folder>] [--seeds …] [--workers N] [--backend …]`:
+ * the protocol studies (lib/study/config protocolStudies) of those flags, with the protocol's EMIDEC
+ * study (protocolEmidecStudy) after them when `--emidec` gives its folder, the number of worker
+ * processes, and notes to print (for `--long` and `--full` without `--emidec`: EMIDEC is left out,
+ * and how to include it). `--protocol` is accepted and changes nothing (the protocol is the default).
+ * @throws Error naming the folder when `--emidec` holds no EMIDEC data (before anything runs)
  * @example protocolArgs(['--full']).studies.length // 3
  */
-export function protocolArgs(argv: string[]): { studies: StudyConfig[]; workers?: number } {
-  const { flags } = parseArgs(argv, { protocol: { type: 'boolean' }, quick: { type: 'boolean' }, long: { type: 'boolean' }, full: { type: 'boolean' }, seeds: { type: 'string' }, workers: { type: 'number' }, backend: BACKEND_FLAG }, 0);
+export function protocolArgs(argv: string[]): { studies: StudyConfig[]; workers?: number; notes: string[] } {
+  const { flags } = parseArgs(argv, { protocol: { type: 'boolean' }, quick: { type: 'boolean' }, long: { type: 'boolean' }, full: { type: 'boolean' }, emidec: { type: 'string' }, seeds: { type: 'string' }, workers: { type: 'number' }, backend: BACKEND_FLAG }, 0);
   if ([flags.quick, flags.long, flags.full].filter(Boolean).length > 1) throw new UsageError('choose one of --quick, --long and --full');
+  const preset: ProtocolPreset = flags.quick ? 'quick' : flags.long ? 'long' : flags.full ? 'full' : 'default';
   const workers = positiveIntFlag(flags.workers, 'workers');
-  const studies = protocolStudies(flags.quick ? 'quick' : flags.long ? 'long' : flags.full ? 'full' : 'default').map((s) => ({
+  const notes: string[] = [];
+  const base = protocolStudies(preset);
+  if (flags.emidec !== undefined) {
+    if (flags.emidec === '') throw new UsageError('--emidec needs the EMIDEC folder, e.g. --emidec ../shared/data/emidec-lge');
+    base.push(protocolEmidecStudy(preset, requireEmidecFolder(flags.emidec as string, '--emidec')));
+  } else if (preset === 'long' || preset === 'full') {
+    notes.push(`EMIDEC (the protocol's real dataset) is left out: add --emidec <folder> (e.g. --emidec ../shared/data/emidec-lge) to run its study (runs/protocol-${preset}/emidec) with the others`);
+  }
+  const studies = base.map((s) => ({
     ...s,
     ...(flags.seeds ? { seeds: parseSeeds(flags.seeds as string) } : {}),
     ...(flags.backend ? { backend: flags.backend as string } : {}),
   }));
-  return { studies, workers };
+  return { studies, workers, notes };
 }
 
 async function runProtocol(argv: string[]): Promise<number> {
-  const { studies, workers } = protocolArgs(argv);
+  const { studies, workers, notes } = protocolArgs(argv);
   const log = (l: string) => process.stdout.write(l + '\n');
+  for (const note of notes) log(note);
   const r = await runProtocolStudies(studies, log, { workers });
   log('');
   for (const line of r.lines) log(line);

@@ -21,7 +21,9 @@ at a time) planned once into a folder; any executor then trains the runs still t
 interrupted ones from their checkpoints. Grid format and a worked example: docs/sweep.md.
 
   plan       expand a grid (or the protocol's full reproduction) into numbered runs with stable ids
-             and write <sweep-dir>/sweep.json; planning again keeps the ids and folders of unchanged runs
+             and write <sweep-dir>/sweep.json; planning again keeps the ids and folders of unchanged runs.
+             --protocol full: each dataset's group is the protocol's study of it, what
+             'reproduce --full [--emidec <folder>]' trains, plus the axes on the mechanism set
   run        --local: train the runs still to do with N worker processes (default: one per core,
              single-threaded — measured faster than one run at a time with every thread)
   submit     --slurm: write an sbatch array script over the runs still to do (one task per run, logs in
@@ -30,7 +32,9 @@ interrupted ones from their checkpoints. Grid format and a worked example: docs/
   status     each run: pending, running, done or failed (Slurm's view when jobs were submitted), with the
              last log lines of failed tasks
   collect    the study report of each group from the runs that finished (<sweep-dir>/report/<group>/),
-             naming the runs still missing`;
+             naming the runs still missing; for a protocol plan also the protocol's joint outputs over
+             its datasets (<sweep-dir>/report/primary.json, forest.html, conclusions.md), as reproduce
+             writes them; the axis groups are descriptive and stay out of primary.json`;
 
 function dirArg(positionals: string[], what: string): string {
   if (positionals.length !== 1) throw new UsageError(`sweep ${what} needs the sweep folder`);
@@ -150,7 +154,7 @@ async function status(argv: string[]): Promise<number> {
 
 async function collect(argv: string[]): Promise<number> {
   const { positionals } = parseArgs(argv, {}, 1);
-  const groups = await collectSweep(dirArg(positionals, 'collect'), log);
+  const { groups } = await collectSweep(dirArg(positionals, 'collect'), log);
   return groups.some((g) => g.done > 0) ? 0 : 1;
 }
 
