@@ -17,7 +17,7 @@ import type { ArmLearningCurves, StudyConclusions } from './conclusions';
 import { armLearningCurves } from './report-protocol';
 import { describeProtocol, loadProtocol } from './protocol';
 import { buildSecondary, describeSecondary, SecondaryInput, SecondaryResults } from './secondary';
-import { primaryEndpointLines, summarizeStudy, summaryTable, writeStudyReport } from './report';
+import { primaryEndpointLines, summarizeStudy, summaryTable, writeStudyReport, withSharedRenderer } from './report';
 
 /**
  * The protocol's joint outputs over its datasets (what a protocol run and a protocol sweep's
@@ -94,22 +94,25 @@ export async function runProtocolStudies(
   log: (line: string) => void,
   opts: RunStudyOptions & { reportRoot?: string } = {},
 ): Promise<ProtocolRunResult> {
-  const t0 = Date.now();
-  const missing = studies.filter((s) => !s.protocolDataset);
-  if (missing.length) throw new Error(`protocol study: ${missing.map((s) => s.runsDir).join(', ')} name no protocol dataset (protocolDataset)`);
-  log(`protocol: ${describeProtocol(loadProtocol())}`);
-  const perDataset: StudyResults[] = [];
-  for (const [i, cfg] of studies.entries()) {
-    const dataset = cfg.protocolDataset!;
-    log(`— ${dataset}: ${cfg.seeds.length} seed(s), runs in ${cfg.runsDir}/, report in ${cfg.reportDir}/`);
-    // one fraction over all the datasets (each study reports its own from 0 to 1)
-    const onFraction = opts.onFraction && ((f: number, detail: string) => opts.onFraction!((i + f) / studies.length, `${dataset}: ${detail}`));
-    const results = await runStudy(cfg, log, { ...opts, onFraction });
-    const summary = summarizeStudy(results);
-    await writeStudyReport(results, summary, cfg.reportDir, log);
-    log(summaryTable(summary));
-    perDataset.push(results);
-  }
-  const joint = await writeProtocolJointOutputs(perDataset, opts.reportRoot ?? path.dirname(studies[0].reportDir), log);
-  return { ...joint, seconds: (Date.now() - t0) / 1000 };
+  // one Chromium for every report and figure of the run
+  return withSharedRenderer(async () => {
+    const t0 = Date.now();
+    const missing = studies.filter((s) => !s.protocolDataset);
+    if (missing.length) throw new Error(`protocol study: ${missing.map((s) => s.runsDir).join(', ')} name no protocol dataset (protocolDataset)`);
+    log(`protocol: ${describeProtocol(loadProtocol())}`);
+    const perDataset: StudyResults[] = [];
+    for (const [i, cfg] of studies.entries()) {
+      const dataset = cfg.protocolDataset!;
+      log(`— ${dataset}: ${cfg.seeds.length} seed(s), runs in ${cfg.runsDir}/, report in ${cfg.reportDir}/`);
+      // one fraction over all the datasets (each study reports its own from 0 to 1)
+      const onFraction = opts.onFraction && ((f: number, detail: string) => opts.onFraction!((i + f) / studies.length, `${dataset}: ${detail}`));
+      const results = await runStudy(cfg, log, { ...opts, onFraction });
+      const summary = summarizeStudy(results);
+      await writeStudyReport(results, summary, cfg.reportDir, log);
+      log(summaryTable(summary));
+      perDataset.push(results);
+    }
+    const joint = await writeProtocolJointOutputs(perDataset, opts.reportRoot ?? path.dirname(studies[0].reportDir), log);
+    return { ...joint, seconds: (Date.now() - t0) / 1000 };
+  });
 }

@@ -272,6 +272,23 @@ function resultsJson(results: StudyResults, summary: StudySummary): string {
   );
 }
 
+let rendererHolds = 0;
+
+/**
+ * Run `f` with the process's Chromium renderer kept open across every report it writes (a
+ * protocol run writes one report per dataset and then the forest plot: one browser start instead
+ * of one per report); the renderer closes when the outermost hold ends.
+ */
+export async function withSharedRenderer<T>(f: () => Promise<T>): Promise<T> {
+  rendererHolds++;
+  try {
+    return await f();
+  } finally {
+    rendererHolds--;
+    if (rendererHolds === 0) await closeSharedRenderer();
+  }
+}
+
 /** PNG of every figure, each also written as `<name>.png`, when Chromium is available; none (with a log line) otherwise. */
 export async function renderPngs(figs: Record<string, Figure>, write: (name: string, data: Buffer) => void, log: (l: string) => void): Promise<Record<string, Buffer>> {
   const pngs: Record<string, Buffer> = {};
@@ -285,7 +302,8 @@ export async function renderPngs(figs: Record<string, Figure>, write: (name: str
     } catch (e) {
       log(`report: PNG export failed, continuing without PNGs: ${(e as Error).message}`);
     } finally {
-      await closeSharedRenderer();
+      // inside withSharedRenderer the browser stays for the next report
+      if (rendererHolds === 0) await closeSharedRenderer();
     }
   } else {
     log(`report: no PNG figures (${avail.reason})`);

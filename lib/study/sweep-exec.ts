@@ -16,7 +16,7 @@ import { ARM_BACKSPLIT, ARM_BINARY, collectStudy, studyCaseSplit, studyRunConfig
 import { defaultStudyWorkers, PoolJob, runWorkerPool } from './pool';
 import { loadProtocol, Protocol } from './protocol';
 import { writeProtocolJointOutputs } from './protocol-run';
-import { summarizeStudy, summaryTable, writeStudyReport } from './report';
+import { summarizeStudy, summaryTable, writeStudyReport, withSharedRenderer } from './report';
 import { groupStudyConfig, readPlan, RunState, runStates, SweepPlan, SweepRun, TaskRecord, writeTaskRecord } from './sweep-plan';
 
 type Log = (line: string) => void;
@@ -214,55 +214,58 @@ function pairedProtocolRuns(results: StudyResults, protocol: Protocol): PairedPr
  * (and each further arm finished on all of them); the rest is named.
  */
 export async function collectSweep(sweepDir: string, log: Log): Promise<CollectedSweep> {
-  const plan = readPlan(sweepDir);
-  const { protocol } = loadProtocol();
-  const out: CollectedGroup[] = [];
-  const joint: JointGroup[] = [];
-  const leftOut: string[] = [];
-  log(`sweep ${sweepDir}: ${plan.runs.length} run(s) in ${Object.keys(plan.groups).length} group(s); protocol ${plan.protocol.id} v${plan.protocol.version} (${plan.protocol.status}), sha256 ${plan.protocol.sha256}`);
-  for (const group of Object.keys(plan.groups)) {
-    const runs = plan.runs.filter((r) => r.group === group);
-    const cfg = groupStudyConfig(plan, sweepDir, group);
-    const collected = await collectStudy(cfg, runs.map((r) => ({ mode: r.mode, seed: r.seed })), () => undefined);
-    const missingRuns = runs.filter((r) => collected.missing.some((m) => m.mode === r.mode && m.seed === r.seed));
-    const entry: CollectedGroup = { group, runs: runs.length, done: collected.results.runs.length, missing: missingRuns, report: null };
-    const { axis, dataset } = plan.groups[group];
-    log('');
-    log(`group ${group} (${dataset}${axis ? `, ${axis.id} = ${axis.level}` : ''}): ${entry.done} of ${runs.length} run(s) finished`);
-    let results: StudyResults | null = collected.results;
-    if (cfg.protocolDataset) {
-      // the protocol's statistics pair every arm with binary seed by seed: the report holds paired seeds only
-      const paired = pairedProtocolRuns(collected.results, protocol);
-      results = paired.results;
-      for (const line of paired.leftOut) log(`  ${line}`);
-      if (!axis) {
-        joint.push({ dataset: cfg.protocolDataset, group, paired, missing: missingRuns });
-        leftOut.push(...paired.leftOut);
+  // one Chromium for every report and figure of the run
+  return withSharedRenderer(async () => {
+    const plan = readPlan(sweepDir);
+    const { protocol } = loadProtocol();
+    const out: CollectedGroup[] = [];
+    const joint: JointGroup[] = [];
+    const leftOut: string[] = [];
+    log(`sweep ${sweepDir}: ${plan.runs.length} run(s) in ${Object.keys(plan.groups).length} group(s); protocol ${plan.protocol.id} v${plan.protocol.version} (${plan.protocol.status}), sha256 ${plan.protocol.sha256}`);
+    for (const group of Object.keys(plan.groups)) {
+      const runs = plan.runs.filter((r) => r.group === group);
+      const cfg = groupStudyConfig(plan, sweepDir, group);
+      const collected = await collectStudy(cfg, runs.map((r) => ({ mode: r.mode, seed: r.seed })), () => undefined);
+      const missingRuns = runs.filter((r) => collected.missing.some((m) => m.mode === r.mode && m.seed === r.seed));
+      const entry: CollectedGroup = { group, runs: runs.length, done: collected.results.runs.length, missing: missingRuns, report: null };
+      const { axis, dataset } = plan.groups[group];
+      log('');
+      log(`group ${group} (${dataset}${axis ? `, ${axis.id} = ${axis.level}` : ''}): ${entry.done} of ${runs.length} run(s) finished`);
+      let results: StudyResults | null = collected.results;
+      if (cfg.protocolDataset) {
+        // the protocol's statistics pair every arm with binary seed by seed: the report holds paired seeds only
+        const paired = pairedProtocolRuns(collected.results, protocol);
+        results = paired.results;
+        for (const line of paired.leftOut) log(`  ${line}`);
+        if (!axis) {
+          joint.push({ dataset: cfg.protocolDataset, group, paired, missing: missingRuns });
+          leftOut.push(...paired.leftOut);
+        }
+      } else {
+        const arms = new Set(results.runs.map((r) => r.mode as string));
+        if (!arms.has(ARM_BINARY) || !arms.has(ARM_BACKSPLIT)) results = null;
       }
-    } else {
-      const arms = new Set(results.runs.map((r) => r.mode as string));
-      if (!arms.has(ARM_BINARY) || !arms.has(ARM_BACKSPLIT)) results = null;
+      if (results) {
+        const summary = summarizeStudy(results);
+        await writeStudyReport(results, summary, cfg.reportDir, log);
+        entry.report = cfg.reportDir;
+        log(`Lesion metrics on ${results.splits.test.length} test cases × seeds ${[...new Set(results.runs.map((r) => r.seed))].join(', ')}; pairs = test cases (seeds averaged):`);
+        log(summaryTable(summary));
+        log(`report: ${path.join(cfg.reportDir, 'report.html')}`);
+      } else {
+        entry.note = cfg.protocolDataset ? 'no report: it needs a seed with finished runs of both binary and backsplit' : 'no report: it needs at least one finished run of both binary and backsplit';
+        log(entry.note);
+      }
+      if (missingRuns.length) log(`missing: ${missingRuns.map((r) => `${r.id} ${r.name}`).join(', ')}`);
+      out.push(entry);
     }
-    if (results) {
-      const summary = summarizeStudy(results);
-      await writeStudyReport(results, summary, cfg.reportDir, log);
-      entry.report = cfg.reportDir;
-      log(`Lesion metrics on ${results.splits.test.length} test cases × seeds ${[...new Set(results.runs.map((r) => r.seed))].join(', ')}; pairs = test cases (seeds averaged):`);
-      log(summaryTable(summary));
-      log(`report: ${path.join(cfg.reportDir, 'report.html')}`);
-    } else {
-      entry.note = cfg.protocolDataset ? 'no report: it needs a seed with finished runs of both binary and backsplit' : 'no report: it needs at least one finished run of both binary and backsplit';
-      log(entry.note);
-    }
-    if (missingRuns.length) log(`missing: ${missingRuns.map((r) => `${r.id} ${r.name}`).join(', ')}`);
-    out.push(entry);
-  }
-  const done = out.reduce((s, g) => s + g.done, 0);
-  const missing = out.flatMap((g) => g.missing);
-  const collectedProtocol = plan.grid.design === 'protocol' ? await collectProtocolOutputs(plan, sweepDir, joint, leftOut, log) : null;
-  log('');
-  log(`collected ${done} of ${plan.runs.length} run(s)${missing.length ? `; ${missing.length} missing: ${missing.map((r) => r.name).join(', ')}` : '; none missing'}`);
-  return { groups: out, protocol: collectedProtocol };
+    const done = out.reduce((s, g) => s + g.done, 0);
+    const missing = out.flatMap((g) => g.missing);
+    const collectedProtocol = plan.grid.design === 'protocol' ? await collectProtocolOutputs(plan, sweepDir, joint, leftOut, log) : null;
+    log('');
+    log(`collected ${done} of ${plan.runs.length} run(s)${missing.length ? `; ${missing.length} missing: ${missing.map((r) => r.name).join(', ')}` : '; none missing'}`);
+    return { groups: out, protocol: collectedProtocol };
+  });
 }
 
 /** A protocol dataset's group (no axis) as collect found it. */
