@@ -39,7 +39,8 @@ const config: KnipConfig = {
   // plotly.js-dist is read from disk (require.resolve) to embed in notebooks and reports
   ignoreDependencies: ['plotly.js-dist'],
   // Slurm's client commands, run by lib/study/sweep-slurm.ts and the sweep test (Debian's slurm-wlm)
-  ignoreBinaries: ['sbatch', 'scancel', 'squeue'],
+  // and the GPU bench's system commands (bench/gpu-env.ts: the NVIDIA driver's, Debian's dpkg and ldconfig)
+  ignoreBinaries: ['sbatch', 'scancel', 'squeue', 'nvidia-smi', 'dpkg', 'ldconfig'],
 };
 
 export default config;

@@ -1,10 +1,12 @@
-"""PyTorch CPU twin of bench/unet2d.ts: the same 2D U-Net (4 levels, 16/32/64/128
+"""PyTorch twin of bench/unet2d.ts (CPU) and bench/gpu.ts (CUDA): the same 2D U-Net (4 levels, 16/32/64/128
 channels, two 3x3 conv + bias + ReLU per level, 2x2 max-pool, 2x2 stride-2 transposed
 conv, skip concatenation, 1x1 head to 4 classes), softmax cross-entropy, Adam, one
 training step on a batch of 8x128x128x1. Prints progress to stderr and, last on stdout,
-one JSON line: {"median_ms", "threads", "torch", "flops"}.
+one JSON line: {"median_ms", "threads", "torch", "flops", "device"} (+ "gpu", "tf32" on CUDA).
 
-Launched by `npm run bench` with Debian's /usr/bin/python3 (python3-torch).
+Launched by `npm run bench` with Debian's /usr/bin/python3 (python3-torch), on the CPU, and by
+`npm run bench:gpu` with `--device cuda`: eager mode, strict fp32 unless --tf32 (PyTorch's own
+default allows TF32 in convolutions), the clock read after torch.cuda.synchronize().
 """
 import argparse
 import json
@@ -102,14 +104,24 @@ def main():
     ap.add_argument('--batch', type=int, default=8)
     ap.add_argument('--size', type=int, default=128)
     ap.add_argument('--threads', type=int, default=1)
-    ap.add_argument('--profile', action='store_true', help='add one step under torch.profiler, split by kernel family')
+    ap.add_argument('--profile', action='store_true', help='add one step under torch.profiler, split by kernel family (CPU)')
+    ap.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
+    ap.add_argument('--tf32', action='store_true', help='CUDA: allow TF32 in convolutions and matrix products')
     a = ap.parse_args()
-    torch.set_num_threads(a.threads)
+    cuda = a.device == 'cuda'
+    if cuda:
+        if not torch.cuda.is_available():
+            sys.exit(f'--device cuda: torch {torch.__version__} finds no CUDA device')
+        torch.backends.cudnn.allow_tf32 = a.tf32
+        torch.backends.cuda.matmul.allow_tf32 = a.tf32
+    else:
+        torch.set_num_threads(a.threads)
+    dev = torch.device(a.device)
     torch.manual_seed(1)
-    model = UNet()
+    model = UNet().to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x = torch.randn(a.batch, IN_CHANNELS, a.size, a.size)
-    y = torch.randint(0, CLASSES, (a.batch, a.size, a.size))
+    x = torch.randn(a.batch, IN_CHANNELS, a.size, a.size).to(dev)
+    y = torch.randint(0, CLASSES, (a.batch, a.size, a.size)).to(dev)
     loss_fn = nn.CrossEntropyLoss()
     times = []
 
@@ -120,16 +132,25 @@ def main():
         opt.step()
         return loss.item()
 
+    def sync():
+        if cuda:
+            torch.cuda.synchronize()
+
     for i in range(a.warmup + a.steps):
+        sync()
         t0 = time.perf_counter()
         value = step()
+        sync()
         ms = (time.perf_counter() - t0) * 1000
         if i >= a.warmup:
             times.append(ms)
         print(f'  torch step {i + 1}: {ms:.0f} ms, loss {value:.4f}', file=sys.stderr)
     out = {'median_ms': statistics.median(times), 'threads': torch.get_num_threads(),
-           'torch': torch.__version__, 'flops': 3 * 2 * forward_macs(a.size) * a.batch}
-    if a.profile:
+           'torch': torch.__version__, 'flops': 3 * 2 * forward_macs(a.size) * a.batch, 'device': a.device}
+    if cuda:
+        out['gpu'] = torch.cuda.get_device_name(0)
+        out['tf32'] = a.tf32
+    if a.profile and not cuda:
         out['families'] = profile_families(step)
     print(json.dumps(out))
 

@@ -9,4 +9,4 @@ export type { BackendReport } from './select';
 export { registerBackendKernels } from './kernels/index';
 export { conv3dSafe, upsampleNearest3d } from './gradient-safe-ops';
 export { smokeTestGradients } from './smoke';
-export { installWebGpu } from './webgpu';
+export { installWebGpu, vulkanLoaderPresent } from './webgpu';

@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs';
  * and finds nothing, so look for libvulkan.so.1 first (LD_LIBRARY_PATH and the usual
  * library directories). Other platforms: assume present.
  */
-function vulkanLoaderPresent(): boolean {
+export function vulkanLoaderPresent(): boolean {
   if (process.platform !== 'linux') return true;
   const dirs = [
     ...(process.env.LD_LIBRARY_PATH || '').split(':').filter((d) => d.length > 0),
