@@ -33,7 +33,7 @@ import { lossCurve, readRunMetrics } from '../run/metrics';
 import { lesionMask, predictCase } from '../run/predict';
 import { storedConfig, trainOrReuse } from '../run/reuse';
 import { isFinishedRun } from '../run/layout';
-import { defaultStudyWorkers, runFraction, runStudyPool, StudyRunSpec } from './pool';
+import { defaultStudyWorkers, PreloadedCases, runFraction, runStudyPool, StudyRunSpec } from './pool';
 import { SegmentationModel } from '../model/model';
 import { StudyConfig, studyArms } from './config';
 import type { SeedCases } from './paired-effects';
@@ -241,6 +241,8 @@ interface StudyContext {
   cfg: StudyConfig;
   log: Log;
   backend: BackendReport;
+  /** The dataset's cases as loaded (before any K-axis merge), which throughput workers receive instead of loading them again. */
+  cases: SegmentationCase[];
   datasetHash: string;
   splits: DatasetSplits;
   /** the training pool (with split.trainPerSeed) or the training cases of every seed */
@@ -256,17 +258,24 @@ interface StudyContext {
   onPhase?: (phase: string) => void;
 }
 
-/** Select the backend, load and split the dataset, and check/write the runs folder's study.json. */
-async function openStudy(cfg: StudyConfig, log: Log): Promise<StudyContext> {
+/**
+ * Select the backend, load and split the dataset, and check/write the runs folder's study.json.
+ * `preloaded` (a throughput worker's: the cases the study process loaded, with their hash) replaces
+ * loading or generating the dataset again; the hash is checked, so a case damaged on the way fails.
+ */
+async function openStudy(cfg: StudyConfig, log: Log, preloaded?: PreloadedCases): Promise<StudyContext> {
   const backend = await initBackend({ backend: cfg.backend });
   log(`backend: ${backend.summary}`);
   fs.mkdirSync(cfg.runsDir, { recursive: true });
 
-  const cases = loadStudyCases(cfg);
+  const cases = preloaded ? preloaded.cases : loadStudyCases(cfg);
   const datasetHash = hashCases(cases);
+  if (preloaded && datasetHash !== preloaded.datasetHash) {
+    throw new Error(`study: the ${cases.length} cases received from the study process hash to ${datasetHash.slice(0, 12)}…, not ${preloaded.datasetHash.slice(0, 12)}…`);
+  }
   const byId = new Map(cases.map((c) => [c.id, c] as [string, SegmentationCase]));
   const splits = studySplits(cases.map((c) => c.id), cfg);
-  log(`dataset: ${cases.length} cases (${cfg.dataset.kind}), sha256 ${datasetHash.slice(0, 12)}…; split ${splits.train.length} train / ${splits.val.length} validation / ${splits.test.length} test`);
+  log(`dataset: ${cases.length} cases (${cfg.dataset.kind}${preloaded ? ', received from the study process' : ''}), sha256 ${datasetHash.slice(0, 12)}…; split ${splits.train.length} train / ${splits.val.length} validation / ${splits.test.length} test`);
   const studyFile = path.join(cfg.runsDir, 'study.json');
   const previous = readJson<{ datasetHash: string; splits: DatasetSplits; train: unknown }>(studyFile);
   if (previous && (previous.datasetHash !== datasetHash || JSON.stringify(previous.train) !== JSON.stringify(cfg.train) ||
@@ -296,7 +305,7 @@ async function openStudy(cfg: StudyConfig, log: Log): Promise<StudyContext> {
     if (!layout) layouts.set(key, (layout = classLayout(mode, trainCases, seeded ? { seed } : {})));
     return layout;
   };
-  return { cfg, log, backend, datasetHash, splits, trainCases, trainCasesOf, valCases, testCases, layoutOf };
+  return { cfg, log, backend, cases, datasetHash, splits, trainCases, trainCasesOf, valCases, testCases, layoutOf };
 }
 
 /** The model of one run: a finished run is reused, an interrupted one resumed, else trained. */
@@ -510,8 +519,13 @@ export interface RunStudyOptions {
  * Run one run of the study (train or resume, evaluate, measure its Fisher) in this process: what a
  * throughput-mode worker does. The study's folder and dataset must already be set up by runStudy.
  */
-export async function runOneStudyRun(cfg: StudyConfig, spec: StudyRunSpec, hooks: { log: Log; onProgress: (p: TrainProgress) => void; onPhase: (phase: string) => void }): Promise<void> {
-  const ctx = await openStudy(cfg, hooks.log);
+export async function runOneStudyRun(
+  cfg: StudyConfig,
+  spec: StudyRunSpec,
+  hooks: { log: Log; onProgress: (p: TrainProgress) => void; onPhase: (phase: string) => void },
+  preloaded?: PreloadedCases,
+): Promise<void> {
+  const ctx = await openStudy(cfg, hooks.log, preloaded);
   ctx.onProgress = hooks.onProgress;
   ctx.onPhase = hooks.onPhase;
   await studyRun(ctx, spec.mode, spec.seed, `${spec.mode} seed ${spec.seed}`);
@@ -550,7 +564,8 @@ export async function runStudy(cfg: StudyConfig, log: Log = (l) => process.stdou
     // the runs already complete count as done; the pool's share is its pending runs
     const before = total - pending.length;
     const poolShare = onFraction ? (f: number, detail: string) => onFraction((before + f * pending.length) / total, detail) : undefined;
-    await runStudyPool(cfg, pending, { workers, log, ...(poolShare ? { onFraction: poolShare } : {}) });
+    // the workers get the cases this process loaded (generating 160 synthetic cases took ~7 s per worker)
+    await runStudyPool(cfg, pending, { workers, log, preloaded: { cases: ctx.cases, datasetHash: ctx.datasetHash }, ...(poolShare ? { onFraction: poolShare } : {}) });
   }
   let index = 0;
   for (const seed of cfg.seeds) {

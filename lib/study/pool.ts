@@ -22,6 +22,7 @@ import { ChildProcess, fork } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import type { SegmentationCase } from '../core/types';
 import type { ArmName } from '../train/arms';
 import { formatDuration, TrainProgress } from '../train/progress';
 import { StudyConfig } from './config';
@@ -39,11 +40,18 @@ export type WorkerMessage =
   | { type: 'done' }
   | { type: 'error'; message: string };
 
-/** Message from the study to a worker: the run to do. */
+/** A study's cases as its process loaded them, with their hash (lib/data hashCases), for its workers. */
+export interface PreloadedCases {
+  cases: SegmentationCase[];
+  datasetHash: string;
+}
+
+/** Message from the study to a worker: the run to do, and the study's cases when the study process has them. */
 export interface WorkerJob {
   cfg: StudyConfig;
   mode: ArmName;
   seed: number;
+  preloaded?: PreloadedCases;
 }
 
 /** One run for {@link runWorkerPool}: its study, its spec, and the name it goes by in status lines (default "mode seed N"). */
@@ -53,6 +61,8 @@ export interface PoolJob {
   tag?: string;
   /** the caller's name for the job (a sweep's run id), handed back to the hooks */
   id?: string;
+  /** the study's cases, sent to the worker instead of it loading them again */
+  preloaded?: PreloadedCases;
 }
 
 /** What {@link runWorkerPool} takes beyond the study's options: the failure message's first word, and hooks per job. */
@@ -198,6 +208,8 @@ function runWorker(job: PoolJob, threads: number, state: PoolState, opts: Worker
         TS_NODE_COMPILER_OPTIONS: JSON.stringify({ module: 'commonjs' }),
       },
       stdio: ['ignore', out, out, 'ipc'],
+      // structured clone: typed arrays (the preloaded cases) travel as they are
+      serialization: 'advanced',
     });
     fs.closeSync(out);
     const slot: Slot = { job, child, phase: 'starting', logFile };
@@ -231,7 +243,7 @@ function runWorker(job: PoolJob, threads: number, state: PoolState, opts: Worker
       }
       resolve();
     });
-    const message: WorkerJob = { cfg, mode: spec.mode, seed: spec.seed };
+    const message: WorkerJob = { cfg, mode: spec.mode, seed: spec.seed, ...(job.preloaded ? { preloaded: job.preloaded } : {}) };
     child.send(message);
   });
 }
@@ -242,8 +254,9 @@ function runWorker(job: PoolJob, threads: number, state: PoolState, opts: Worker
  * failed run (after the others have finished).
  * @example await runStudyPool(study, [{ mode: 'binary', seed: 0 }, { mode: 'backsplit', seed: 0 }], { workers: 2, log: console.log });
  */
-export async function runStudyPool(cfg: StudyConfig, specs: readonly StudyRunSpec[], opts: StudyPoolOptions): Promise<void> {
-  await runWorkerPool(specs.map((spec) => ({ cfg, spec })), { ...opts, what: 'study' });
+export async function runStudyPool(cfg: StudyConfig, specs: readonly StudyRunSpec[], opts: StudyPoolOptions & { preloaded?: PreloadedCases }): Promise<void> {
+  const { preloaded, ...rest } = opts;
+  await runWorkerPool(specs.map((spec) => ({ cfg, spec, ...(preloaded ? { preloaded } : {}) })), { ...rest, what: 'study' });
 }
 
 /**

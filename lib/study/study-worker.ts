@@ -31,7 +31,7 @@ process.once('message', (job: WorkerJob) => {
       void send({ type: 'progress', progress: p });
     },
     onPhase: (phase) => void send({ type: 'phase', phase }),
-  }).then(
+  }, job.preloaded).then(
     async () => {
       await send({ type: 'done' });
       process.exit(0);

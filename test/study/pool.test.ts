@@ -9,7 +9,8 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../lib/backend/index';
 import { StudyConfig, studyPreset } from '../../lib/study/config';
-import { runStudy } from '../../lib/study/pipeline';
+import { loadStudyCases, runOneStudyRun, runStudy } from '../../lib/study/pipeline';
+import { hashCases } from '../../lib/data';
 import { defaultStudyWorkers, StudyWorkerError } from '../../lib/study/pool';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'study-pool-'));
@@ -78,6 +79,8 @@ describe('study throughput mode', () => {
         }
       }
       expect(fs.readFileSync(path.join(tmp, 'pooled', run, 'worker.log'), 'utf8')).toMatch(/backend/);
+      // the worker used the study's cases (hash-checked), not a fresh generation
+      expect(fs.readFileSync(path.join(tmp, 'pooled', run, 'worker.log'), 'utf8')).toMatch(/cases \(synthetic, received from the study process\), sha256/);
     }
     // as written to results.json (a run read back from disk holds null where a fresh one holds Infinity)
     const json = (x: unknown) => JSON.parse(JSON.stringify(x));
@@ -106,4 +109,13 @@ describe('study throughput mode', () => {
       expect(fs.existsSync(path.join(cfg.runsDir, run, 'fisher-mc.json'))).toBe(true);
     }
   }, 600_000);
+
+  it('a worker refuses cases that do not hash to what the study process loaded', async () => {
+    const cfg = tinyStudy(path.join(tmp, 'damaged'), [0]);
+    const cases = loadStudyCases(cfg);
+    const datasetHash = hashCases(cases);
+    cases[1].channels[0].data[5] += 1; // damaged on the way
+    const hooks = { log: () => undefined, onProgress: () => undefined, onPhase: () => undefined };
+    await expect(runOneStudyRun(cfg, { mode: 'binary', seed: 0 }, hooks, { cases, datasetHash })).rejects.toThrow(/received from the study process hash to .*, not /);
+  });
 });
