@@ -33,7 +33,7 @@ import { lossCurve, readRunMetrics } from '../run/metrics';
 import { lesionMask, predictCase } from '../run/predict';
 import { storedConfig, trainOrReuse } from '../run/reuse';
 import { isFinishedRun } from '../run/layout';
-import { defaultStudyWorkers, PreloadedCases, runFraction, runStudyPool, StudyRunSpec } from './pool';
+import { defaultStudyWorkers, PoolJob, PreloadedCases, runFraction, runStudyPool, StudyRunSpec } from './pool';
 import { SegmentationModel } from '../model/model';
 import { StudyConfig, studyArms } from './config';
 import type { SeedCases } from './paired-effects';
@@ -502,6 +502,8 @@ export function studyRunComplete(cfg: StudyConfig, mode: ArmName, seed: number):
 
 /** Options of {@link runStudy}. */
 export interface RunStudyOptions {
+  /** The study's cases, already loaded by this process ({@link studyPoolJobs}): not loaded again. */
+  preloaded?: PreloadedCases;
   /**
    * Worker processes that train the study's pending runs side by side (throughput mode, lib/study/pool.ts);
    * 1 = one run after another in this process with every core. Default: {@link defaultStudyWorkers}.
@@ -537,6 +539,22 @@ function armLayouts(ctx: StudyContext, modes: readonly ArmName[]): Record<string
 }
 
 /**
+ * Open a study (backend, dataset, study.json, every arm's layout) and list its runs still to do as
+ * jobs of a worker pool that carry the study's cases, so that several studies can train in one
+ * pool (lib/study/protocol-run) with no worker idle between them. Pass `preloaded` back to
+ * {@link runStudy} so that it does not load the dataset again.
+ */
+export async function studyPoolJobs(cfg: StudyConfig, log: Log): Promise<{ jobs: PoolJob[]; preloaded: PreloadedCases }> {
+  const ctx = await openStudy(cfg, log);
+  const modes = studyArms(cfg);
+  armLayouts(ctx, modes);
+  const preloaded = { cases: ctx.cases, datasetHash: ctx.datasetHash };
+  const jobs: PoolJob[] = [];
+  for (const seed of cfg.seeds) for (const mode of modes) if (!studyRunComplete(cfg, mode, seed)) jobs.push({ cfg, spec: { mode, seed }, preloaded });
+  return { jobs, preloaded };
+}
+
+/**
  * Run (or resume) the whole study: every arm of {@link studyArms} (default binary and backsplit)
  * for every seed, seed by seed and arms in the given order.
  * @throws RangeError naming 'arms' when cfg.arms names an unknown arm (before anything is trained)
@@ -548,7 +566,7 @@ export async function runStudy(cfg: StudyConfig, log: Log = (l) => process.stdou
     opts.onFraction(0, 'loading the data');
     await nextMacrotask();
   }
-  const ctx = await openStudy(cfg, log);
+  const ctx = await openStudy(cfg, log, opts.preloaded);
   // every arm's layout now, so that data an arm cannot train on fails before anything trains
   const layouts = armLayouts(ctx, modes);
   const runs: RunSummary[] = [];

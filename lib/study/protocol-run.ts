@@ -10,7 +10,8 @@
 import * as path from 'path';
 import { writeFileAtomic } from '../core/atomic';
 import { StudyConfig } from './config';
-import { RunStudyOptions, runStudy, StudyResults } from './pipeline';
+import { RunStudyOptions, runStudy, StudyResults, studyPoolJobs } from './pipeline';
+import { defaultStudyWorkers, PoolJob, PreloadedCases, runWorkerPool } from './pool';
 import { buildPrimary, PrimaryInput, PrimaryResults } from './primary';
 import { writeProtocolOutputs } from './protocol-outputs';
 import type { ArmLearningCurves, StudyConclusions } from './conclusions';
@@ -100,13 +101,29 @@ export async function runProtocolStudies(
     const missing = studies.filter((s) => !s.protocolDataset);
     if (missing.length) throw new Error(`protocol study: ${missing.map((s) => s.runsDir).join(', ')} name no protocol dataset (protocolDataset)`);
     log(`protocol: ${describeProtocol(loadProtocol())}`);
+    // Every dataset's runs still to do go to one worker pool, so no worker waits while a dataset's
+    // report is written or the next dataset is loaded; each study then finds its runs done.
+    const prepared: PreloadedCases[] = [];
+    const jobs: PoolJob[] = [];
+    for (const cfg of studies) {
+      log(`— ${cfg.protocolDataset}: ${cfg.seeds.length} seed(s), runs in ${cfg.runsDir}/, report in ${cfg.reportDir}/`);
+      const p = await studyPoolJobs(cfg, log);
+      prepared.push(p.preloaded);
+      jobs.push(...p.jobs);
+    }
+    const workers = opts.workers ?? defaultStudyWorkers(jobs.length, studies[0]?.backend);
+    const pooled = workers > 1 && jobs.length > 1;
+    if (pooled) {
+      // the pool is nearly all the work: its fraction stands for the run's, the reports take the rest
+      const onFraction = opts.onFraction && ((f: number, detail: string) => opts.onFraction!(0.97 * f, detail));
+      await runWorkerPool(jobs, { workers, log, what: 'protocol study', ...(onFraction ? { onFraction } : {}) });
+    }
     const perDataset: StudyResults[] = [];
     for (const [i, cfg] of studies.entries()) {
       const dataset = cfg.protocolDataset!;
-      log(`— ${dataset}: ${cfg.seeds.length} seed(s), runs in ${cfg.runsDir}/, report in ${cfg.reportDir}/`);
-      // one fraction over all the datasets (each study reports its own from 0 to 1)
-      const onFraction = opts.onFraction && ((f: number, detail: string) => opts.onFraction!((i + f) / studies.length, `${dataset}: ${detail}`));
-      const results = await runStudy(cfg, log, { ...opts, onFraction });
+      // one fraction over all the datasets (each study reports its own from 0 to 1); after the pool only the reports remain
+      const onFraction = opts.onFraction && ((f: number, detail: string) => opts.onFraction!(pooled ? 0.97 + (0.03 * (i + f)) / studies.length : (i + f) / studies.length, `${dataset}: ${detail}`));
+      const results = await runStudy(cfg, log, { ...opts, workers, preloaded: prepared[i], onFraction });
       const summary = summarizeStudy(results);
       await writeStudyReport(results, summary, cfg.reportDir, log);
       log(summaryTable(summary));

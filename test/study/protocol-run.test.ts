@@ -83,6 +83,34 @@ describe('runProtocolStudies', () => {
     }
   }, 300_000);
 
+  it('trains the pending runs of every dataset in one worker pool, then finds them done', async () => {
+    const studies: StudyConfig[] = protocolStudies('quick').map((s) => ({
+      ...s,
+      seeds: [0],
+      dataset: { ...s.dataset, cases: 7 } as StudyConfig['dataset'],
+      split: { seed: 0, train: 2, validation: 0, test: 3, trainPerSeed: true },
+      train: { ...s.train, model: { ...s.train.model!, channels: [4, 8] }, patchSize: [32, 32], batchSize: 2, steps: 2, checkpointEvery: 0 },
+      fisher: { patches: 1, samples: 1 },
+      runsDir: path.join(tmp, 'pooled-runs', s.protocolDataset!),
+      reportDir: path.join(tmp, 'pooled-report', s.protocolDataset!),
+    }));
+    const lines: string[] = [];
+    const fractions: number[] = [];
+    const r = await runProtocolStudies(studies, (l) => lines.push(l), { workers: 2, onFraction: (f) => fractions.push(f) });
+    // one pool for the 2 × 2 runs of both datasets, not one per dataset
+    expect(lines.filter((l) => l.startsWith('throughput mode: ') && l.includes('worker process'))).toEqual(['throughput mode: 4 run(s) on 2 worker process(es), 1 wasm thread(s) each']);
+    expect(lines.filter((l) => /finished run found, reusing/.test(l))).toHaveLength(4);
+    for (const d of ['synthetic-mechanism', 'synthetic-null']) {
+      for (const run of ['binary-seed0', 'backsplit-seed0']) {
+        expect(fs.readFileSync(path.join(tmp, 'pooled-runs', d, run, 'worker.log'), 'utf8')).toContain('received from the study process');
+      }
+    }
+    expect(Object.keys(JSON.parse(fs.readFileSync(r.primaryFile, 'utf8')).primary.datasets).sort()).toEqual(['synthetic-mechanism', 'synthetic-null']);
+    // progress only moves forward and ends at 1
+    for (let i = 1; i < fractions.length; i++) expect(fractions[i]).toBeGreaterThanOrEqual(fractions[i - 1] - 1e-12);
+    expect(fractions[fractions.length - 1]).toBeCloseTo(1, 9);
+  }, 300_000);
+
   it('refuses a study that names no protocol dataset', async () => {
     const [s] = protocolStudies('quick');
     await expect(runProtocolStudies([{ ...s, protocolDataset: undefined }], () => undefined)).rejects.toThrow(/name no protocol dataset/);
