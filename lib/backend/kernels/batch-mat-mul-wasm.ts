@@ -8,7 +8,7 @@
  * transposes the flagged operand(s) with the backend's Transpose (last two axes) and hands the
  * plain product to the stock kernel.
  */
-import { callKernel, disposeIntermediate, KernelBackend, KernelFix, TensorInfo, wrapStock } from './shared';
+import { callKernel, KernelBackend, KernelFix, TensorInfo, withIntermediates, wrapStock } from './shared';
 import type * as tf from '@tensorflow/tfjs';
 
 /** The permutation that swaps the last two axes of a rank-r tensor. */
@@ -25,19 +25,12 @@ function makeBatchMatMulWasm(stock: tf.KernelFunc): tf.KernelFunc {
     const backend = args.backend as KernelBackend;
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
     if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return stock(args);
-    const temps: TensorInfo[] = [];
-    try {
-      const transposed = (t: TensorInfo): TensorInfo => {
-        const out = callKernel('Transpose', 'wasm', backend, { x: t }, { perm: swapLastTwo(t.shape.length) });
-        temps.push(out);
-        return out;
-      };
+    return withIntermediates(backend, (temp) => {
+      const transposed = (t: TensorInfo) => temp(callKernel('Transpose', 'wasm', backend, { x: t }, { perm: swapLastTwo(t.shape.length) }));
       const aa = attrs.transposeA ? transposed(a) : a;
       const bb = attrs.transposeB ? transposed(b) : b;
       return stock({ ...args, inputs: { a: aa, b: bb }, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
-    } finally {
-      for (const t of temps) disposeIntermediate(backend, t);
-    }
+    });
   };
 }
 

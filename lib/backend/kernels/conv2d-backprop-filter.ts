@@ -7,7 +7,7 @@
  * transposed back. The heavy lifting is the backend's optimised Conv2D (XNNPACK on wasm).
  */
 import * as tf from '@tensorflow/tfjs';
-import { callKernel, disposeIntermediate, KernelBackend, KernelFix, NamedAttrMap, TensorInfo } from './shared';
+import { callKernel, KernelBackend, KernelFix, NamedAttrMap, TensorInfo, withIntermediates } from './shared';
 
 function asPair(v: unknown, what: string): [number, number] {
   if (typeof v === 'number') return [v, v];
@@ -44,31 +44,24 @@ export function makeConv2DBackpropFilter(backendName: string): tf.KernelFunc {
     const [strideH, strideW] = asPair(a.strides, 'strides');
     const { top, bottom, left, right } = info.padInfo;
     const [fh, fw, cin, cout] = a.filterShape;
-    const temps: TensorInfo[] = [];
-    try {
-      const xT = callKernel('Transpose', backendName, backend, { x }, { perm: [3, 1, 2, 0] }); // [Cin,H,W,N]
-      temps.push(xT);
-      const dyT = callKernel('Transpose', backendName, backend, { x: dy }, { perm: [1, 2, 0, 3] }); // [OH,OW,N,Cout]
-      temps.push(dyT);
-      const g = callKernel('Conv2D', backendName, backend, { x: xT, filter: dyT }, {
+    return withIntermediates(backend, (temp) => {
+      const xT = temp(callKernel('Transpose', backendName, backend, { x }, { perm: [3, 1, 2, 0] })); // [Cin,H,W,N]
+      const dyT = temp(callKernel('Transpose', backendName, backend, { x: dy }, { perm: [1, 2, 0, 3] })); // [OH,OW,N,Cout]
+      const g = temp(callKernel('Conv2D', backendName, backend, { x: xT, filter: dyT }, {
         strides: [1, 1],
         pad: [[0, 0], [top, bottom], [left, right], [0, 0]] as unknown as NamedAttrMap[string],
         dataFormat: 'NHWC',
         dilations: [strideH, strideW],
-      }); // [Cin, fh', fw', Cout] with fh' >= fh (extra rows come from 'valid' remainders)
-      temps.push(g);
+      })); // [Cin, fh', fw', Cout] with fh' >= fh (extra rows come from 'valid' remainders)
       let cropped = g;
       if (g.shape[1] !== fh || g.shape[2] !== fw) {
         if (g.shape[1] < fh || g.shape[2] < fw) {
           throw new Error(`Conv2DBackpropFilter (${backendName}): internal shape [${g.shape}] smaller than filter [${a.filterShape}]`);
         }
-        cropped = callKernel('Slice', backendName, backend, { x: g }, { begin: [0, 0, 0, 0], size: [cin, fh, fw, cout] });
-        temps.push(cropped);
+        cropped = temp(callKernel('Slice', backendName, backend, { x: g }, { begin: [0, 0, 0, 0], size: [cin, fh, fw, cout] }));
       }
       return callKernel('Transpose', backendName, backend, { x: cropped }, { perm: [1, 2, 0, 3] });
-    } finally {
-      for (const t of temps) disposeIntermediate(backend, t);
-    }
+    });
   };
 }
 

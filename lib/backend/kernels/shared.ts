@@ -50,6 +50,22 @@ export function disposeIntermediate(backend: KernelBackend, t: TensorInfo): void
   else backend.disposeData(t.dataId);
 }
 
+/**
+ * Run `f` with `temp`, which marks a kernel-internal tensor (and returns it); every marked tensor
+ * is freed when `f` returns or throws. The result of `f` must not be marked.
+ */
+export function withIntermediates<T>(backend: KernelBackend, f: (temp: (t: TensorInfo) => TensorInfo) => T): T {
+  const temps: TensorInfo[] = [];
+  try {
+    return f((t) => {
+      temps.push(t);
+      return t;
+    });
+  } finally {
+    for (const t of temps) disposeIntermediate(backend, t);
+  }
+}
+
 /** Run the kernel `name` registered on `backendName` now (a fix may build on other fixes). */
 export function callKernel(name: string, backendName: string, backend: KernelBackend, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap): TensorInfo {
   const k = tf.getKernel(name, backendName);

@@ -3,7 +3,7 @@
  * merged-axis views of rank <= 4.
  */
 import * as tf from '@tensorflow/tfjs';
-import { callKernel, disposeIntermediate, KernelBackend, KernelFix, TensorInfo, wrapStock } from './shared';
+import { callKernel, KernelBackend, KernelFix, TensorInfo, withIntermediates, wrapStock } from './shared';
 
 /**
  * Slice for wasm: the stock kernel takes a generic path for rank >= 5 that is ~400x
@@ -36,16 +36,11 @@ function makeSliceWasm(stock: tf.KernelFunc): tf.KernelFunc {
       }
     }
     if (shape.length >= 5) return stock(args);
-    const temps: TensorInfo[] = [];
-    try {
-      const view = callKernel('Reshape', name, backend, { x }, { shape });
-      temps.push(view);
-      const cut = stock({ inputs: { x: view }, backend: args.backend, attrs: { begin: b, size: sz } }) as TensorInfo;
-      temps.push(cut);
+    return withIntermediates(backend, (temp) => {
+      const view = temp(callKernel('Reshape', name, backend, { x }, { shape }));
+      const cut = temp(stock({ inputs: { x: view }, backend: args.backend, attrs: { begin: b, size: sz } }) as TensorInfo);
       return callKernel('Reshape', name, backend, { x: cut }, { shape: size });
-    } finally {
-      for (const t of temps) disposeIntermediate(backend, t);
-    }
+    });
   };
 }
 
