@@ -533,6 +533,11 @@ export async function runOneStudyRun(
   await studyRun(ctx, spec.mode, spec.seed, `${spec.mode} seed ${spec.seed}`);
 }
 
+/** The study's cases and their hash, for the workers and for a second opening in this process. */
+function preloadedOf(ctx: StudyContext): PreloadedCases {
+  return { cases: ctx.cases, datasetHash: ctx.datasetHash };
+}
+
 /** The layout of each arm at the study's first seed (StudyResults.layouts). */
 function armLayouts(ctx: StudyContext, modes: readonly ArmName[]): Record<string, ClassLayout> {
   return Object.fromEntries(modes.map((m) => [m, ctx.layoutOf(m, ctx.cfg.seeds[0] ?? 0)]));
@@ -548,7 +553,7 @@ export async function studyPoolJobs(cfg: StudyConfig, log: Log): Promise<{ jobs:
   const ctx = await openStudy(cfg, log);
   const modes = studyArms(cfg);
   armLayouts(ctx, modes);
-  const preloaded = { cases: ctx.cases, datasetHash: ctx.datasetHash };
+  const preloaded = preloadedOf(ctx);
   const jobs: PoolJob[] = [];
   for (const seed of cfg.seeds) for (const mode of modes) if (!studyRunComplete(cfg, mode, seed)) jobs.push({ cfg, spec: { mode, seed }, preloaded });
   return { jobs, preloaded };
@@ -583,7 +588,7 @@ export async function runStudy(cfg: StudyConfig, log: Log = (l) => process.stdou
     const before = total - pending.length;
     const poolShare = onFraction ? (f: number, detail: string) => onFraction((before + f * pending.length) / total, detail) : undefined;
     // the workers get the cases this process loaded (generating 160 synthetic cases took ~7 s per worker)
-    await runStudyPool(cfg, pending, { workers, log, preloaded: { cases: ctx.cases, datasetHash: ctx.datasetHash }, ...(poolShare ? { onFraction: poolShare } : {}) });
+    await runStudyPool(cfg, pending, { workers, log, preloaded: preloadedOf(ctx), ...(poolShare ? { onFraction: poolShare } : {}) });
   }
   let index = 0;
   for (const seed of cfg.seeds) {
