@@ -34,17 +34,23 @@ describe('protocolStudies', () => {
   });
 });
 
+/** The quick protocol studies shrunk to seconds: 7 cases, a 4/8 U-Net, 2 steps; folders under tmp. */
+function tinyProtocolStudies(runs: string, report: string, seeds?: number[]): StudyConfig[] {
+  return protocolStudies('quick').map((s) => ({
+    ...s,
+    ...(seeds ? { seeds } : {}),
+    dataset: { ...s.dataset, cases: 7 } as StudyConfig['dataset'],
+    split: { seed: 0, train: 2, validation: 0, test: 3, trainPerSeed: true },
+    train: { ...s.train, model: { ...s.train.model!, channels: [4, 8] }, patchSize: [32, 32], batchSize: 2, steps: 2, checkpointEvery: 0 },
+    fisher: { patches: 1, samples: 1 },
+    runsDir: path.join(tmp, runs, s.protocolDataset!),
+    reportDir: path.join(tmp, report, s.protocolDataset!),
+  }));
+}
+
 describe('runProtocolStudies', () => {
   it('writes a report per dataset and the joint primary endpoint', async () => {
-    const studies: StudyConfig[] = protocolStudies('quick').map((s) => ({
-      ...s,
-      dataset: { ...s.dataset, cases: 7 } as StudyConfig['dataset'],
-      split: { seed: 0, train: 2, validation: 0, test: 3, trainPerSeed: true },
-      train: { ...s.train, model: { ...s.train.model!, channels: [4, 8] }, patchSize: [32, 32], batchSize: 2, steps: 2, checkpointEvery: 0 },
-      fisher: { patches: 1, samples: 1 },
-      runsDir: path.join(tmp, 'runs', s.protocolDataset!),
-      reportDir: path.join(tmp, 'report', s.protocolDataset!),
-    }));
+    const studies = tinyProtocolStudies('runs', 'report');
     const lines: string[] = [];
     const r = await runProtocolStudies(studies, (l) => lines.push(l), { workers: 1 });
     expect(r.primaryFile).toBe(path.join(tmp, 'report', 'primary.json'));
@@ -84,16 +90,7 @@ describe('runProtocolStudies', () => {
   }, 300_000);
 
   it('trains the pending runs of every dataset in one worker pool, then finds them done', async () => {
-    const studies: StudyConfig[] = protocolStudies('quick').map((s) => ({
-      ...s,
-      seeds: [0],
-      dataset: { ...s.dataset, cases: 7 } as StudyConfig['dataset'],
-      split: { seed: 0, train: 2, validation: 0, test: 3, trainPerSeed: true },
-      train: { ...s.train, model: { ...s.train.model!, channels: [4, 8] }, patchSize: [32, 32], batchSize: 2, steps: 2, checkpointEvery: 0 },
-      fisher: { patches: 1, samples: 1 },
-      runsDir: path.join(tmp, 'pooled-runs', s.protocolDataset!),
-      reportDir: path.join(tmp, 'pooled-report', s.protocolDataset!),
-    }));
+    const studies = tinyProtocolStudies('pooled-runs', 'pooled-report', [0]);
     const lines: string[] = [];
     const fractions: number[] = [];
     const r = await runProtocolStudies(studies, (l) => lines.push(l), { workers: 2, onFraction: (f) => fractions.push(f) });
