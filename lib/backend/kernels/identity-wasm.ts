@@ -8,7 +8,7 @@
  * no wasm kernel writes into an input buffer (every kernel makes its own output), and
  * Variable.assign swaps data ids instead of writing into them. Strings keep the stock path.
  */
-import { KernelArgs, KernelFix, TensorInfo } from './shared';
+import { KernelArgs, KernelFix, TensorInfo, wrapStock } from './shared';
 
 interface RefCountingBackend {
   incRef(dataId: object): void;
@@ -21,16 +21,12 @@ export const identityWasm: KernelFix = {
   speedOnly: true,
   reason: 'stock kernel copies the buffer; every tensor a gradient saves is cloned through it (cpu and webgl share the buffer)',
   requires: 'Identity',
-  build: (stock) => ({
-    kernelFunc: (args) => {
+  build: (stock) =>
+    wrapStock(stock, (stockFunc) => (args) => {
       const { inputs, backend } = args as unknown as KernelArgs;
       const x = inputs.x as TensorInfo;
-      if (x.dtype === 'string') {
-        if (!stock) throw new Error('Identity (wasm): no stock kernel for string tensors');
-        return stock.kernelFunc(args);
-      }
+      if (x.dtype === 'string') return stockFunc(args);
       (backend as unknown as RefCountingBackend).incRef(x.dataId);
       return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    },
-  }),
+    }),
 };
