@@ -12,10 +12,13 @@
  * report is built the same way whichever mode trained the runs.
  *
  * A worker is a child process of the same Node.js (this file's sibling
- * `study-worker.ts`, compiled on the fly by ts-node); it reports progress over
- * the IPC channel, its own output goes to `<run>/worker.log`. When a worker
- * fails, the others finish their runs and the study stops with the run, the
- * error and the last lines of its log. An interrupted study (Ctrl-C) resumes
+ * `study-worker.ts`, compiled on the fly by ts-node). Each lane of the pool forks
+ * one and hands it its runs one after another, so the worker's start (~6 s: the
+ * library compiled, tfjs and wasm loaded, the study's cases received) is paid once
+ * per lane. It reports progress over the IPC channel; each run's log goes to
+ * `<run>/worker.log`. When a run fails, its worker exits and the lane forks a fresh
+ * one for its next run; the other runs finish and the study stops with the run,
+ * the error and the last lines of its log. An interrupted study (Ctrl-C) resumes
  * every run from its newest checkpoint, as the sequential study does.
  */
 import { ChildProcess, fork } from 'child_process';
@@ -46,13 +49,21 @@ export interface PreloadedCases {
   datasetHash: string;
 }
 
-/** Message from the study to a worker: the run to do, and the study's cases when the study process has them. */
+/** One run as a worker receives it: the study, the run, its log file, and the study's cases (or their hash, when this worker already has them). */
 export interface WorkerJob {
   cfg: StudyConfig;
   mode: ArmName;
   seed: number;
+  /** where the worker writes the run's log lines (`<run>/worker.log`) */
+  logFile: string;
+  /** the study's cases, sent with the first run of the study that a worker gets */
   preloaded?: PreloadedCases;
+  /** for its later runs: the hash of the cases it was sent before */
+  preloadedHash?: string;
 }
+
+/** Message from the study to a worker: a run to do, or the end of its lane. */
+export type WorkerRequest = { type: 'job'; job: WorkerJob } | { type: 'stop' };
 
 /** One run for {@link runWorkerPool}: its study, its spec, and the name it goes by in status lines (default "mode seed N"). */
 export interface PoolJob {
@@ -68,9 +79,9 @@ export interface PoolJob {
 /** What {@link runWorkerPool} takes beyond the study's options: the failure message's first word, and hooks per job. */
 export interface WorkerPoolOptions extends StudyPoolOptions {
   what?: string;
-  /** a worker started on `job` (process id, log file) */
+  /** a worker started on `job` (its process id, which the lane's later runs share; the run's log file) */
   onStart?: (job: PoolJob, pid: number, logFile: string) => void;
-  /** it exited: error null when the run finished, else why not ('killed by SIGTERM', the error message, 'exit code N') */
+  /** its run ended: error null when it finished, else why not ('killed by SIGTERM', the error message, 'exit code N') */
   onExit?: (job: PoolJob, pid: number, logFile: string, error: string | null) => void;
 }
 
@@ -190,16 +201,20 @@ function statusLine(state: PoolState): string {
   return `  [${state.finished}/${state.total} done, ${formatDuration((Date.now() - state.t0) / 1000)}] ${parts.join(' · ')}${eta}`;
 }
 
-/** Fork a worker for one run; resolves when it exits (a failure is recorded in `state.failures`). */
-function runWorker(job: PoolJob, threads: number, state: PoolState, opts: WorkerPoolOptions): Promise<void> {
-  const log = opts.log;
-  const { cfg, spec } = job;
-  return new Promise((resolve) => {
-    const runDir = path.join(cfg.runsDir, `${spec.mode}-seed${spec.seed}`);
-    fs.mkdirSync(runDir, { recursive: true });
-    const logFile = path.join(runDir, 'worker.log');
-    const out = fs.openSync(logFile, 'a');
-    const child = fork(WORKER_FILE, [], {
+/**
+ * One worker process of a lane: forked once, it does the lane's runs one after another. Its stray
+ * output (a warning tfjs prints, a crash's stack) goes to the log of the run it is doing.
+ */
+class LaneWorker {
+  readonly child: ChildProcess;
+  /** the hashes of the study cases this worker holds */
+  private readonly sent = new Set<string>();
+  private logFile: string | undefined;
+  private exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  private readonly exited: Promise<void>;
+
+  constructor(threads: number) {
+    this.child = fork(WORKER_FILE, [], {
       execArgv: ['-r', require.resolve('ts-node/register/transpile-only')],
       env: {
         ...process.env,
@@ -207,45 +222,109 @@ function runWorker(job: PoolJob, threads: number, state: PoolState, opts: Worker
         TS_NODE_PROJECT: TSCONFIG,
         TS_NODE_COMPILER_OPTIONS: JSON.stringify({ module: 'commonjs' }),
       },
-      stdio: ['ignore', out, out, 'ipc'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       // structured clone: typed arrays (the preloaded cases) travel as they are
       serialization: 'advanced',
     });
-    fs.closeSync(out);
-    const slot: Slot = { job, child, phase: 'starting', logFile };
-    opts.onStart?.(job, child.pid ?? 0, logFile);
-    state.running.add(slot);
+    const forward = (chunk: Buffer) => {
+      if (this.logFile) fs.appendFileSync(this.logFile, chunk);
+    };
+    this.child.stdout?.on('data', forward);
+    this.child.stderr?.on('data', forward);
+    this.exited = new Promise((resolve) => {
+      this.child.on('exit', (code, signal) => {
+        this.exit = { code, signal };
+        resolve();
+      });
+    });
+  }
+
+  get alive(): boolean {
+    return this.exit === undefined;
+  }
+
+  /** Do one run; resolves with null when it finished, else why not ('killed by SIGTERM', the error message, 'exit code N'). */
+  run(job: PoolJob, slot: Slot, onMessage: () => void): Promise<string | null> {
+    const { cfg, spec } = job;
+    this.logFile = slot.logFile;
     let error: string | undefined;
-    child.on('message', (m: WorkerMessage) => {
-      if (m.type === 'progress') {
-        slot.progress = m.progress;
-        slot.phase = 'training';
-      } else if (m.type === 'phase') {
-        slot.phase = m.phase;
-      } else if (m.type === 'error') {
-        error = m.message;
-      }
-      opts.onFraction?.(poolFraction(state), poolDetail(state));
+    return new Promise((resolve) => {
+      const onExit = () => {
+        cleanup();
+        const { code, signal } = this.exit ?? { code: null, signal: null };
+        resolve(signal ? `killed by ${signal}` : error ?? `exit code ${code}`);
+      };
+      const onMsg = (m: WorkerMessage) => {
+        if (m.type === 'progress') {
+          slot.progress = m.progress;
+          slot.phase = 'training';
+        } else if (m.type === 'phase') {
+          slot.phase = m.phase;
+        } else if (m.type === 'error') {
+          error = m.message;
+        }
+        onMessage();
+        if (m.type === 'done') {
+          cleanup();
+          resolve(null);
+        }
+      };
+      const cleanup = () => {
+        this.child.off('message', onMsg);
+        this.child.off('exit', onExit);
+      };
+      this.child.on('message', onMsg);
+      this.child.on('exit', onExit);
+      const hash = job.preloaded?.datasetHash;
+      const request: WorkerRequest = {
+        type: 'job',
+        job: {
+          cfg,
+          mode: spec.mode,
+          seed: spec.seed,
+          logFile: slot.logFile,
+          ...(job.preloaded && hash && this.sent.has(hash) ? { preloadedHash: hash } : job.preloaded ? { preloaded: job.preloaded } : {}),
+        },
+      };
+      if (hash) this.sent.add(hash);
+      this.child.send(request);
     });
-    child.on('exit', (code, signal) => {
-      state.running.delete(slot);
-      state.finished++;
-      opts.onFraction?.(poolFraction(state), poolDetail(state));
-      if (code !== 0) {
-        const why = signal ? `killed by ${signal}` : error ?? `exit code ${code}`;
-        opts.onExit?.(job, child.pid ?? 0, logFile, why);
-        state.failures.push(`${runTag(job)} (${runDir}): ${why}\n  last lines of ${logFile}:\n${tail(logFile, 8)}`);
-        log(`  ${runTag(job)}: FAILED (${why.split('\n')[0]}); see ${logFile}`);
-      } else {
-        opts.onExit?.(job, child.pid ?? 0, logFile, null);
-        const sps = slot.progress ? ` (${slot.progress.stepsPerSecond.toFixed(2)} step/s)` : '';
-        log(`  ${runTag(job)}: done${sps}`);
-      }
-      resolve();
-    });
-    const message: WorkerJob = { cfg, mode: spec.mode, seed: spec.seed, ...(job.preloaded ? { preloaded: job.preloaded } : {}) };
-    child.send(message);
-  });
+  }
+
+  /** End the lane: the worker exits when it is idle (it is killed if it has not gone after 30 s). */
+  async stop(): Promise<void> {
+    if (!this.alive) return;
+    if (this.child.connected) this.child.send({ type: 'stop' } satisfies WorkerRequest);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** One run on a lane's worker (forked when the lane has none); a failure is recorded in `state.failures`. */
+async function runOnWorker(worker: LaneWorker, job: PoolJob, state: PoolState, opts: WorkerPoolOptions): Promise<void> {
+  const log = opts.log;
+  const { cfg, spec } = job;
+  const runDir = path.join(cfg.runsDir, `${spec.mode}-seed${spec.seed}`);
+  fs.mkdirSync(runDir, { recursive: true });
+  const logFile = path.join(runDir, 'worker.log');
+  const slot: Slot = { job, child: worker.child, phase: 'starting', logFile };
+  const pid = worker.child.pid ?? 0;
+  opts.onStart?.(job, pid, logFile);
+  state.running.add(slot);
+  const why = await worker.run(job, slot, () => opts.onFraction?.(poolFraction(state), poolDetail(state)));
+  state.running.delete(slot);
+  state.finished++;
+  opts.onFraction?.(poolFraction(state), poolDetail(state));
+  if (why !== null) {
+    opts.onExit?.(job, pid, logFile, why);
+    state.failures.push(`${runTag(job)} (${runDir}): ${why}\n  last lines of ${logFile}:\n${tail(logFile, 8)}`);
+    log(`  ${runTag(job)}: FAILED (${why.split('\n')[0]}); see ${logFile}`);
+  } else {
+    opts.onExit?.(job, pid, logFile, null);
+    const sps = slot.progress ? ` (${slot.progress.stepsPerSecond.toFixed(2)} step/s)` : '';
+    log(`  ${runTag(job)}: done${sps}`);
+  }
 }
 
 /**
@@ -290,7 +369,16 @@ export async function runWorkerPool(jobs: readonly PoolJob[], opts: WorkerPoolOp
     const lanes: Promise<void>[] = [];
     for (let w = 0; w < Math.min(workers, jobs.length); w++) {
       lanes.push((async () => {
-        for (let job = state.queue.shift(); job; job = state.queue.shift()) await runWorker(job, threads, state, opts);
+        // one worker per lane for all its runs; after a failed run (the worker exits) a fresh one
+        let worker: LaneWorker | undefined;
+        try {
+          for (let job = state.queue.shift(); job; job = state.queue.shift()) {
+            if (!worker?.alive) worker = new LaneWorker(threads);
+            await runOnWorker(worker, job, state, opts);
+          }
+        } finally {
+          await worker?.stop();
+        }
       })());
     }
     await Promise.all(lanes);

@@ -9,9 +9,9 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../lib/backend/index';
 import { StudyConfig, studyPreset } from '../../lib/study/config';
-import { loadStudyCases, runOneStudyRun, runStudy } from '../../lib/study/pipeline';
+import { loadStudyCases, runOneStudyRun, runStudy, studyPoolJobs } from '../../lib/study/pipeline';
 import { hashCases } from '../../lib/data';
-import { defaultStudyWorkers, StudyWorkerError } from '../../lib/study/pool';
+import { defaultStudyWorkers, runWorkerPool, StudyWorkerError } from '../../lib/study/pool';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'study-pool-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -108,6 +108,47 @@ describe('study throughput mode', () => {
     for (const run of ['backsplit-seed0']) {
       expect(fs.existsSync(path.join(cfg.runsDir, run, 'fisher-mc.json'))).toBe(true);
     }
+  }, 600_000);
+
+  it('one worker does its lane\'s runs one after another, each logged apart; after a failed run the lane forks a fresh one', async () => {
+    const cfg = tinyStudy(path.join(tmp, 'lane'), [0, 1]);
+    const { jobs } = await studyPoolJobs(cfg, () => undefined);
+    expect(jobs.map((j) => `${j.spec.mode}-seed${j.spec.seed}`)).toEqual(RUNS);
+    // binary seed 1 is held by a live lock: its run fails, its worker exits
+    const locked = path.join(cfg.runsDir, 'binary-seed1');
+    fs.mkdirSync(locked, { recursive: true });
+    fs.writeFileSync(path.join(locked, 'train.lock'), JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command: 'pool test' }));
+    const pids: Record<string, number> = {};
+    const ended: Record<string, string | null> = {};
+    const err = await runWorkerPool(jobs, {
+      workers: 1,
+      log: () => undefined,
+      onStart: (job, pid) => (pids[`${job.spec.mode}-seed${job.spec.seed}`] = pid),
+      onExit: (job, _pid, _log, error) => (ended[`${job.spec.mode}-seed${job.spec.seed}`] = error),
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StudyWorkerError);
+    expect((err as Error).message).toMatch(/1 of 4 run\(s\) failed/);
+    // the first three runs on one process, the run after the failure on a new one
+    expect(pids['backsplit-seed0']).toBe(pids['binary-seed0']);
+    expect(pids['binary-seed1']).toBe(pids['binary-seed0']);
+    expect(pids['backsplit-seed1']).not.toBe(pids['binary-seed0']);
+    expect(ended['binary-seed0']).toBeNull();
+    expect(ended['backsplit-seed0']).toBeNull();
+    expect(ended['binary-seed1']).toMatch(/being trained by pid/);
+    expect(ended['backsplit-seed1']).toBeNull();
+    for (const run of ['binary-seed0', 'backsplit-seed0', 'backsplit-seed1']) {
+      const log = fs.readFileSync(path.join(cfg.runsDir, run, 'worker.log'), 'utf8');
+      const own = run.replace('-seed', ' seed ');
+      expect(log).toContain(`${own}: training`);
+      // only this run's lines: no other run of the lane wrote here
+      for (const other of RUNS.filter((r) => r !== run)) expect(log).not.toContain(`${other.replace('-seed', ' seed ')}:`);
+      // the study's cases came over IPC once per worker and were checked on every run
+      expect(log).toMatch(/cases \(synthetic, received from the study process\), sha256/);
+      expect(log).not.toMatch(/left \d+ tensor\(s\)/);
+      expect(fs.existsSync(path.join(cfg.runsDir, run, 'fisher-mc.json'))).toBe(true);
+    }
+    // the failed run's log holds the error's stack
+    expect(fs.readFileSync(path.join(locked, 'worker.log'), 'utf8')).toMatch(/being trained by pid[\s\S]*\n\s+at /);
   }, 600_000);
 
   it('a worker refuses cases that do not hash to what the study process loaded', async () => {
