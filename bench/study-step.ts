@@ -7,7 +7,7 @@
  * runs in its own process, variants interleaved and repeated, and a table compares them:
  *
  * - `project`: every fix installed (what runs use)
- * - `no new speed fixes`: BACKSPLIT_STOCK_KERNELS=wasm:Identity,wasm:BatchMatMul,wasm:LeakyRelu
+ * - `without Concat`: BACKSPLIT_STOCK_KERNELS=wasm:Concat (the newest speed fix left out)
  * - `stock where only speed`: BACKSPLIT_STOCK_KERNELS=speed (only the fixes of wrong or missing kernels)
  *
  *   npm run bench:study -- [--steps 15] [--cases 4] [--repeats 2] [--threads 1]
@@ -25,7 +25,7 @@ import { Vec3 } from '../lib/core/volume';
 
 const VARIANTS: { name: string; stock: string }[] = [
   { name: 'project', stock: '' },
-  { name: 'no new speed fixes', stock: 'wasm:Identity,wasm:BatchMatMul,wasm:LeakyRelu' },
+  { name: 'without Concat', stock: 'wasm:Concat' },
   { name: 'stock where only speed', stock: 'speed' },
 ];
 

@@ -92,6 +92,18 @@ export function argmaxIsLesion(probs: ProbabilityInput, opts: CollapseOptions = 
 export function lesionBeatsBackgroundSum(probs: ProbabilityInput, opts: CollapseOptions = {}): Uint8Array {
   const a = accessor(probs, opts, 'lesionBeatsBackgroundSum');
   const out = new Uint8Array(a.n);
+  if (Array.isArray(probs)) {
+    // per-class arrays: the same sums in the same class order (float64), one class at a time
+    const bg = new Float64Array(a.n);
+    for (let c = 0; c < a.k; c++) {
+      if (c === a.lesion) continue;
+      const pc = probs[c];
+      for (let v = 0; v < a.n; v++) bg[v] += pc[v];
+    }
+    const pl = probs[a.lesion];
+    for (let v = 0; v < a.n; v++) out[v] = pl[v] > bg[v] ? 1 : 0;
+    return out;
+  }
   for (let v = 0; v < a.n; v++) {
     let bg = 0;
     for (let c = 0; c < a.k; c++) if (c !== a.lesion) bg += a.get(v, c);
@@ -118,6 +130,7 @@ export function collapseToBinary(probs: ProbabilityInput, rule: CollapseRule, op
  */
 export function lesionProbabilityMap(probs: ProbabilityInput, opts: CollapseOptions = {}): Float32Array {
   const a = accessor(probs, opts, 'lesionProbabilityMap');
+  if (Array.isArray(probs)) return Float32Array.from(probs[a.lesion]);
   const out = new Float32Array(a.n);
   for (let v = 0; v < a.n; v++) out[v] = a.get(v, a.lesion);
   return out;

@@ -91,11 +91,22 @@ export function normalise(p: ParamStore, name: string, x: tf.Tensor, kind: NormK
 }
 
 /**
+ * The mean over voxels of t [n, s, c] as [n, 1, c], by average pooling over a window of all s
+ * voxels: on wasm XNNPACK's pooling, 3–7× faster than the batched matMul with a row of 1/s
+ * (e.g. 0.24 against 1.61 ms for 32×4096×16, one thread), with float32 rounding of the same
+ * order (tested against a float64 reference). Used only inside the hand-written forward and
+ * backward of {@link groupNormCore}, so its own gradient is never taken.
+ */
+function pooledVoxelMean(n: number, s: number, c: number): (t: tf.Tensor) => tf.Tensor {
+  return (t) => tf.reshape(tf.avgPool(tf.reshape(t, [n, s, 1, c]) as tf.Tensor4D, [s, 1], 1, 'valid'), [n, 1, c]);
+}
+
+/**
  * Group normalisation of x [N, S, C] with G groups (G = C: instance norm), with a
  * hand-written gradient. Written for speed on cpu/wasm, where it is ~2x faster
- * than the autodiff of the textbook formula: every mean over voxels is a batched
- * matMul ([N,1,S]·[N,S,C]) instead of a reduction over a non-innermost axis (which
- * tfjs does with a transpose), the variance is E[x²] − E[x]², normalisation plus
+ * than the autodiff of the textbook formula: every mean over voxels is an average
+ * pooling over all voxels on wasm and a batched matMul ([N,1,S]·[N,S,C]) elsewhere,
+ * instead of a reduction over a non-innermost axis (which tfjs does with a transpose), the variance is E[x²] − E[x]², normalisation plus
  * affine is one multiply-add with [N,1,C] factors, and the backward pass is the
  * closed form dx = rstd·(γ·dy − mean_G(γ·dy) − x̂·mean_G(γ·dy·x̂)).
  */
@@ -105,7 +116,7 @@ export function groupNormCore(x: tf.Tensor3D, gamma: tf.Tensor, beta: tf.Tensor,
   // mean over the channels of each group, broadcast back to every channel: [n,1,c] → [n,1,c]
   const groupAvg = (t: tf.Tensor) =>
     g === c ? t : tf.reshape(tf.tile(tf.mean(tf.reshape(t, [n, g, c / g]), 2, true), [1, 1, c / g]), [n, 1, c]);
-  const voxelMean = (t: tf.Tensor) => tf.matMul(tf.fill([n, 1, s], 1 / s) as tf.Tensor3D, t as tf.Tensor3D);
+  const voxelMean = tf.getBackend() === 'wasm' ? pooledVoxelMean(n, s, c) : (t: tf.Tensor) => tf.matMul(tf.fill([n, 1, s], 1 / s) as tf.Tensor3D, t as tf.Tensor3D);
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xIn, gm, bt] = args as tf.Tensor[];
     const save = args[3] as tf.GradSaveFunc;

@@ -87,17 +87,27 @@ export async function predictCase(
     throw new Error(`predictCase: case ${c.id}: ${(e as Error).message}`, { cause: e });
   }
   const grid = c.lesion;
+  const lesion = layout.lesionClass;
   const classes = argmaxClasses(probs, layout.numClasses);
   let auxMap: Volume<Uint8Array> | null = null;
   if (armDefinition(layout.mode).labels !== 'binary') {
-    const aux = Uint8Array.from(classes, (k) => (k === layout.lesionClass ? 0 : k));
+    const aux = new Uint8Array(classes.length);
+    for (let v = 0; v < aux.length; v++) aux[v] = classes[v] === lesion ? 0 : classes[v];
     auxMap = makeVolume(aux, grid.dims, grid.spacing, grid.affine);
+  }
+  // the argmax rule read off the class map (the same first-maximum argmax as lib/labels/collapse)
+  let mask: Uint8Array;
+  if (opts.rule === 'argmaxIsLesion') {
+    mask = new Uint8Array(classes.length);
+    for (let v = 0; v < mask.length; v++) mask[v] = classes[v] === lesion ? 1 : 0;
+  } else {
+    mask = lesionMask(probs, layout, opts.rule);
   }
   return {
     probabilities: probs,
-    lesionProbability: makeVolume(lesionProbabilityMap(perClassViews(probs, layout.numClasses), { lesionClass: layout.lesionClass }), grid.dims, grid.spacing, grid.affine),
+    lesionProbability: makeVolume(lesionProbabilityMap(perClassViews(probs, layout.numClasses), { lesionClass: lesion }), grid.dims, grid.spacing, grid.affine),
     classMap: makeVolume(classes, grid.dims, grid.spacing, grid.affine),
-    lesionMask: makeVolume(lesionMask(probs, layout, opts.rule), grid.dims, grid.spacing, grid.affine),
+    lesionMask: makeVolume(mask, grid.dims, grid.spacing, grid.affine),
     auxMap,
   };
 }

@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { ParamStore, avgPool2x, normalise, upsample2x, effectiveGroups, groupNormCore } from '../../lib/model';
+import { useBackend } from '../backend/helpers';
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
@@ -120,6 +121,37 @@ describe('normalise', () => {
         expect(maxAbsDiff(got[i], r) / scale, `groups ${g}, input ${i}`).toBeLessThan(1e-4);
       });
     }
+  });
+
+  it('on wasm (means over voxels by average pooling) gives the values and gradients of the matMul means on cpu', async () => {
+    // shapes of the default network's 64×64 and 16×16 levels, an offset mean (E[x²] − E[x]² cancels)
+    for (const [n, s, c, g] of [[4, 4096, 16, 16], [2, 256, 64, 64], [2, 256, 8, 2]]) {
+      const run = async (backend: 'cpu' | 'wasm') => {
+        await useBackend(backend);
+        const x = tf.add(tf.mul(tf.randomNormal([n, s, c], 0, 1, 'float32', 21), 2), 3) as tf.Tensor3D;
+        const gamma = tf.add(tf.randomNormal([c], 0, 1, 'float32', 22), 1);
+        const beta = tf.randomNormal([c], 0, 1, 'float32', 23);
+        const w = tf.randomNormal([n, s, c], 0, 1, 'float32', 24);
+        const f = (xx: tf.Tensor, gm: tf.Tensor, bt: tf.Tensor) => tf.sum(tf.mul(groupNormCore(xx as tf.Tensor3D, gm, bt, g), w));
+        const y = groupNormCore(x, gamma, beta, g).dataSync();
+        const grads = tf.grads(f)([x, gamma, beta]).map((t) => t.dataSync());
+        return { y, grads };
+      };
+      const ref = await run('cpu');
+      const got = await run('wasm');
+      const rel = (a: Float32Array, b: Float32Array) => {
+        let num = 0;
+        let den = 0;
+        for (let i = 0; i < a.length; i++) {
+          num = Math.max(num, Math.abs(a[i] - b[i]));
+          den = Math.max(den, Math.abs(b[i]));
+        }
+        return num / den;
+      };
+      expect(rel(got.y, ref.y), `[${n},${s},${c}] values`).toBeLessThan(1e-5);
+      got.grads.forEach((gr, i) => expect(rel(gr, ref.grads[i]), `[${n},${s},${c}] gradient ${i}`).toBeLessThan(1e-4));
+    }
+    await useBackend('cpu');
   });
 
   it('group norm with 2 groups differs from instance norm and uses the largest divisor ≤ groups', () => {

@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchMatMulWasm } from './batch-mat-mul-wasm';
+import { concatWasm } from './concat-wasm';
 import { conv2dBackpropFilterCpu, conv2dBackpropFilterWasm } from './conv2d-backprop-filter';
 import { conv2dBackpropInputWasm } from './conv2d-backprop-input-wasm';
 import { identityWasm } from './identity-wasm';
@@ -44,6 +45,7 @@ const KERNEL_FIXES: KernelFix[] = [
   identityWasm,
   batchMatMulWasm,
   leakyReluWasm,
+  concatWasm,
 ];
 
 const installed: KernelPatchInfo[] = [];
