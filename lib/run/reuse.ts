@@ -14,7 +14,7 @@ import { checkTrainMemory } from '../train/memory';
 import { isFinishedRun, isRunFolder, runPaths } from './layout';
 import { lossCurve, readRunMetrics } from './metrics';
 import { loadRun } from './open';
-import { train, TrainResult } from './train-run';
+import { train, TrainOptions, TrainResult } from './train-run';
 
 /** The cases a run trains on (`valCases` for validation). */
 export interface RunCases {
@@ -40,6 +40,8 @@ export interface TrainOrReuseOptions {
   /** Called once, right before training starts (not when the run is reused). */
   onTrainStart?: () => void;
   onProgress?: (p: TrainProgress) => void;
+  /** Passed to train (TrainOptions.onValidationMaps); never called when the run is reused. */
+  onValidationMaps?: TrainOptions['onValidationMaps'];
   /** Recorded in meta.json. */
   backendReport?: unknown;
 }
@@ -115,6 +117,7 @@ export async function trainOrReuse(opts: TrainOrReuseOptions): Promise<TrainOrRe
     resume,
     restart: opts.restart,
     onProgress: opts.onProgress,
+    onValidationMaps: opts.onValidationMaps,
     backendReport: opts.backendReport,
     datasetInfo: cases.datasetInfo,
   });

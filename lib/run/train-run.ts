@@ -68,6 +68,12 @@ export interface TrainOptions {
   onProgress?: (p: TrainProgress) => void;
   /** Called after every validation pass. */
   onValidation?: (v: ValidationResult) => void;
+  /**
+   * p(lesion) of each validation case at each validation pass (the softmax lesion channel, the map
+   * lib/run/predict's predictCase gives as lesionProbability), by case id: for a caller that would
+   * otherwise predict the validation cases again with the final weights.
+   */
+  onValidationMaps?: (step: number, maps: ReadonlyMap<string, Float32Array>) => void;
   /** Stop after this many completed steps (for tests of interruption); the run is not finalised. */
   stopAfterStep?: number;
   /** Recorded in meta.json (e.g. the backend selection report). */
@@ -102,10 +108,15 @@ export async function validateModel(
   patchSize: number[],
   overlap: number,
   step: number,
+  maps?: Map<string, Float32Array>,
 ): Promise<ValidationResult> {
   const perCase: ValidationResult['perCase'] = [];
   for (const c of cases) {
     const probs = await slidingWindowProbabilities(model, c.channels, c.dims, { patchSize, overlap });
+    if (maps) {
+      const n = probs.length / layout.numClasses;
+      maps.set(c.id, probs.slice(layout.lesionClass * n, (layout.lesionClass + 1) * n));
+    }
     const mask = lesionMask(probs, layout, 'argmaxIsLesion');
     perCase.push({ id: c.id, lesionDice: overlapMetrics(mask, c.lesion).dice });
   }
@@ -330,11 +341,13 @@ function progressOf(s: Session, done: number, r: { loss: number; lr: number }, s
 /** A validation pass at `step` (when there are validation cases), recorded and reported. */
 async function runValidation(s: Session, step: number): Promise<void> {
   if (s.preparedVal.length === 0) return;
-  const v = await validateModel(s.model, s.preparedVal, s.layout, s.config.patchSize, s.config.validation.overlap, step);
+  const maps = s.opts.onValidationMaps ? new Map<string, Float32Array>() : undefined;
+  const v = await validateModel(s.model, s.preparedVal, s.layout, s.config.patchSize, s.config.validation.overlap, step, maps);
   s.validation.push(v);
   s.lastVal = v.lesionDice;
   s.metrics.validation(v);
   s.opts.onValidation?.(v);
+  if (maps) s.opts.onValidationMaps?.(step, maps);
 }
 
 /** Save a checkpoint named `name` after `step` steps (no-op without a run folder). */

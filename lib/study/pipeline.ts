@@ -308,10 +308,15 @@ async function openStudy(cfg: StudyConfig, log: Log, preloaded?: PreloadedCases)
   return { cfg, log, backend, cases, datasetHash, splits, trainCases, trainCasesOf, valCases, testCases, layoutOf };
 }
 
-/** The model of one run: a finished run is reused, an interrupted one resumed, else trained. */
-async function studyModel(ctx: StudyContext, config: TrainConfig, tag: string): Promise<SegmentationModel> {
+/**
+ * The model of one run: a finished run is reused, an interrupted one resumed, else trained. When it
+ * was trained here, also p(lesion) of the validation cases at the final step (the last validation
+ * pass runs with the final weights), which the threshold tuning then need not predict again.
+ */
+async function studyModel(ctx: StudyContext, config: TrainConfig, tag: string): Promise<{ model: SegmentationModel; finalValidationMaps?: ReadonlyMap<string, Float32Array> }> {
   const runDir = config.outputDir;
   let bar: ReturnType<typeof createProgressBar> | null = null;
+  let finalValidationMaps: ReadonlyMap<string, Float32Array> | undefined;
   const res = await trainOrReuse({
     config,
     runDir,
@@ -322,6 +327,8 @@ async function studyModel(ctx: StudyContext, config: TrainConfig, tag: string): 
       if (!ctx.onProgress) bar = createProgressBar(process.stdout, { intervalSeconds: 15 });
     },
     onProgress: (p) => (ctx.onProgress ? ctx.onProgress(p) : bar?.update(p)),
+    // the same sliding window as the test-time prediction only when the overlaps agree
+    ...(config.validation.overlap === config.inferenceOverlap ? { onValidationMaps: (step: number, maps: ReadonlyMap<string, Float32Array>) => (finalValidationMaps = step === config.steps ? maps : undefined) } : {}),
   });
   if (res.reused) {
     ctx.log(`${tag}: finished run found, reusing ${runDir}`);
@@ -329,7 +336,7 @@ async function studyModel(ctx: StudyContext, config: TrainConfig, tag: string): 
     (bar as ReturnType<typeof createProgressBar> | null)?.done();
     ctx.log(`${tag}: ${res.stepsPerSecond!.toFixed(2)} steps/s`);
   }
-  return res.model;
+  return { model: res.model, finalValidationMaps };
 }
 
 /** The protocol's FROC candidate rule (protocol.json `primary`). */
@@ -356,12 +363,20 @@ function readSecondaryFile(file: string, rule: SecondaryRule, log: Log): Seconda
  * The protocol's threshold of one run: the model's p_L on each validation case, Dice at every grid
  * value (lib/eval/threshold), the grid value with the highest mean (ties to the one closest to 0.5).
  */
-async function tuneValidationThreshold(ctx: StudyContext, model: SegmentationModel, layout: ClassLayout, config: TrainConfig, rule: SecondaryRule): Promise<ReturnType<typeof chooseThreshold>> {
+async function tuneValidationThreshold(
+  ctx: StudyContext,
+  model: SegmentationModel,
+  layout: ClassLayout,
+  config: TrainConfig,
+  rule: SecondaryRule,
+  finalValidationMaps?: ReadonlyMap<string, Float32Array>,
+): Promise<ReturnType<typeof chooseThreshold>> {
   const grid = thresholdGrid(rule.grid);
   const perCase: number[][] = [];
   for (const c of ctx.valCases) {
-    const p = await predictCase(model, layout, c, { patchSize: config.patchSize, overlap: config.inferenceOverlap, rule: 'argmaxIsLesion' });
-    perCase.push(diceAtThresholds(p.lesionProbability.data, c.lesion.data, grid));
+    // the final validation pass's map when training gave one (the same model, window and case), else predicted here
+    const pL = finalValidationMaps?.get(c.id) ?? (await predictCase(model, layout, c, { patchSize: config.patchSize, overlap: config.inferenceOverlap, rule: 'argmaxIsLesion' })).lesionProbability.data;
+    perCase.push(diceAtThresholds(pL, c.lesion.data, grid));
   }
   return chooseThreshold(grid, perCase);
 }
@@ -373,7 +388,14 @@ async function tuneValidationThreshold(ctx: StudyContext, model: SegmentationMod
  * tuned on the run's validation cases (secondary.json). When any of the three is missing all
  * three are computed again (deterministic).
  */
-async function testEvaluation(ctx: StudyContext, model: SegmentationModel, config: TrainConfig, mode: ArmName, seed: number): Promise<{ cases: CaseResult[]; froc?: FrocCase[]; secondary?: SecondaryRunFile }> {
+async function testEvaluation(
+  ctx: StudyContext,
+  model: SegmentationModel,
+  config: TrainConfig,
+  mode: ArmName,
+  seed: number,
+  finalValidationMaps?: ReadonlyMap<string, Float32Array>,
+): Promise<{ cases: CaseResult[]; froc?: FrocCase[]; secondary?: SecondaryRunFile }> {
   const evalFile = path.join(config.outputDir, 'test-evaluation.json');
   const frocFile = path.join(config.outputDir, 'test-froc.json');
   const secondaryFile = path.join(config.outputDir, SECONDARY_FILE);
@@ -385,7 +407,7 @@ async function testEvaluation(ctx: StudyContext, model: SegmentationModel, confi
   if (!caseResults || (protocolStudy && (!froc || !secondary))) {
     const rule = protocolStudy ? protocolCandidateRule() : null;
     const layout = ctx.layoutOf(mode, seed);
-    const tuned = secRule ? await tuneValidationThreshold(ctx, model, layout, config, secRule) : null;
+    const tuned = secRule ? await tuneValidationThreshold(ctx, model, layout, config, secRule, finalValidationMaps) : null;
     const frocCases: FrocCase[] = [];
     const secondaryCases: SecondaryRunFile['cases'] = [];
     caseResults = await evaluateModelOnCases(model, layout, ctx.testCases, config, seed, undefined, rule && secRule && tuned ? (c, p) => {
@@ -448,12 +470,12 @@ async function testFisher(ctx: StudyContext, model: SegmentationModel, config: T
 async function studyRun(ctx: StudyContext, mode: ArmName, seed: number, tag: string): Promise<{ summary: RunSummary; cases: CaseResult[]; froc?: FrocCase[]; secondary?: SecondaryRunFile }> {
   const config = studyRunConfig(ctx.cfg, mode, seed);
   const runDir = config.outputDir;
-  const model = await studyModel(ctx, config, tag);
+  const { model, finalValidationMaps } = await studyModel(ctx, config, tag);
   if (ctx.onPhase) {
     ctx.onPhase('evaluating');
     await nextMacrotask(); // the phase's progress line goes out before the evaluation holds the loop
   }
-  const { cases: caseResults, froc, secondary } = await testEvaluation(ctx, model, config, mode, seed);
+  const { cases: caseResults, froc, secondary } = await testEvaluation(ctx, model, config, mode, seed, finalValidationMaps);
   // the arm's own argmax mask (a split arm also has its `<arm>-sumrule` rows)
   const meanDice = caseResults.filter((r) => r.model === mode).reduce((s, r) => s + r.evaluation.overlap.dice, 0) / ctx.testCases.length;
   ctx.log(`${tag}: test lesion Dice ${meanDice.toFixed(3)} (mean over ${ctx.testCases.length} cases)`);
