@@ -12,15 +12,19 @@
  * Two ways to get it:
  *  - exact: the dense exact Fisher (./network-exact.ts) and a Cholesky solve — tiny networks;
  *  - matrix-free: conjugate gradients on exact-Fisher (generalised Gauss–Newton)
- *    vector products F v = (1/N) Σ_n J_nᵀ I_n (J_n v), where J_n v comes from
- *    central differences of the logits (tfjs has no forward mode, and no second
- *    derivative of its convolution filter gradient), I_n is the closed form at
- *    the logits (I_Y or I_Z, in float64) and J_nᵀ(·) is one backward pass.
- *    The difference step is `step` × ‖θ‖ / ‖v‖ (default 1e-4). Measured against the
- *    dense exact F v in float32 on the cpu backend: ~3e-5 relative on a tiny tanh MLP
- *    (test/fisher/lesion-functional.test.ts); on a small instance-norm leaky-ReLU U-Net
- *    7e-4 at 1e-4, worse both ways (4e-2 at 1e-3: kinks and curvature; 7e-3 at 1e-5:
- *    float32 rounding). Products are ~1e-3 accurate, so CG tolerances below that buy nothing.
+ *    vector products F v = (1/N) Σ_n J_nᵀ I_n (J_n v), where I_n is the closed form at
+ *    the logits (I_Y or I_Z, in float64) and J_nᵀ(·) is one backward pass. J_n v is
+ *    exact by default: tfjs has no forward mode, but ⟨J_nᵀu, v⟩ is linear in u, so its
+ *    gradient with respect to u — a backward pass through the backward pass — is J_n v
+ *    (lib/backend/second-order adds the convolution filter gradient's own gradient,
+ *    which tfjs lacks). Measured against dense references in float32: 7e-8 relative on
+ *    the product of a tiny tanh MLP (test/fisher/lesion-functional.test.ts), ≤ 1e-5 on
+ *    J v of an instance-norm leaky-ReLU U-Net against its dense Jacobian
+ *    (test/fisher/jvp-unet.test.ts), so CG can be driven to residuals of 1e-6. The older
+ *    central differences of the logits (jvp 'central-difference', step × ‖θ‖ / ‖v‖,
+ *    default 1e-4) are ~4e-4 accurate on the MLP and ~7e-4 on such a U-Net, worse both
+ *    ways of the step (kinks and curvature above, float32 rounding below): with them CG
+ *    stalls near a residual of 1e-3 to 1e-1 and the bounds it gives are not converged.
  */
 import * as tf from '@tensorflow/tfjs';
 import { classToGroup } from './closed-form';
@@ -30,6 +34,7 @@ import { countImages, FisherBatch, FisherModel, Likelihood, parameterLayout, Par
 import { exactFisher } from './network-exact';
 import { monteCarloFisher } from './network-monte-carlo';
 import { Random } from '../core/random';
+import { registerSecondOrderGradients } from '../backend/second-order';
 
 function norm(v: ArrayLike<number>): number {
   let s = 0;
@@ -146,10 +151,11 @@ export async function functionalGradient(model: FisherModel, batches: FisherBatc
 export type LesionSolver =
   | { method: 'dense Cholesky of the exact Fisher' }
   | {
-      method: 'conjugate gradients on exact-Fisher vector products (central-difference JVP + backward pass)';
+      method: 'conjugate gradients on exact-Fisher vector products (exact JVP by double backward + backward pass)' | 'conjugate gradients on exact-Fisher vector products (central-difference JVP + backward pass)';
       tolerance: number;
       maxIterations: number;
-      differenceStep: number;
+      /** the central-difference step (null for the exact JVP) */
+      differenceStep: number | null;
       iterations: Record<'Y' | 'Z', number>;
       relativeResidual: Record<'Y' | 'Z', number>;
       converged: Record<'Y' | 'Z', boolean>;
@@ -263,7 +269,7 @@ function logitFisherTimes(p: ArrayLike<number>, o: number, K: number, groupOf: I
  * ε = step·‖θ‖/‖v‖), the closed-form I at the logits, one backward pass for Jᵀ(·).
  * The variables are restored after each product.
  */
-export async function fisherVectorProduct(model: FisherModel, batches: FisherBatch[], likelihood: Likelihood, step = 1e-4): Promise<(v: Float64Array) => Promise<Float64Array>> {
+export async function fisherVectorProduct(model: FisherModel, batches: FisherBatch[], likelihood: Likelihood, step = 1e-4, jvp: JvpMethod = 'exact'): Promise<(v: Float64Array) => Promise<Float64Array>> {
   const layout = parameterLayout(model.variables);
   const P = layout.reduce((s, b) => s + b.size, 0);
   const theta = new Float64Array(P);
@@ -282,11 +288,17 @@ export async function fisherVectorProduct(model: FisherModel, batches: FisherBat
     const vNorm = norm(v);
     const out = new Float64Array(P);
     if (vNorm === 0) return out;
-    const eps = (step * thetaNorm) / vNorm;
-    const plus = await logitsAt(model, layout, batches, theta, v, eps);
-    const minus = await logitsAt(model, layout, batches, theta, v, -eps);
+    let jvs: Float32Array[];
+    if (jvp === 'exact') {
+      jvs = await logitsJvpExact(model, layout, batches, v);
+    } else {
+      const eps = (step * thetaNorm) / vNorm;
+      const plus = await logitsAt(model, layout, batches, theta, v, eps);
+      const minus = await logitsAt(model, layout, batches, theta, v, -eps);
+      jvs = plus.map((p, n) => p.map((a, i) => (a - minus[n][i]) / (2 * eps)));
+    }
     for (const [n, batch] of batches.entries()) {
-      const jv = plus[n].map((a, i) => (a - minus[n][i]) / (2 * eps));
+      const jv = jvs[n];
       const w = new Float32Array(jv.length);
       for (let o = 0; o < jv.length; o += K) logitFisherTimes(probs[n], o, K, groupOf, model.groups.groups.length, jv, w);
       const flat = tf.tidy(() => {
@@ -300,6 +312,38 @@ export async function fisherVectorProduct(model: FisherModel, batches: FisherBat
     }
     return out;
   };
+}
+
+/**
+ * How J v (the logits' derivative along v) is computed: 'exact' differentiates the
+ * vector–Jacobian product ⟨Jᵀu, v⟩ with respect to u (it is linear in u, so its gradient is
+ * J v), a second backward pass through the first (lib/backend/second-order adds the one
+ * second-order gradient tfjs lacks); 'central-difference' evaluates the logits at θ ± εv.
+ */
+export type JvpMethod = 'exact' | 'central-difference';
+
+/** J v for every batch by the double-backward rule of {@link JvpMethod} 'exact', in float32. */
+export async function logitsJvpExact(model: FisherModel, layout: ParameterBlock[], batches: FisherBatch[], v: Float64Array): Promise<Float32Array[]> {
+  registerSecondOrderGradients();
+  const vT = layout.map((b) => tf.tensor(Float32Array.from(v.subarray(b.offset, b.offset + b.size)), b.shape));
+  try {
+    const out: Float32Array[] = [];
+    for (const batch of batches) {
+      const jv = tf.tidy(() => {
+        const shape = model.logits(batch.x).shape;
+        const along = (u: tf.Tensor): tf.Scalar => {
+          const { grads } = tf.variableGrads(() => tf.sum(tf.mul(model.logits(batch.x), u)) as tf.Scalar, model.variables);
+          return tf.addN(layout.map((b, i) => tf.sum(tf.mul(grads[b.name], vT[i])))) as tf.Scalar;
+        };
+        return tf.grad(along)(tf.zeros(shape));
+      });
+      out.push((await jv.data()) as Float32Array);
+      jv.dispose();
+    }
+    return out;
+  } finally {
+    tf.dispose(vT);
+  }
 }
 
 /** Logits of every batch at θ + eps·v (float32 variables), restoring θ afterwards. */
@@ -332,7 +376,9 @@ export interface MatrixFreeOptions extends DampingOptions {
   maxIterations?: number;
   /** CG also stops when ∇gᵀx changed by less than this, relatively, over 10 iterations (default 1e-5). */
   quadraticTolerance?: number;
-  /** Central-difference step relative to ‖θ‖ (default 1e-4). */
+  /** How J v is computed (default 'exact'; see {@link JvpMethod}). */
+  jvp?: JvpMethod;
+  /** Central-difference step relative to ‖θ‖ (default 1e-4; only with jvp 'central-difference'). */
   step?: number;
   /** Seed of the Monte-Carlo trace behind the default λ and of the random subspace (default 0). */
   seed?: number;
@@ -370,7 +416,8 @@ export async function lesionFunctionalMatrixFree(model: FisherModel, batches: Fi
   if (opts.lambda === undefined) traceY = (await monteCarloFisher(model, batches, { samples: 4, seed: opts.seed ?? 0, likelihoods: ['y'] })).y!.trace;
   const { lambda, lambdaRule } = resolveLambda(opts, traceY, P, 'Monte-Carlo estimate, 4 label samples per image');
   const step = opts.step ?? 1e-4;
-  const products = { y: await fisherVectorProduct(model, batches, 'y', step), z: await fisherVectorProduct(model, batches, 'z', step) };
+  const jvp = opts.jvp ?? 'exact';
+  const products = { y: await fisherVectorProduct(model, batches, 'y', step, jvp), z: await fisherVectorProduct(model, batches, 'z', step, jvp) };
   const tolerance = opts.tolerance ?? 1e-3;
   const maxIterations = opts.maxIterations ?? 100;
   const solve = async (lik: 'Y' | 'Z'): Promise<ConjugateGradientResult> => {
@@ -397,10 +444,12 @@ export async function lesionFunctionalMatrixFree(model: FisherModel, batches: Fi
     numExamples: countImages(batches),
     gradientNorm: norm(gradient),
     solver: {
-      method: 'conjugate gradients on exact-Fisher vector products (central-difference JVP + backward pass)',
+      method: jvp === 'exact'
+        ? 'conjugate gradients on exact-Fisher vector products (exact JVP by double backward + backward pass)'
+        : 'conjugate gradients on exact-Fisher vector products (central-difference JVP + backward pass)',
       tolerance,
       maxIterations,
-      differenceStep: step,
+      differenceStep: jvp === 'exact' ? null : step,
       iterations: { Y: y.iterations, Z: z.iterations },
       relativeResidual: { Y: y.relativeResidual, Z: z.relativeResidual },
       converged: { Y: y.converged, Z: z.converged },
