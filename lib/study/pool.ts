@@ -79,6 +79,8 @@ export interface PoolJob {
 /** What {@link runWorkerPool} takes beyond the study's options: the failure message's first word, and hooks per job. */
 export interface WorkerPoolOptions extends StudyPoolOptions {
   what?: string;
+  /** workers forked ahead ({@link forkPoolWorkers}), one per lane; the pool stops those it does not use */
+  started?: PoolWorkers;
   /** a worker started on `job` (its process id, which the lane's later runs share; the run's log file) */
   onStart?: (job: PoolJob, pid: number, logFile: string) => void;
   /** its run ended: error null when it finished, else why not ('killed by SIGTERM', the error message, 'exit code N') */
@@ -301,6 +303,28 @@ class LaneWorker {
   }
 }
 
+/** Workers forked before their runs are known ({@link forkPoolWorkers}). */
+export interface PoolWorkers {
+  /** wasm threads each was given */
+  readonly threads: number;
+  /** @internal the lane workers */
+  readonly lanes: LaneWorker[];
+  /** Stop every worker the pool did not take (idempotent). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Fork `count` pool workers now, so that their start (compiling the library, loading tfjs) runs
+ * while the study process still loads or generates its datasets; hand them to
+ * {@link runWorkerPool} as `started` with the same worker count.
+ */
+export function forkPoolWorkers(count: number, threadsPerWorker?: number): PoolWorkers {
+  const workers = Math.max(1, Math.floor(count));
+  const threads = threadsPerWorker ?? Math.max(1, Math.floor(availableCores() / workers));
+  const lanes = Array.from({ length: workers }, () => new LaneWorker(threads));
+  return { threads, lanes, stop: async () => void (await Promise.all(lanes.map((l) => l.stop()))) };
+}
+
 /** One run on a lane's worker (forked when the lane has none); a failure is recorded in `state.failures`. */
 async function runOnWorker(worker: LaneWorker, job: PoolJob, state: PoolState, opts: WorkerPoolOptions): Promise<void> {
   const log = opts.log;
@@ -345,7 +369,7 @@ export async function runStudyPool(cfg: StudyConfig, specs: readonly StudyRunSpe
  */
 export async function runWorkerPool(jobs: readonly PoolJob[], opts: WorkerPoolOptions): Promise<void> {
   const workers = Math.max(1, Math.floor(opts.workers));
-  const threads = opts.threadsPerWorker ?? Math.max(1, Math.floor(availableCores() / workers));
+  const threads = opts.threadsPerWorker ?? opts.started?.threads ?? Math.max(1, Math.floor(availableCores() / workers));
   const state: PoolState = { queue: [...jobs], running: new Set(), failures: [], finished: 0, total: jobs.length, t0: Date.now() };
   opts.log(`throughput mode: ${jobs.length} run(s) on ${Math.min(workers, jobs.length)} worker process(es), ${threads} wasm thread(s) each`);
   const timer = setInterval(() => opts.log(statusLine(state)), (opts.intervalSeconds ?? 15) * 1000);
@@ -370,7 +394,7 @@ export async function runWorkerPool(jobs: readonly PoolJob[], opts: WorkerPoolOp
     for (let w = 0; w < Math.min(workers, jobs.length); w++) {
       lanes.push((async () => {
         // one worker per lane for all its runs; after a failed run (the worker exits) a fresh one
-        let worker: LaneWorker | undefined;
+        let worker: LaneWorker | undefined = opts.started?.lanes[w];
         try {
           for (let job = state.queue.shift(); job; job = state.queue.shift()) {
             if (!worker?.alive) worker = new LaneWorker(threads);
@@ -385,6 +409,7 @@ export async function runWorkerPool(jobs: readonly PoolJob[], opts: WorkerPoolOp
   } finally {
     clearInterval(timer);
     uninstall();
+    await opts.started?.stop();
   }
   if (state.failures.length) {
     throw new StudyWorkerError(`${opts.what ?? 'study'}: ${state.failures.length} of ${jobs.length} run(s) failed in throughput mode:\n${state.failures.join('\n')}`);

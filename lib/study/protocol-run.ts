@@ -9,9 +9,9 @@
  */
 import * as path from 'path';
 import { writeFileAtomic } from '../core/atomic';
-import { StudyConfig } from './config';
-import { RunStudyOptions, runStudy, StudyResults, studyPoolJobs } from './pipeline';
-import { defaultStudyWorkers, PoolJob, PreloadedCases, runWorkerPool } from './pool';
+import { StudyConfig, studyArms } from './config';
+import { RunStudyOptions, runStudy, StudyResults, studyPoolJobs, studyRunComplete } from './pipeline';
+import { defaultStudyWorkers, forkPoolWorkers, PoolJob, PreloadedCases, runWorkerPool } from './pool';
 import { buildPrimary, PrimaryInput, PrimaryResults } from './primary';
 import { writeProtocolOutputs } from './protocol-outputs';
 import type { ArmLearningCurves, StudyConclusions } from './conclusions';
@@ -103,20 +103,31 @@ export async function runProtocolStudies(
     log(`protocol: ${describeProtocol(loadProtocol())}`);
     // Every dataset's runs still to do go to one worker pool, so no worker waits while a dataset's
     // report is written or the next dataset is loaded; each study then finds its runs done.
+    // the runs still to do are known from their folders alone, so the pool's workers can start
+    // (compile the library, load tfjs) while this process loads or generates the datasets
+    const pending = studies.reduce((n, cfg) => n + cfg.seeds.reduce((m, seed) => m + studyArms(cfg).filter((mode) => !studyRunComplete(cfg, mode, seed)).length, 0), 0);
+    const workers = opts.workers ?? defaultStudyWorkers(pending, studies[0]?.backend);
+    const started = workers > 1 && pending > 1 ? forkPoolWorkers(workers) : undefined;
     const prepared: PreloadedCases[] = [];
     const jobs: PoolJob[] = [];
-    for (const cfg of studies) {
-      log(`— ${cfg.protocolDataset}: ${cfg.seeds.length} seed(s), runs in ${cfg.runsDir}/, report in ${cfg.reportDir}/`);
-      const p = await studyPoolJobs(cfg, log);
-      prepared.push(p.preloaded);
-      jobs.push(...p.jobs);
+    try {
+      for (const cfg of studies) {
+        log(`— ${cfg.protocolDataset}: ${cfg.seeds.length} seed(s), runs in ${cfg.runsDir}/, report in ${cfg.reportDir}/`);
+        const p = await studyPoolJobs(cfg, log);
+        prepared.push(p.preloaded);
+        jobs.push(...p.jobs);
+      }
+    } catch (e) {
+      await started?.stop();
+      throw e;
     }
-    const workers = opts.workers ?? defaultStudyWorkers(jobs.length, studies[0]?.backend);
     const pooled = workers > 1 && jobs.length > 1;
     if (pooled) {
       // the pool is nearly all the work: its fraction stands for the run's, the reports take the rest
       const onFraction = opts.onFraction && ((f: number, detail: string) => opts.onFraction!(0.97 * f, detail));
-      await runWorkerPool(jobs, { workers, log, what: 'protocol study', ...(onFraction ? { onFraction } : {}) });
+      await runWorkerPool(jobs, { workers, log, what: 'protocol study', ...(started ? { started } : {}), ...(onFraction ? { onFraction } : {}) });
+    } else {
+      await started?.stop();
     }
     const perDataset: StudyResults[] = [];
     for (const [i, cfg] of studies.entries()) {

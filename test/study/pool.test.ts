@@ -11,7 +11,7 @@ import { initBackend } from '../../lib/backend/index';
 import { StudyConfig, studyPreset } from '../../lib/study/config';
 import { loadStudyCases, runOneStudyRun, runStudy, studyPoolJobs } from '../../lib/study/pipeline';
 import { hashCases } from '../../lib/data';
-import { defaultStudyWorkers, runWorkerPool, StudyWorkerError } from '../../lib/study/pool';
+import { defaultStudyWorkers, forkPoolWorkers, runWorkerPool, StudyWorkerError } from '../../lib/study/pool';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'study-pool-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -150,6 +150,21 @@ describe('study throughput mode', () => {
     // the failed run's log holds the error's stack
     expect(fs.readFileSync(path.join(locked, 'worker.log'), 'utf8')).toMatch(/being trained by pid[\s\S]*\n\s+at /);
   }, 600_000);
+
+  it('workers forked ahead take the runs; the ones the pool does not need are stopped', async () => {
+    const cfg = tinyStudy(path.join(tmp, 'ahead'), [0]);
+    const started = forkPoolWorkers(2);
+    const pids = started.lanes.map((l) => l.child.pid);
+    const exited = started.lanes.map((l) => new Promise<void>((resolve) => (l.alive ? l.child.once('exit', () => resolve()) : resolve())));
+    const { jobs } = await studyPoolJobs(cfg, () => undefined);
+    const one = jobs.filter((j) => j.spec.mode === 'binary');
+    const used: number[] = [];
+    await runWorkerPool(one, { workers: 2, log: () => undefined, started, onStart: (_job, pid) => used.push(pid) });
+    expect(used).toEqual([pids[0]]);
+    await Promise.all(exited); // both gone: the one that ran, and the one no run needed
+    expect(started.lanes.every((l) => !l.alive)).toBe(true);
+    expect(fs.existsSync(path.join(cfg.runsDir, 'binary-seed0', 'fisher-mc.json'))).toBe(true);
+  }, 300_000);
 
   it('a worker refuses cases that do not hash to what the study process loaded', async () => {
     const cfg = tinyStudy(path.join(tmp, 'damaged'), [0]);
