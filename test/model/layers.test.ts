@@ -133,8 +133,8 @@ describe('normalise', () => {
         const beta = tf.randomNormal([c], 0, 1, 'float32', 23);
         const w = tf.randomNormal([n, s, c], 0, 1, 'float32', 24);
         const f = (xx: tf.Tensor, gm: tf.Tensor, bt: tf.Tensor) => tf.sum(tf.mul(groupNormCore(xx as tf.Tensor3D, gm, bt, g), w));
-        const y = groupNormCore(x, gamma, beta, g).dataSync();
-        const grads = tf.grads(f)([x, gamma, beta]).map((t) => t.dataSync());
+        const y = groupNormCore(x, gamma, beta, g).dataSync() as Float32Array;
+        const grads = tf.grads(f)([x, gamma, beta]).map((t) => t.dataSync() as Float32Array);
         return { y, grads };
       };
       const ref = await run('cpu');
