@@ -71,14 +71,14 @@ describe('modelLesionFunctional on a trained BackSplit U-Net', () => {
     const exact = await modelLesionFunctional(arm, patches, { solver: 'exact', damping: 1e-3 });
     const lambda = exact.lambda;
     expect(exact.lambdaRule).toMatch(/0.001 × tr\(F_Y\) \/ P, tr\(F_Y\) = .* \(exact\)/);
-    const cg = await modelLesionFunctional(arm, patches, { solver: 'cg', lambda, tolerance: 1e-3, maxIterations: 400, subspaceDimension: 3 });
+    // exact products (double-backward JVPs): CG is driven by its residual alone, to 1e-6
+    const cg = await modelLesionFunctional(arm, patches, { solver: 'cg', lambda, tolerance: 1e-6, quadraticTolerance: 0, maxIterations: 2000, subspaceDimension: 3 });
     expect(exact.numClasses).toBe(8);
     expect(exact.solver.method).toMatch(/dense Cholesky/);
     expect(exact.Z).toBeGreaterThan(exact.Y);
-    expect(Math.abs(cg.Y - exact.Y) / exact.Y).toBeLessThan(1e-2);
-    expect(Math.abs(cg.Z - exact.Z) / exact.Z).toBeLessThan(1e-2);
-    // the residual stalls near the products' error (~1e-3 here) while ∇gᵀx has converged: the quadratic rule ends CG
-    expect((cg.solver as { stopReason: unknown }).stopReason).toEqual({ Y: 'quadratic', Z: 'quadratic' });
+    expect((cg.solver as { converged: unknown }).converged).toEqual({ Y: true, Z: true });
+    expect(Math.abs(cg.Y - exact.Y) / exact.Y).toBeLessThan(1e-4);
+    expect(Math.abs(cg.Z - exact.Z) / exact.Z).toBeLessThan(1e-4);
     expect(cg.pencil!.smallest).toBeGreaterThan(1 - 1e-2);
     console.log(`tiny BackSplit U-Net (${exact.numParams} parameters, 1 patch 16×16, λ = ${lambda}): exact Y ${exact.Y.toPrecision(6)}, Z ${exact.Z.toPrecision(6)}, ratio ${exact.ratio.toFixed(4)}; ` +
       `CG Y ${cg.Y.toPrecision(6)}, Z ${cg.Z.toPrecision(6)}, ${JSON.stringify((cg.solver as { iterations: unknown }).iterations)} iterations; ` +
