@@ -278,9 +278,11 @@ export async function fisherVectorProduct(model: FisherModel, batches: FisherBat
   const K = model.groups.numClasses;
   const groupOf = likelihood === 'y' ? null : classToGroup(model.groups);
   const probs: Float32Array[] = [];
+  const logitShapes: number[][] = [];
   for (const batch of batches) {
     const p = tf.tidy(() => tf.softmax(model.logits(batch.x)));
     probs.push((await p.data()) as Float32Array);
+    logitShapes.push(p.shape);
     p.dispose();
   }
   const total = countImages(batches);
@@ -290,7 +292,7 @@ export async function fisherVectorProduct(model: FisherModel, batches: FisherBat
     if (vNorm === 0) return out;
     let jvs: Float32Array[];
     if (jvp === 'exact') {
-      jvs = await logitsJvpExact(model, layout, batches, v);
+      jvs = await logitsJvpExact(model, layout, batches, logitShapes, v);
     } else {
       const eps = (step * thetaNorm) / vNorm;
       const plus = await logitsAt(model, layout, batches, theta, v, eps);
@@ -322,20 +324,22 @@ export async function fisherVectorProduct(model: FisherModel, batches: FisherBat
  */
 export type JvpMethod = 'exact' | 'central-difference';
 
-/** J v for every batch by the double-backward rule of {@link JvpMethod} 'exact', in float32. */
-export async function logitsJvpExact(model: FisherModel, layout: ParameterBlock[], batches: FisherBatch[], v: Float64Array): Promise<Float32Array[]> {
+/**
+ * J v for every batch by the double-backward rule of {@link JvpMethod} 'exact', in float32.
+ * @param logitShapes the shape of each batch's logits (known to the caller, so no forward pass is spent on it)
+ */
+export async function logitsJvpExact(model: FisherModel, layout: ParameterBlock[], batches: FisherBatch[], logitShapes: number[][], v: Float64Array): Promise<Float32Array[]> {
   registerSecondOrderGradients();
   const vT = layout.map((b) => tf.tensor(Float32Array.from(v.subarray(b.offset, b.offset + b.size)), b.shape));
   try {
     const out: Float32Array[] = [];
-    for (const batch of batches) {
+    for (const [n, batch] of batches.entries()) {
       const jv = tf.tidy(() => {
-        const shape = model.logits(batch.x).shape;
         const along = (u: tf.Tensor): tf.Scalar => {
           const { grads } = tf.variableGrads(() => tf.sum(tf.mul(model.logits(batch.x), u)) as tf.Scalar, model.variables);
           return tf.addN(layout.map((b, i) => tf.sum(tf.mul(grads[b.name], vT[i])))) as tf.Scalar;
         };
-        return tf.grad(along)(tf.zeros(shape));
+        return tf.grad(along)(tf.zeros(logitShapes[n]));
       });
       out.push((await jv.data()) as Float32Array);
       jv.dispose();

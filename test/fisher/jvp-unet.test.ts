@@ -29,7 +29,7 @@ describe('exact JVP through a U-Net', () => {
     const layout = parameterLayout(variables);
     const P = layout.reduce((s, b) => s + b.size, 0);
     const v = Float64Array.from({ length: P }, () => rng.normal());
-    const [exact] = await logitsJvpExact(model, layout, [{ x }], v);
+    const [exact] = await logitsJvpExact(model, layout, [{ x }], [[2, 8, 8, 3]], v);
     // dense: one backward pass per logit, J_o · v in float64
     const n = exact.length;
     const dense = new Float64Array(n);
