@@ -576,9 +576,15 @@ export async function studyPoolJobs(cfg: StudyConfig, log: Log): Promise<{ jobs:
   const modes = studyArms(cfg);
   armLayouts(ctx, modes);
   const preloaded = preloadedOf(ctx);
-  const jobs: PoolJob[] = [];
-  for (const seed of cfg.seeds) for (const mode of modes) if (!studyRunComplete(cfg, mode, seed)) jobs.push({ cfg, spec: { mode, seed }, preloaded });
+  const jobs: PoolJob[] = pendingStudyRuns(cfg).map((spec) => ({ cfg, spec, preloaded }));
   return { jobs, preloaded };
+}
+
+/** The runs of a study still to do (by their folders alone: nothing is loaded), seed by seed, arms in order. */
+export function pendingStudyRuns(cfg: StudyConfig): StudyRunSpec[] {
+  const out: StudyRunSpec[] = [];
+  for (const seed of cfg.seeds) for (const mode of studyArms(cfg)) if (!studyRunComplete(cfg, mode, seed)) out.push({ mode, seed });
+  return out;
 }
 
 /**

@@ -9,8 +9,8 @@
  */
 import * as path from 'path';
 import { writeFileAtomic } from '../core/atomic';
-import { StudyConfig, studyArms } from './config';
-import { RunStudyOptions, runStudy, StudyResults, studyPoolJobs, studyRunComplete } from './pipeline';
+import { StudyConfig } from './config';
+import { pendingStudyRuns, RunStudyOptions, runStudy, StudyResults, studyPoolJobs } from './pipeline';
 import { defaultStudyWorkers, forkPoolWorkers, PoolJob, PreloadedCases, runWorkerPool } from './pool';
 import { buildPrimary, PrimaryInput, PrimaryResults } from './primary';
 import { writeProtocolOutputs } from './protocol-outputs';
@@ -105,7 +105,7 @@ export async function runProtocolStudies(
     // report is written or the next dataset is loaded; each study then finds its runs done.
     // the runs still to do are known from their folders alone, so the pool's workers can start
     // (compile the library, load tfjs) while this process loads or generates the datasets
-    const pending = studies.reduce((n, cfg) => n + cfg.seeds.reduce((m, seed) => m + studyArms(cfg).filter((mode) => !studyRunComplete(cfg, mode, seed)).length, 0), 0);
+    const pending = studies.reduce((n, cfg) => n + pendingStudyRuns(cfg).length, 0);
     const workers = opts.workers ?? defaultStudyWorkers(pending, studies[0]?.backend);
     const started = workers > 1 && pending > 1 ? forkPoolWorkers(workers) : undefined;
     const prepared: PreloadedCases[] = [];
