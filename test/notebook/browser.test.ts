@@ -68,6 +68,46 @@ interface Browser {
   close(): Promise<void>;
 }
 
+/** One status message of the kernel as the page received it. */
+interface StatusRecord {
+  state: string;
+  parentId: string | null;
+  parentType: string | null;
+  /** the kernel's time stamp of the message (ms since the epoch) */
+  kernelMs: number;
+  /** when the page handled it */
+  pageMs: number;
+  cell: number;
+}
+
+/**
+ * What the kernel's status messages say about serialisation: requests whose busy came before the previous
+ * request's idle (overlaps: the defect of issue 16, whatever the load), and the longest stretch, by the
+ * kernel's clock, from one execute request's idle to the next one's busy while more cells were queued.
+ */
+function statusSerialisation(status: readonly StatusRecord[]): { overlaps: string[]; longestGapMs: number; gapCell: number } {
+  const overlaps: string[] = [];
+  const open = new Map<string, StatusRecord>();
+  let longestGapMs = 0;
+  let gapCell = 0;
+  let lastIdle: StatusRecord | undefined;
+  for (const m of status) {
+    if (!m.parentId) continue;
+    if (m.state === 'busy') {
+      for (const o of open.values()) overlaps.push(`${m.parentType} of cell ${m.cell} went busy while ${o.parentType} of cell ${o.cell} had not gone idle`);
+      open.set(m.parentId, m);
+      if (lastIdle && m.parentType === 'execute_request' && m.kernelMs - lastIdle.kernelMs > longestGapMs) {
+        longestGapMs = m.kernelMs - lastIdle.kernelMs;
+        gapCell = m.cell;
+      }
+    } else if (m.state === 'idle') {
+      open.delete(m.parentId);
+      if (m.parentType === 'execute_request') lastIdle = m;
+    }
+  }
+  return { overlaps, longestGapMs, gapCell };
+}
+
 /** What the page reports about a finished notebook run. */
 interface RunState {
   dirtyOnOpen: boolean;
@@ -75,6 +115,11 @@ interface RunState {
   unrun: number[];
   /** longest time (ms) the kernel indicator showed idle while a cell was running or queued */
   idleWhileRunningMs: number;
+  /** the cell that was running during that longest stretch, when it began and the kernel's connection events */
+  idleWhere: string;
+  kernelEvents: string[];
+  /** the kernel's status messages in the order the page received them (cell: 1-based index of the cell whose request it answers, 0 = none) */
+  status: StatusRecord[];
   /** code cells whose "finished" event (all outputs in) never came: the wait ended on a quiet page instead */
   unfinished: number[];
   errors: string[];
@@ -248,12 +293,36 @@ describe.skipIf(Boolean(skipReason))('notebooks in a real browser (Jupyter Noteb
         // 03 and 04 showed idle for 12–31 s while their cells still ran), counted from the first finished cell on: Restart &
         // Run All queues every cell while the kernel is still starting, which is not that symptom
         window.__idleWhileRunning = 0;
+        window.__idleWhere = '';
+        // the kernel's connection events, to tell a dropped websocket from a kernel that said idle
+        window.__kernelEvents = [];
+        const tStart = Date.now();
+        for (const ev of ['kernel_disconnected', 'kernel_reconnecting', 'kernel_connected', 'kernel_restarting', 'kernel_dead', 'kernel_connection_failed', 'kernel_autorestarting']) {
+          Jupyter.notebook.events.on(ev + '.Kernel', () => window.__kernelEvents.push(ev + ' at ' + ((Date.now() - tStart) / 1000).toFixed(1) + ' s'));
+        }
+        // every status message the kernel publishes, with its parent request and the kernel's own time stamp
+        // (header.date): whether requests overlapped and how long the kernel itself took from one cell's
+        // "idle" to the next one's "busy", apart from what the server, the websocket and the page add
+        window.__status = [];
+        const kernel = Jupyter.notebook.kernel;
+        const handleStatus = kernel._handle_status_message.bind(kernel);
+        kernel.register_iopub_handler('status', (msg) => {
+          window.__status.push({ state: msg.content.execution_state, parentId: msg.parent_header.msg_id || null,
+            parentType: msg.parent_header.msg_type || null, kernelMs: Date.parse(msg.header.date), pageMs: Date.now() });
+          return handleStatus(msg);
+        });
         let idleSince = null;
         setInterval(() => {
           const now = Date.now();
-          if (window.__finishedCount > 0 && document.querySelector('.cell.running') && !Jupyter.notebook.kernel_busy) {
+          const running = document.querySelector('.cell.running');
+          if (window.__finishedCount > 0 && running && !Jupyter.notebook.kernel_busy) {
             if (idleSince === null) idleSince = now;
-            window.__idleWhileRunning = Math.max(window.__idleWhileRunning, now - idleSince);
+            if (now - idleSince > window.__idleWhileRunning) {
+              window.__idleWhileRunning = now - idleSince;
+              const idx = Jupyter.notebook.get_cells().findIndex((c) => c.element[0] === running);
+              window.__idleWhere = 'cell ' + (idx + 1) + ' from ' + ((idleSince - tStart) / 1000).toFixed(1) + ' s' +
+                (window.__kernelEvents.length ? '; kernel events: ' + window.__kernelEvents.join(', ') : '');
+            }
           } else idleSince = null;
         }, 200);
         new MutationObserver((muts) => {
@@ -335,7 +404,8 @@ describe.skipIf(Boolean(skipReason))('notebooks in a real browser (Jupyter Noteb
             .filter((o) => /ETA [0-9?]/.test(o.textContent) && o.textContent.split(' [')[0].trim() === rec.label).length,
         }));
         const outputsText = [...document.querySelectorAll('.output_area')].map((e) => e.innerText).join('\\n');
-        return { dirtyOnOpen: false, codeCells: code.length, unrun, unfinished, idleWhileRunningMs: window.__idleWhileRunning, errors, figures, progress, outputsText };
+        return { dirtyOnOpen: false, codeCells: code.length, unrun, unfinished, idleWhileRunningMs: window.__idleWhileRunning, idleWhere: window.__idleWhere, kernelEvents: window.__kernelEvents,
+          status: window.__status.map((m) => ({ ...m, cell: m.parentId ? cells.findIndex((c) => c.last_msg_id === m.parentId) + 1 : 0 })), errors, figures, progress, outputsText };
       })()`);
       state.dirtyOnOpen = dirtyOnOpen;
       // a picture of the run: the notebook laid out in full (its scrolling container opened up)
@@ -372,12 +442,24 @@ describe.skipIf(Boolean(skipReason))('notebooks in a real browser (Jupyter Noteb
       for (const t of p.texts) expect(t, 'stale characters after a shorter progress line').not.toMatch(/ETA (\d+h\d\dm|\d+m\d\ds|\d+s)[^\s]/);
     }
     // the launcher has tslab handle queued requests one at a time (test/notebook/kernel-queue.test.ts):
-    // the indicator may show idle only for the moment between one cell's end and the next one's start
-    expect(s.idleWhileRunningMs, 'the kernel indicator showed idle while a cell ran or waited').toBeLessThan(5000);
+    // the indicator may show idle only for the moment between one cell's end and the next one's start.
+    // Judged on the kernel's status messages: no request may go busy before the one before it went idle,
+    // and by the kernel's clock the next queued cell goes busy within 5 s of the last one's idle. What the
+    // page showed also includes the server's and the browser's delays (CI once saw 14 s in 05 under the
+    // full suite's load): reported, and a failure only when far beyond that (60 s)
+    const ser = statusSerialisation(s.status);
+    expect(ser.overlaps, 'kernel requests that overlapped (status busy before the previous idle)').toEqual([]);
+    expect(ser.longestGapMs, `the kernel took this long from a cell's idle to the next queued cell's busy (cell ${ser.gapCell})`).toBeLessThan(5000);
+    if (s.idleWhileRunningMs >= 5000) {
+      console.warn(`[test/notebook/browser] ${name}: the page showed the kernel idle for ${(s.idleWhileRunningMs / 1000).toFixed(1)} s while a cell ran (${s.idleWhere}); ` +
+        `by the kernel's clock its longest idle-to-busy gap was ${(ser.longestGapMs / 1000).toFixed(1)} s, so the rest was the server's or the browser's delay`);
+    }
+    expect(s.idleWhileRunningMs, `the kernel indicator showed idle while a cell ran or waited (${s.idleWhere})`).toBeLessThan(60_000);
     notebookSpecificChecks(name, s);
     times[name] = { seconds: (Date.now() - t0) / 1000, ok: true, phases: phases };
     console.log(`[test/notebook/browser] ${name}: ${times[name].seconds.toFixed(1)} s (${phases}), ${s.codeCells} code cells, ${s.figures.length} figures, ` +
-      `${s.progress.length} progress line(s) with ${s.progress.map((p) => p.texts.length).join('/')} states, indicator idle while a cell ran ≤ ${(s.idleWhileRunningMs / 1000).toFixed(1)} s`);
+      `${s.progress.length} progress line(s) with ${s.progress.map((p) => p.texts.length).join('/')} states, indicator idle while a cell ran ≤ ${(s.idleWhileRunningMs / 1000).toFixed(1)} s ` +
+      `(kernel's idle-to-busy gap ≤ ${(ser.longestGapMs / 1000).toFixed(1)} s, ${s.status.length} status messages)`);
     if (s.progress.length) console.log(`[test/notebook/browser] ${name} progress states: ${JSON.stringify(s.progress.map((p) => [p.label, p.texts.slice(0, 2), p.texts[p.texts.length - 1]]))}`);
   }, (NOTEBOOK_TIMEOUT_S + 180) * 1000);
 });
