@@ -50,6 +50,23 @@ export interface ConjugateGradientOptions {
    * while bᵀx has long converged: this rule ends such runs.
    */
   quadraticTolerance?: number;
+  /**
+   * A number μ with 0 < μ ≤ the smallest eigenvalue of A + λI, for the upper bound on bᵀ(A + λI)⁻¹b
+   * (default λ, valid for any positive semi-definite A; none when λ = 0 and μ is not given).
+   */
+  smallestEigenvalueBound?: number;
+  /** Called after every iteration with where CG stands (bᵀx, the upper bound when there is one, the residual). */
+  onIterate?: (state: ConjugateGradientState) => void;
+}
+
+/** Where CG stands after an iteration. */
+export interface ConjugateGradientState {
+  iteration: number;
+  /** bᵀx: a lower bound on bᵀ(A + λI)⁻¹b. */
+  quadratic: number;
+  /** The Gauss–Radau upper bound (NaN without μ). */
+  upper: number;
+  relativeResidual: number;
 }
 
 /** What conjugate gradients reached. */
@@ -66,6 +83,12 @@ export interface ConjugateGradientResult {
   stopReason: 'residual' | 'quadratic' | 'max-iterations' | 'null-direction';
   tolerance: number;
   quadraticTolerance: number;
+  /**
+   * Bounds on bᵀ(A + λI)⁻¹b at the last iterate, exact arithmetic: the lower one is CG's bᵀx (Gauss
+   * quadrature), the upper one adds a bound on the A-norm of the error, ‖x* − x‖² ≤ γ̃ ‖r‖², from the
+   * Gauss–Radau rule with a node at μ (Meurant & Tichý's recurrence for γ̃). Absent without μ.
+   */
+  bounds?: { lower: number; upper: number; mu: number };
 }
 
 function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -92,6 +115,10 @@ export async function conjugateGradient(
   if (!(opts.lambda >= 0)) throw new Error(`conjugateGradient: lambda must be >= 0, got ${opts.lambda}`);
   if (!(tolerance > 0) || !Number.isInteger(maxIterations) || maxIterations < 1) throw new Error(`conjugateGradient: need tolerance > 0 and maxIterations >= 1, got ${tolerance} and ${maxIterations}`);
   const quadraticTolerance = opts.quadraticTolerance ?? 1e-5;
+  const mu = opts.smallestEigenvalueBound ?? (opts.lambda > 0 ? opts.lambda : undefined);
+  if (mu !== undefined && !(mu > 0)) throw new Error(`conjugateGradient: smallestEigenvalueBound must be > 0, got ${mu}`);
+  // γ̃ of the Gauss–Radau bound: γ̃₀ = 1/μ, γ̃ₖ₊₁ = (γ̃ₖ − αₖ) / (μ(γ̃ₖ − αₖ) + βₖ) with CG's step αₖ and βₖ = ‖rₖ₊₁‖²/‖rₖ‖²
+  let radau = mu !== undefined ? 1 / mu : NaN;
   const n = b.length;
   const x = new Float64Array(n);
   const history: number[] = [];
@@ -101,7 +128,9 @@ export async function conjugateGradient(
   const bNorm = Math.sqrt(dot(b, b));
   let rr = bNorm * bNorm;
   let iterations = 0;
-  if (bNorm === 0) return { x, quadratic: 0, iterations, relativeResidual: 0, converged: true, stopReason, tolerance, quadraticTolerance };
+  const withBounds = (quadratic: number): Pick<ConjugateGradientResult, 'bounds'> =>
+    mu === undefined ? {} : { bounds: { lower: quadratic, upper: quadratic + Math.max(0, radau) * rr, mu } };
+  if (bNorm === 0) return { x, quadratic: 0, iterations, relativeResidual: 0, converged: true, stopReason, tolerance, quadraticTolerance, ...withBounds(0) };
   while (Math.sqrt(rr) > tolerance * bNorm) {
     if (iterations >= maxIterations) {
       stopReason = 'max-iterations';
@@ -123,15 +152,18 @@ export async function conjugateGradient(
     }
     const rrNew = dot(r, r);
     const beta = rrNew / rr;
+    if (mu !== undefined) radau = (radau - alpha) / (mu * (radau - alpha) + beta);
     rr = rrNew;
     for (let i = 0; i < n; i++) p[i] = r[i] + beta * p[i];
     history.push(dot(b, x));
     const q = history[history.length - 1];
+    opts.onIterate?.({ iteration: iterations, quadratic: q, upper: mu === undefined ? NaN : q + Math.max(0, radau) * rr, relativeResidual: Math.sqrt(rr) / bNorm });
     if (history.length > 10 && Math.abs(q - history[history.length - 11]) <= quadraticTolerance * Math.abs(q) && Math.sqrt(rr) > tolerance * bNorm) {
       stopReason = 'quadratic';
       break;
     }
   }
   const relativeResidual = Math.sqrt(rr) / bNorm;
-  return { x, quadratic: dot(b, x), iterations, relativeResidual, converged: relativeResidual <= tolerance, stopReason, tolerance, quadraticTolerance };
+  const quadratic = dot(b, x);
+  return { x, quadratic, iterations, relativeResidual, converged: relativeResidual <= tolerance, stopReason, tolerance, quadraticTolerance, ...withBounds(quadratic) };
 }

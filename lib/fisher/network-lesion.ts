@@ -29,7 +29,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { classToGroup } from './closed-form';
 import { pencilSummary, PencilSummary, projectedFromProducts } from './invariants';
-import { conjugateGradient, ConjugateGradientResult, dampedInverseQuadratic } from './lesion-functional';
+import { conjugateGradient, ConjugateGradientResult, ConjugateGradientState, dampedInverseQuadratic } from './lesion-functional';
 import { countImages, FisherBatch, FisherModel, Likelihood, parameterLayout, ParameterBlock } from './network';
 import { exactFisher } from './network-exact';
 import { monteCarloFisher } from './network-monte-carlo';
@@ -184,6 +184,12 @@ export interface LesionFunctionalResult {
   solver: LesionSolver;
   /** Generalised eigenvalues of (F_Y, F_Z) on a subspace, when asked for. */
   pencil?: PencilSummary;
+  /**
+   * For the matrix-free solve with λ > 0: what the unfinished CG guarantees (exact arithmetic): Y and Z
+   * each between CG's value (Gauss) and the Gauss–Radau upper bound with node λ (the damped Fisher's
+   * eigenvalues are ≥ λ), and the ratio Z / Y between the ratios of those ends.
+   */
+  bounds?: { Y: [number, number]; Z: [number, number]; ratio: [number, number] };
 }
 
 /** Damping: an absolute λ, or `damping` × tr(F_Y)/P (default damping 1e-4). */
@@ -388,8 +394,8 @@ export interface MatrixFreeOptions extends DampingOptions {
   seed?: number;
   /** Also the generalised eigenvalues of (F_Y, F_Z) on span{∇g, r − 1 random directions} (default 0: none). */
   subspaceDimension?: number;
-  /** Called after each Fisher-vector product of the CG solves with (likelihood, products so far). */
-  onIteration?: (likelihood: 'Y' | 'Z', iteration: number) => void;
+  /** Called after each Fisher-vector product of the CG solves with (likelihood, products so far, where CG stands). */
+  onIteration?: (likelihood: 'Y' | 'Z', iteration: number, state?: ConjugateGradientState) => void;
 }
 
 async function subspacePencil(products: Record<Likelihood, (v: Float64Array) => Promise<Float64Array>>, gradient: Float64Array, r: number, seed: number): Promise<PencilSummary> {
@@ -425,13 +431,14 @@ export async function lesionFunctionalMatrixFree(model: FisherModel, batches: Fi
   const tolerance = opts.tolerance ?? 1e-3;
   const maxIterations = opts.maxIterations ?? 100;
   const solve = async (lik: 'Y' | 'Z'): Promise<ConjugateGradientResult> => {
-    let it = 0;
     const apply = products[lik === 'Y' ? 'y' : 'z'];
-    return conjugateGradient(async (v) => {
-      const r = await apply(v);
-      opts.onIteration?.(lik, ++it);
-      return r;
-    }, gradient, { lambda, tolerance, maxIterations, quadraticTolerance: opts.quadraticTolerance });
+    return conjugateGradient(apply, gradient, {
+      lambda,
+      tolerance,
+      maxIterations,
+      quadraticTolerance: opts.quadraticTolerance,
+      onIterate: (state) => opts.onIteration?.(lik, state.iteration, state),
+    });
   };
   const y = await solve('Y');
   const z = await solve('Z');
@@ -461,6 +468,9 @@ export async function lesionFunctionalMatrixFree(model: FisherModel, batches: Fi
       quadraticTolerance: y.quadraticTolerance,
     },
   };
+  if (y.bounds && z.bounds) {
+    result.bounds = { Y: [y.bounds.lower, y.bounds.upper], Z: [z.bounds.lower, z.bounds.upper], ratio: [z.bounds.lower / y.bounds.upper, z.bounds.upper / y.bounds.lower] };
+  }
   if (opts.subspaceDimension) result.pencil = await subspacePencil(products, gradient, opts.subspaceDimension, opts.seed ?? 0);
   return result;
 }

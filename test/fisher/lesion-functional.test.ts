@@ -98,6 +98,63 @@ describe('dense and conjugate-gradient solves', () => {
   });
 });
 
+describe('bounds on the quadratic from an unfinished CG (Gauss and Gauss–Radau)', () => {
+  it('bracket ∇gᵀ(F + λI)⁻¹∇g at every iteration, against the closed form of an F with known eigenvalues', async () => {
+    // F = U diag(e) Uᵀ with U orthonormal (Gram–Schmidt of Gaussian vectors) and eigenvalues over eight decades,
+    // some of them 0: ∇gᵀ(F + λI)⁻¹∇g = Σ (uᵢᵀ∇g)² / (eᵢ + λ) exactly, whatever CG does
+    const rng = new Random(11);
+    const P = 60;
+    const u: Float64Array[] = [];
+    while (u.length < P) {
+      const v = Float64Array.from({ length: P }, () => rng.normal());
+      for (const w of u) {
+        const d = w.reduce((s, x, i) => s + x * v[i], 0);
+        for (let i = 0; i < P; i++) v[i] -= d * w[i];
+      }
+      const nv = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+      u.push(v.map((x) => x / nv));
+    }
+    const e = Array.from({ length: P }, (_, i) => (i < 10 ? 0 : 10 ** (-6 + (8 * (i - 10)) / (P - 11))));
+    const apply = (v: Float64Array): Float64Array => {
+      const out = new Float64Array(P);
+      for (let k = 0; k < P; k++) {
+        const c = e[k] * u[k].reduce((s, x, i) => s + x * v[i], 0);
+        for (let i = 0; i < P; i++) out[i] += c * u[k][i];
+      }
+      return out;
+    };
+    const g = Float64Array.from({ length: P }, () => rng.normal());
+    for (const lambda of [1e-2, 1e-4]) {
+      const exact = u.reduce((s, w, k) => s + w.reduce((t, x, i) => t + x * g[i], 0) ** 2 / (e[k] + lambda), 0);
+      let widest = 0;
+      for (const iters of [1, 2, 5, 10, 20, 30, 40, 50, 200]) {
+        const cg = await conjugateGradient(apply, g, { lambda, tolerance: 1e-10, maxIterations: iters, quadraticTolerance: 0 });
+        const b = cg.bounds!;
+        expect(b.mu).toBe(lambda);
+        expect(b.lower).toBe(cg.quadratic);
+        // the bounds hold in exact arithmetic; in float64 CG loses orthogonality near convergence and its bᵀx
+        // overshoots the exact value by ~2e-8 relative here (condition number 1e4): checked to 1e-6
+        expect(b.lower, `lower bound after ${cg.iterations} iterations, λ ${lambda}`).toBeLessThanOrEqual(exact * (1 + 1e-6));
+        expect(b.upper, `upper bound after ${cg.iterations} iterations, λ ${lambda}`).toBeGreaterThanOrEqual(exact * (1 - 1e-6));
+        // not vacuous: the upper bound's excess is of the order of the lower bound's shortfall
+        expect(b.upper - exact).toBeLessThanOrEqual(10 * Math.abs(exact - b.lower) + 1e-6 * exact);
+        widest = Math.max(widest, (b.upper - b.lower) / exact);
+        if (iters === 200) {
+          expect(cg.relativeResidual).toBeLessThan(1e-4);
+          expect((b.upper - b.lower) / exact).toBeLessThan(1e-6);
+        }
+      }
+      expect(widest, 'early iterates leave a real gap, so the bracket is tested').toBeGreaterThan(0.1);
+    }
+    // a given μ is used as is; none without damping; a bad μ is refused
+    const given = await conjugateGradient(apply, g, { lambda: 1e-2, maxIterations: 3, smallestEigenvalueBound: 5e-3 });
+    expect(given.bounds!.mu).toBe(5e-3);
+    const undamped = await conjugateGradient(apply, g, { lambda: 0, maxIterations: 3 });
+    expect(undamped.bounds).toBeUndefined();
+    await expect(conjugateGradient(apply, g, { lambda: 1e-2, smallestEigenvalueBound: -1 })).rejects.toThrow(/smallestEigenvalueBound must be > 0/);
+  });
+});
+
 describe('lesion chart vs torch autograd E[score scoreᵀ] in ξ coordinates', () => {
   it('I_Y and I_Z in (ψ, φ, s) match to 1e-12', () => {
     expect(fixture.chart.length).toBe(20);

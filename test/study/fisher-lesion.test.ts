@@ -80,6 +80,21 @@ describe('modelLesionFunctional on a trained BackSplit U-Net', () => {
     expect(Math.abs(cg.Y - exact.Y) / exact.Y).toBeLessThan(1e-4);
     expect(Math.abs(cg.Z - exact.Z) / exact.Z).toBeLessThan(1e-4);
     expect(cg.pencil!.smallest).toBeGreaterThan(1 - 1e-2);
+    // converged: the Gauss–Radau bracket has closed on the dense value
+    for (const lik of ['Y', 'Z'] as const) expect((cg.bounds![lik][1] - cg.bounds![lik][0]) / exact[lik]).toBeLessThan(1e-4);
+    // stopped early (40 and 150 of the ~800 products needed): the bracket holds the dense value (to the float32
+    // products' error) and the ratio's bracket holds the dense ratio
+    for (const iters of [40, 150]) {
+      const early = await modelLesionFunctional(arm, patches, { solver: 'cg', lambda, tolerance: 1e-6, quadraticTolerance: 0, maxIterations: iters });
+      const b = early.bounds!;
+      for (const lik of ['Y', 'Z'] as const) {
+        expect(b[lik][0], `${lik} lower bound after ${iters} products`).toBeLessThanOrEqual(exact[lik] * (1 + 1e-4));
+        expect(b[lik][1], `${lik} upper bound after ${iters} products`).toBeGreaterThanOrEqual(exact[lik] * (1 - 1e-4));
+      }
+      expect(b.ratio[0]).toBeLessThanOrEqual(exact.ratio * (1 + 2e-4));
+      expect(b.ratio[1]).toBeGreaterThanOrEqual(exact.ratio * (1 - 2e-4));
+      console.log(`after ${iters} products: Y in [${b.Y.map((v) => v.toPrecision(5)).join(', ')}], Z in [${b.Z.map((v) => v.toPrecision(5)).join(', ')}], ratio in [${b.ratio.map((v) => v.toFixed(3)).join(', ')}] (dense ${exact.ratio.toFixed(3)})`);
+    }
     console.log(`tiny BackSplit U-Net (${exact.numParams} parameters, 1 patch 16×16, λ = ${lambda}): exact Y ${exact.Y.toPrecision(6)}, Z ${exact.Z.toPrecision(6)}, ratio ${exact.ratio.toFixed(4)}; ` +
       `CG Y ${cg.Y.toPrecision(6)}, Z ${cg.Z.toPrecision(6)}, ${JSON.stringify((cg.solver as { iterations: unknown }).iterations)} iterations; ` +
       `pencil on ${cg.pencil!.subspace}: ${cg.pencil!.eigenvalues.map((v) => v.toFixed(3)).join(', ')}`);
@@ -98,6 +113,11 @@ describe('backsplit fisher --lesion-functional', () => {
     expect(lf.functional).toMatch(/mean ψ = η_L − logsumexp\(η_B\) over \d+ voxels \(the reference lesion voxels of 2 patches\)/);
     expect(lf.ratio).toBeCloseTo(lf.Z / lf.Y, 12);
     expect(lf.solver.maxIterations).toBe(30);
+    // the solver's bracket: CG's values are its lower ends
+    expect(lf.bounds.Y[0]).toBe(lf.Y);
+    expect(lf.bounds.Z[0]).toBe(lf.Z);
+    expect(lf.bounds.Y[1]).toBeGreaterThanOrEqual(lf.Y);
+    expect(lf.bounds.ratio[0]).toBeLessThanOrEqual(lf.ratio);
     const run = openRun(dirs.backsplit);
     const arm = loadRunModel(run);
     try {

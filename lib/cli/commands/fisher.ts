@@ -112,6 +112,12 @@ function lesionSummary(out: LesionFunctionalJson): string {
     `∇gᵀ(F_Y+λI)⁻¹∇g: ${fmt(r.Y)}   (multiclass labels)`,
     `∇gᵀ(F_Z+λI)⁻¹∇g: ${fmt(r.Z)}   (lesion vs rest)`,
     `ratio Z / Y:      ${fmt(r.ratio)}${r.numClasses === 2 ? '   (2 classes: Z is Y)' : '   (≥ 1 by F_Y ⪰ F_Z: its size is the finding)'}`,
+    ...(r.bounds
+      ? [
+          `bounds:           Y in [${fmt(r.bounds.Y[0])}, ${fmt(r.bounds.Y[1])}], Z in [${fmt(r.bounds.Z[0])}, ${fmt(r.bounds.Z[1])}], ratio in [${fmt(r.bounds.ratio[0])}, ${fmt(r.bounds.ratio[1])}]`,
+          '                  (CG\'s value and the Gauss–Radau upper bound with node λ: the solver\'s error, in exact arithmetic; not the sampling error of the patches)',
+        ]
+      : []),
   ];
   if (r.pencil) lines.push(`invariant:  generalised eigenvalues of (F_Y, F_Z) on the ${r.pencil.subspace}: largest ${fmt(r.pencil.largest)}, smallest ${fmt(r.pencil.smallest)}, log det ratio ${fmt(r.pencil.logDetRatio)}`);
   if ('stopReason' in r.solver && (r.solver.stopReason.Y === 'max-iterations' || r.solver.stopReason.Z === 'max-iterations')) {
@@ -171,7 +177,13 @@ async function runSeedVariance(flags: Record<string, unknown>): Promise<number> 
 }
 
 async function runLesionFunctional(flags: Record<string, unknown>, opts: ModelLesionOptions, run: RunFolder, arm: RunModel, patches: FisherPatches, inputs: FisherCommandJson['patches']): Promise<void> {
-  if (!flags.json) opts.onIteration = (lik, it) => (it % 10 === 0 ? process.stderr.write(`fisher: CG ${lik}, ${it} Fisher-vector products\n`) : undefined);
+  // progress on stderr, with --json too (stdout carries only the JSON): every 10 products, where CG stands
+  const t0 = Date.now();
+  opts.onIteration = (lik, it, state) => {
+    if (it % 10 !== 0) return;
+    const bracket = state ? `, ∇gᵀ(F_${lik}+λI)⁻¹∇g in [${fmt(state.quadratic)}, ${fmt(state.upper)}], residual ${fmt(state.relativeResidual)}` : '';
+    process.stderr.write(`fisher: CG ${lik}, ${it} Fisher-vector products${bracket}, ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+  };
   const rep = await modelLesionFunctional(arm, patches, opts);
   const out: LesionFunctionalJson = { run: { dir: run.runDir, mode: arm.layout.mode, step: arm.step, classNames: arm.layout.classNames }, patches: inputs, lesion_functional: rep };
   process.stdout.write((flags.json ? JSON.stringify(out, null, 2) : lesionSummary(out)) + '\n');
