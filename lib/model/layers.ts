@@ -94,11 +94,20 @@ export function normalise(p: ParamStore, name: string, x: tf.Tensor, kind: NormK
  * The mean over voxels of t [n, s, c] as [n, 1, c], by average pooling over a window of all s
  * voxels: on wasm XNNPACK's pooling, 3–7× faster than the batched matMul with a row of 1/s
  * (e.g. 0.24 against 1.61 ms for 32×4096×16, one thread), with float32 rounding of the same
- * order (tested against a float64 reference). Used only inside the hand-written forward and
- * backward of {@link groupNormCore}, so its own gradient is never taken.
+ * order (tested against a float64 reference). Used inside the hand-written forward and backward
+ * of {@link groupNormCore}. Its gradient is taken only when a gradient is differentiated again (the
+ * exact Fisher-vector products of lib/fisher differentiate the backward pass): tfjs's AvgPoolGrad
+ * with a window of all s voxels costs O(s²) per channel (19 s of a 20 s product for a 16/32/64
+ * U-Net on four 64×64 patches), so the gradient is given here in closed form: dy / s at every voxel.
  */
 function pooledVoxelMean(n: number, s: number, c: number): (t: tf.Tensor) => tf.Tensor {
-  return (t) => tf.reshape(tf.avgPool(tf.reshape(t, [n, s, 1, c]) as tf.Tensor4D, [s, 1], 1, 'valid'), [n, 1, c]);
+  return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const t = args[0] as tf.Tensor;
+    return {
+      value: tf.reshape(tf.avgPool(tf.reshape(t, [n, s, 1, c]) as tf.Tensor4D, [s, 1], 1, 'valid'), [n, 1, c]),
+      gradFunc: (dy: tf.Tensor) => tf.broadcastTo(tf.div(dy, s), [n, s, c]),
+    };
+  }) as (t: tf.Tensor) => tf.Tensor;
 }
 
 /**

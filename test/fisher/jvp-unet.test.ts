@@ -29,7 +29,15 @@ describe('exact JVP through a U-Net', () => {
     const layout = parameterLayout(variables);
     const P = layout.reduce((s, b) => s + b.size, 0);
     const v = Float64Array.from({ length: P }, () => rng.normal());
-    const [exact] = await logitsJvpExact(model, layout, [{ x }], [[2, 8, 8, 3]], v);
+    let exact = new Float32Array(0);
+    // which kernels the double backward runs: never AvgPoolGrad, whose cost grows with the square of the
+    // pooling window (the norm's means pool over every voxel; lib/model/layers gives their gradient in closed form)
+    const prof = await tf.profile(async () => {
+      [exact] = await logitsJvpExact(model, layout, [{ x }], [[2, 8, 8, 3]], v);
+    });
+    const kernels = new Set(prof.kernels.map((k) => k.name));
+    expect(kernels.has('AvgPoolGrad'), `${backend}: kernels of the JVP: ${[...kernels].join(', ')}`).toBe(false);
+    if (backend === 'wasm') expect(kernels.has('AvgPool'), 'wasm: the norm means are average poolings, so this test covers their gradient').toBe(true);
     // dense: one backward pass per logit, J_o · v in float64
     const n = exact.length;
     const dense = new Float64Array(n);
