@@ -649,7 +649,7 @@ export function formatSeedVariance(rep: SeedVarianceReport): string {
   ];
   if (rep.cramer_rao) {
     lines.push(`Cramér–Rao ratio Z / Y (predicted Var binary / Var BackSplit of ${rep.cramer_rao.functional}): mean ${formatSignificant(rep.cramer_rao.meanRatio, 4)} over BackSplit seeds ` +
-      rep.cramer_rao.perSeed.map((p) => `${p.seed}: ${formatSignificant(p.ratio, 4)}${p.cached ? ' (cached)' : ''}`).join(', '));
+      rep.cramer_rao.perSeed.map((p) => `${p.seed}: ${formatSignificant(p.ratio, 4)}${p.report.bounds ? ` (solver bracket ${fmtRange(p.report.bounds.ratio)})` : ''}${p.cached ? ' (cached)' : ''}`).join(', '));
     const kind = rep.cramer_rao.kind;
     if (kind === 'lesion-mean' || kind === 'volume') {
       const m = rep.ratio.lesions[kind];
