@@ -55,6 +55,11 @@ export interface ConjugateGradientOptions {
    * (default λ, valid for any positive semi-definite A; none when λ = 0 and μ is not given).
    */
   smallestEigenvalueBound?: number;
+  /**
+   * Also stop when the bounds agree to this relative width, (upper − lower) / lower ≤ bracketTolerance
+   * (default 0: never; needs μ). The quadratic is then known to that accuracy whatever the residual.
+   */
+  bracketTolerance?: number;
   /** Called after every iteration with where CG stands (bᵀx, the upper bound when there is one, the residual). */
   onIterate?: (state: ConjugateGradientState) => void;
 }
@@ -79,8 +84,8 @@ export interface ConjugateGradientResult {
   relativeResidual: number;
   /** The residual rule was met. */
   converged: boolean;
-  /** Why CG stopped: the residual rule, the quadratic rule, the iteration cap, or a direction with pᵀAp ≤ 0. */
-  stopReason: 'residual' | 'quadratic' | 'max-iterations' | 'null-direction';
+  /** Why CG stopped: the residual rule, the quadratic rule, the bounds' agreement, the iteration cap, or a direction with pᵀAp ≤ 0. */
+  stopReason: 'residual' | 'quadratic' | 'bracket' | 'max-iterations' | 'null-direction';
   tolerance: number;
   quadraticTolerance: number;
   /**
@@ -119,6 +124,8 @@ export async function conjugateGradient(
   if (mu !== undefined && !(mu > 0)) throw new Error(`conjugateGradient: smallestEigenvalueBound must be > 0, got ${mu}`);
   // γ̃ of the Gauss–Radau bound: γ̃₀ = 1/μ, γ̃ₖ₊₁ = (γ̃ₖ − αₖ) / (μ(γ̃ₖ − αₖ) + βₖ) with CG's step αₖ and βₖ = ‖rₖ₊₁‖²/‖rₖ‖²
   let radau = mu !== undefined ? 1 / mu : NaN;
+  const bracketTolerance = opts.bracketTolerance ?? 0;
+  if (!(bracketTolerance >= 0)) throw new Error(`conjugateGradient: bracketTolerance must be >= 0, got ${bracketTolerance}`);
   const n = b.length;
   const x = new Float64Array(n);
   const history: number[] = [];
@@ -157,7 +164,12 @@ export async function conjugateGradient(
     for (let i = 0; i < n; i++) p[i] = r[i] + beta * p[i];
     history.push(dot(b, x));
     const q = history[history.length - 1];
-    opts.onIterate?.({ iteration: iterations, quadratic: q, upper: mu === undefined ? NaN : q + Math.max(0, radau) * rr, relativeResidual: Math.sqrt(rr) / bNorm });
+    const upper = mu === undefined ? NaN : q + Math.max(0, radau) * rr;
+    opts.onIterate?.({ iteration: iterations, quadratic: q, upper, relativeResidual: Math.sqrt(rr) / bNorm });
+    if (bracketTolerance > 0 && q > 0 && (upper - q) / q <= bracketTolerance && Math.sqrt(rr) > tolerance * bNorm) {
+      stopReason = 'bracket';
+      break;
+    }
     if (history.length > 10 && Math.abs(q - history[history.length - 11]) <= quadraticTolerance * Math.abs(q) && Math.sqrt(rr) > tolerance * bNorm) {
       stopReason = 'quadratic';
       break;

@@ -384,6 +384,8 @@ export interface MatrixFreeOptions extends DampingOptions {
   tolerance?: number;
   /** CG iterations at most, per likelihood (default 100). */
   maxIterations?: number;
+  /** CG also stops when its Gauss / Gauss–Radau bounds agree to this relative width (default 0: never). */
+  bracketTolerance?: number;
   /** CG also stops when ∇gᵀx changed by less than this, relatively, over 10 iterations (default 1e-5). */
   quadraticTolerance?: number;
   /** How J v is computed (default 'exact'; see {@link JvpMethod}). */
@@ -437,6 +439,7 @@ export async function lesionFunctionalMatrixFree(model: FisherModel, batches: Fi
       tolerance,
       maxIterations,
       quadraticTolerance: opts.quadraticTolerance,
+      bracketTolerance: opts.bracketTolerance,
       onIterate: (state) => opts.onIteration?.(lik, state.iteration, state),
     });
   };

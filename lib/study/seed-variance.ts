@@ -425,6 +425,7 @@ function cacheKey(cases: readonly SegmentationCase[], opts: CramerRaoRunOptions)
   return JSON.stringify({
     cases: cases.map((c) => c.id), patches: opts.patches ?? 8, patchSeed: opts.patchSeed ?? 0, functional: opts.functional ?? 'lesion-mean', solver: opts.solver ?? 'cg',
     damping: opts.damping ?? null, lambda: opts.lambda ?? null, tolerance: opts.tolerance ?? null, maxIterations: opts.maxIterations ?? null, subspace: opts.subspaceDimension ?? null, seed: opts.seed ?? null,
+    ...(opts.bracketTolerance ? { bracket: opts.bracketTolerance } : {}),
   });
 }
 

@@ -146,6 +146,15 @@ describe('bounds on the quadratic from an unfinished CG (Gauss and Gauss–Radau
       }
       expect(widest, 'early iterates leave a real gap, so the bracket is tested').toBeGreaterThan(0.1);
     }
+    // the bracket rule: CG stops once its bounds agree to 5%, and the closed form lies between them
+    const exact2 = u.reduce((s, w, k) => s + w.reduce((t, x, i) => t + x * g[i], 0) ** 2 / (e[k] + 1e-2), 0);
+    const early = await conjugateGradient(apply, g, { lambda: 1e-2, tolerance: 1e-12, maxIterations: 500, quadraticTolerance: 0, bracketTolerance: 0.05 });
+    expect(early.stopReason).toBe('bracket');
+    expect(early.converged).toBe(false);
+    expect((early.bounds!.upper - early.bounds!.lower) / early.bounds!.lower).toBeLessThanOrEqual(0.05);
+    expect(early.bounds!.lower).toBeLessThanOrEqual(exact2 * (1 + 1e-6));
+    expect(early.bounds!.upper).toBeGreaterThanOrEqual(exact2 * (1 - 1e-6));
+    await expect(conjugateGradient(apply, g, { lambda: 1e-2, bracketTolerance: -1 })).rejects.toThrow(/bracketTolerance must be >= 0/);
     // a given μ is used as is; none without damping; a bad μ is refused
     const given = await conjugateGradient(apply, g, { lambda: 1e-2, maxIterations: 3, smallestEigenvalueBound: 5e-3 });
     expect(given.bounds!.mu).toBe(5e-3);

@@ -144,6 +144,7 @@ describe('backsplit fisher --lesion-functional', () => {
     await expect(fisherCommand.run(['--run', dirs.binary, '--lesion-functional', '--functional', 'area'])).rejects.toThrow(/--functional must be one of lesion-mean, voxel, volume, got 'area'/);
     await expect(fisherCommand.run(['--run', dirs.binary, '--lesion-functional', '--solver', 'lu'])).rejects.toThrow(/--solver must be cg or exact/);
     await expect(fisherCommand.run(['--run', dirs.binary, '--lesion-functional', '--damping', '0'])).rejects.toThrow(/--damping must be > 0/);
+    await expect(fisherCommand.run(['--run', dirs.binary, '--lesion-functional', '--cg-bracket', '0'])).rejects.toThrow(/--cg-bracket must be > 0/);
     await expect(fisherCommand.run(['--run', dirs.binary, '--lesion-functional', '--cg-iters', '0'])).rejects.toThrow(UsageError);
     await expect(fisherCommand.run(['--run', path.join(tmp, 'none'), '--lesion-functional', '--subspace', '-1'])).rejects.toThrow(/--subspace must be a non-negative integer/);
   });

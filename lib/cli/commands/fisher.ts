@@ -48,6 +48,7 @@ const specs = {
   lambda: { type: 'number' as const, description: 'with --lesion-functional: an absolute λ instead of --damping' },
   'cg-tol': { type: 'number' as const, description: 'with --lesion-functional: CG relative residual tolerance (default 1e-3)' },
   'cg-iters': { type: 'number' as const, description: 'with --lesion-functional: CG iterations at most per likelihood (default 100)' },
+  'cg-bracket': { type: 'number' as const, description: "with --lesion-functional: also stop a likelihood's CG when its lower and upper bounds agree to this relative width (e.g. 0.05; default: never)" },
   subspace: { type: 'number' as const, description: 'with --lesion-functional --solver cg: dimension of the subspace for generalised eigenvalues (default 4; 0 = none)' },
   'seed-variance': { type: 'boolean' as const, description: "across-seed variance of the lesion maps of a study's runs per arm, next to the Cramér–Rao ratio" },
   runs: { type: 'string' as const, description: 'with --seed-variance: the study runs folder (study.json, binary-seed<N>/, backsplit-seed<N>/)' },
@@ -131,6 +132,7 @@ function lesionOptions(flags: Record<string, unknown>): ModelLesionOptions {
   if (!LESION_FUNCTIONALS.includes(functional)) throw new UsageError(`--functional must be one of ${LESION_FUNCTIONALS.join(', ')}, got '${functional}'`);
   const solver = (flags.solver ?? 'cg') as string;
   if (solver !== 'cg' && solver !== 'exact') throw new UsageError(`--solver must be cg or exact, got '${solver}'`);
+  if (flags['cg-bracket'] !== undefined && !((flags['cg-bracket'] as number) > 0)) throw new UsageError(`--cg-bracket must be > 0, got ${String(flags['cg-bracket'])}`);
   for (const f of ['damping', 'cg-tol'] as const) if (flags[f] !== undefined && !((flags[f] as number) > 0)) throw new UsageError(`--${f} must be > 0, got ${String(flags[f])}`);
   if (flags.lambda !== undefined && !((flags.lambda as number) >= 0)) throw new UsageError(`--lambda must be >= 0, got ${String(flags.lambda)}`);
   const subspace = flags.subspace === undefined ? 4 : (flags.subspace as number);
@@ -142,6 +144,7 @@ function lesionOptions(flags: Record<string, unknown>): ModelLesionOptions {
     lambda: flags.lambda as number | undefined,
     tolerance: flags['cg-tol'] as number | undefined,
     maxIterations: positiveInt(flags['cg-iters'], 'cg-iters', 100),
+    ...(flags['cg-bracket'] !== undefined ? { bracketTolerance: flags['cg-bracket'] as number } : {}),
     subspaceDimension: solver === 'cg' ? subspace : 0,
     seed: (flags.seed as number | undefined) ?? 0,
   };
@@ -196,10 +199,10 @@ export const fisherCommand: Command = {
     'usage: backsplit fisher --run <dir> [--kind mc|exact|empirical] [--samples N] [--patches N]',
     '                        [--seed N] [--step N] [--backend <name>] [--json]',
     '       backsplit fisher --run <dir> --lesion-functional [--functional lesion-mean|voxel|volume]',
-    '                        [--solver cg|exact] [--damping D | --lambda L] [--cg-tol T] [--cg-iters N]',
+    '                        [--solver cg|exact] [--damping D | --lambda L] [--cg-tol T] [--cg-iters N] [--cg-bracket W]',
     '                        [--subspace R] [--patches N] [--seed N] [--step N] [--backend <name>] [--json]',
     '       backsplit fisher --seed-variance --runs <study runs dir> [--shell-mm MM] [--no-cramer-rao]',
-    '                        [--functional lesion-mean|volume] [--cg-iters N] [--damping D] [--patches N] [--seed N] [--json]',
+    '                        [--functional lesion-mean|volume] [--cg-iters N] [--cg-bracket W] [--damping D] [--patches N] [--seed N] [--json]',
     '',
     ...flagHelp(specs),
     '',
