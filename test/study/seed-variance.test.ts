@@ -251,7 +251,7 @@ describe('a tiny real study: 2 seeds × 2 arms, 3 steps', () => {
     // the second time the Cramér–Rao side comes from each BackSplit run's fisher-lesion.json
     const again = await runCaptured(fisherCommand, argv);
     expect(again.out).toMatch(/binary \/ BackSplit/);
-    expect(again.out).toMatch(new RegExp(`mean ${formatSignificant(sv.cramer_rao_ratio, 4).replace('.', '\\.')} over BackSplit seeds 0: \\S+ \\(cached\\), 1: \\S+ \\(cached\\)`));
+    expect(again.out).toMatch(new RegExp(`mean ${formatSignificant(sv.cramer_rao_ratio, 4).replace('.', '\\.')} over BackSplit seeds 0: \\S+ \\(solver bracket \\[\\S+, \\S+\\]\\) \\(cached\\), 1: \\S+ \\(solver bracket \\[\\S+, \\S+\\]\\) \\(cached\\)`));
     expect(again.out).toMatch(/What this can and cannot show/);
     expect(formatSeedVariance({ ...sv, cramer_rao: null, cramer_rao_ratio: null })).toMatch(/Cramér–Rao ratio: not computed/);
   }, 300_000);
