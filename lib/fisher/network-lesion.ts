@@ -397,7 +397,7 @@ export interface MatrixFreeOptions extends DampingOptions {
   /** Also the generalised eigenvalues of (F_Y, F_Z) on span{∇g, r − 1 random directions} (default 0: none). */
   subspaceDimension?: number;
   /** Called after each Fisher-vector product of the CG solves with (likelihood, products so far, where CG stands). */
-  onIteration?: (likelihood: 'Y' | 'Z', iteration: number, state?: ConjugateGradientState) => void;
+  onIteration?: (likelihood: 'Y' | 'Z', iteration: number, state: ConjugateGradientState) => void;
 }
 
 async function subspacePencil(products: Record<Likelihood, (v: Float64Array) => Promise<Float64Array>>, gradient: Float64Array, r: number, seed: number): Promise<PencilSummary> {

@@ -132,8 +132,7 @@ function lesionOptions(flags: Record<string, unknown>): ModelLesionOptions {
   if (!LESION_FUNCTIONALS.includes(functional)) throw new UsageError(`--functional must be one of ${LESION_FUNCTIONALS.join(', ')}, got '${functional}'`);
   const solver = (flags.solver ?? 'cg') as string;
   if (solver !== 'cg' && solver !== 'exact') throw new UsageError(`--solver must be cg or exact, got '${solver}'`);
-  if (flags['cg-bracket'] !== undefined && !((flags['cg-bracket'] as number) > 0)) throw new UsageError(`--cg-bracket must be > 0, got ${String(flags['cg-bracket'])}`);
-  for (const f of ['damping', 'cg-tol'] as const) if (flags[f] !== undefined && !((flags[f] as number) > 0)) throw new UsageError(`--${f} must be > 0, got ${String(flags[f])}`);
+  for (const f of ['damping', 'cg-tol', 'cg-bracket'] as const) if (flags[f] !== undefined && !((flags[f] as number) > 0)) throw new UsageError(`--${f} must be > 0, got ${String(flags[f])}`);
   if (flags.lambda !== undefined && !((flags.lambda as number) >= 0)) throw new UsageError(`--lambda must be >= 0, got ${String(flags.lambda)}`);
   const subspace = flags.subspace === undefined ? 4 : (flags.subspace as number);
   if (!Number.isInteger(subspace) || subspace < 0) throw new UsageError(`--subspace must be a non-negative integer, got ${subspace}`);
@@ -184,8 +183,8 @@ async function runLesionFunctional(flags: Record<string, unknown>, opts: ModelLe
   const t0 = Date.now();
   opts.onIteration = (lik, it, state) => {
     if (it % 10 !== 0) return;
-    const bracket = state ? `, ∇gᵀ(F_${lik}+λI)⁻¹∇g in [${fmt(state.quadratic)}, ${fmt(state.upper)}], residual ${fmt(state.relativeResidual)}` : '';
-    process.stderr.write(`fisher: CG ${lik}, ${it} Fisher-vector products${bracket}, ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+    process.stderr.write(`fisher: CG ${lik}, ${it} Fisher-vector products, ∇gᵀ(F_${lik}+λI)⁻¹∇g in [${fmt(state.quadratic)}, ${fmt(state.upper)}], ` +
+      `residual ${fmt(state.relativeResidual)}, ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
   };
   const rep = await modelLesionFunctional(arm, patches, opts);
   const out: LesionFunctionalJson = { run: { dir: run.runDir, mode: arm.layout.mode, step: arm.step, classNames: arm.layout.classNames }, patches: inputs, lesion_functional: rep };
