@@ -12,8 +12,9 @@ import { initBackend } from '../../lib/backend/index';
 import { resolveDatasetConfig } from '../../lib/data/registry';
 import { protocolArgs } from '../../lib/cli/commands/reproduce';
 import { loadRun } from '../../lib/run/open';
-import { PROTOCOL_LONG_STEPS, protocolStudies, StudyConfig, studyArms } from '../../lib/study/config';
+import { DEFAULT_PRESET_LEARNING_RATE, PROTOCOL_LONG_STEPS, protocolStudies, StudyConfig, studyArms } from '../../lib/study/config';
 import { runStudy, StudyResults } from '../../lib/study/pipeline';
+import { DEFAULT_TRAIN_CONFIG } from '../../lib/train/config';
 import { loadProtocol } from '../../lib/study/protocol';
 import { COMPARED_METRICS, extraArms, summarizeStudy, StudySummary, writeStudyReport } from '../../lib/study/report';
 import { tinyProtocolStudy } from './tiny-runs';
@@ -92,6 +93,16 @@ describe('the protocol full preset', () => {
       expect(s.runsDir).toBe(`runs/protocol-long/${s.protocolDataset}`);
     }
     for (const s of protocolStudies('full')) expect(s.train.steps).toBe(PROTOCOL_LONG_STEPS);
+  });
+
+  it('default: the pilot\'s learning rate on the synthetic sets only; long and full keep the frozen recipe\'s', () => {
+    for (const s of protocolStudies('default')) {
+      expect(s.train.learningRate).toBe(DEFAULT_PRESET_LEARNING_RATE);
+      expect(s.train.steps).toBe(250);
+      expect(s.train.model!.channels).toEqual([16, 32, 64]);
+    }
+    expect(DEFAULT_PRESET_LEARNING_RATE).not.toBe(DEFAULT_TRAIN_CONFIG.learningRate);
+    for (const p of ['long', 'full', 'quick'] as const) for (const s of protocolStudies(p)) expect(s.train.learningRate).toBeUndefined();
   });
 });
 
