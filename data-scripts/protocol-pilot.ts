@@ -12,8 +12,9 @@
  * learning-rate schedule (poly decay to 0 at its last step), so a budget is past the plateau when
  * its final validation Dice is within noise of the next larger budget's.
  *
- * `--lr` sets the Adam learning rate of both arms (the presets' 2e-3 otherwise); `--seeds` the pilot
- * seeds (100 otherwise; keep them outside every study's seeds 0–11). The default-preset pilot of
+ * `--lr` sets the Adam learning rate of both arms (otherwise the default preset's,
+ * DEFAULT_PRESET_LEARNING_RATE since amendment 2026-12-03b; the first budget pilot trained at the
+ * base 2e-3); `--seeds` the pilot seeds (100 otherwise; keep them outside every study's seeds 0–11). The default-preset pilot of
  * docs/protocol.md ("Amendments", 2026-12-03b) ran this script.
  *
  * Prints, per dataset and arm, the curve and the largest change of the validation Dice over the

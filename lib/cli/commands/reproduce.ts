@@ -25,9 +25,10 @@ hierarchical bootstrap CI, a seed-level sign-flip test, Holm, a power line and a
 "what this run can and cannot conclude". Writes report-protocol*/ (primary.json, forest plot,
 conclusions.md, one report folder per dataset). Rerunning reuses finished runs.
 
-  (default)  3 seeds × 250 steps at the learning rate ${DEFAULT_PRESET_LEARNING_RATE} (its pilot's choice, docs/protocol.md
-             amendment 2026-12-03b), ≤ 10 min on 2 CPU cores: the protocol end to end; too short
-             to conclude (the learning curves are still rising), and its conclusions say so;
+  (default)  3 seeds × 250 steps at the learning rate ${DEFAULT_PRESET_LEARNING_RATE} (its pilot's choice,
+             docs/protocol.md amendment 2026-12-03b), ≤ 10 min on 2 CPU cores: the protocol end
+             to end; too short to conclude (the learning curves are still rising), and its
+             conclusions say so;
              runs/protocol/, report-protocol/
   --quick    smoke run of the machinery (2 seeds × 20 steps, 12 test cases; not evidence); report-protocol-quick/
   --long     the run that can conclude: the protocol's 12 planned seeds × 1500 steps (the budget
