@@ -95,9 +95,10 @@ export interface CramerRaoConfig {
    * Over seeds 1..40 (R = 300) the mean ratio z-score grew with this index, about 0.042 per unit:
    * K = 2: 4.5 → +0.34, K = 3: 5.1 → +0.25, K = 4: 7.8 → +0.38, K = 6 at n = 46000: 19.3 → +0.81
    * (4/32 seeds failing the test's family of checks). κ = 8 leaves K ≤ 4 unchanged and raises K = 5
-   * and K = 6 to the excess of K = 4. Checked for K = 6 at its automatic n = 111500 (seeds 1..32,
-   * R = 300): 1/32 seeds fail the family at |z| > 3.5, mean ratio z +0.31 (SD 0.98), mean arm z
-   * +0.08 (SD 1.02), as for K ≤ 4 (data-scripts/cramer-rao-calibration.ts has the table).
+   * and K = 6 to the excess of K = 4. Checked for K = 6 at its automatic n = 111500 (R = 300):
+   * 1/32 seeds (1..32) fail the family at |z| > 3.5; over seeds 3..32 the mean ratio z is +0.31
+   * (SD 0.98) and the mean arm z +0.08 (SD 1.02), as for K ≤ 4 (data-scripts/cramer-rao-calibration.ts
+   * has the table).
    */
   asymptoticExcess?: number;
   /** Cap on the automatic n (default 200000); a capped n is flagged by `asymptotic: false`. */
