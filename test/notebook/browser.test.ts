@@ -81,12 +81,21 @@ interface StatusRecord {
 }
 
 /**
- * What the kernel's status messages say about serialisation: requests whose busy came before the previous
- * request's idle (overlaps: the defect of issue 16, whatever the load), and the longest stretch, by the
- * kernel's clock, from one execute request's idle to the next one's busy while more cells were queued.
+ * What the kernel's status messages say about serialisation: execute requests whose busy came before the
+ * previous one's idle (overlaps: the defect of issue 16, whatever the load), other requests that went busy
+ * while a cell ran (outOfBand: reported, not a defect, see below), and the longest stretch, by the kernel's
+ * clock, from one execute request's idle to the next one's busy while more cells were queued.
+ *
+ * Why only execute requests are judged: when the page's websocket (re)connects, the Notebook server
+ * "nudges" the kernel with a kernel_info_request on the shell and on the control channel every 0.5 s until
+ * it hears back (notebook 6.4, services/kernels/handlers.py). The control channel is answered out of band
+ * by the Jupyter protocol, while a cell runs (the launcher serialises the shell socket only, as IPython
+ * does), so its busy/idle pair lands inside the running cell. CI saw five of them inside one cell of 05
+ * and four in 06 under the full suite's load (stop 27); they are the server's, not the notebook's.
  */
-function statusSerialisation(status: readonly StatusRecord[]): { overlaps: string[]; longestGapMs: number; gapCell: number } {
+function statusSerialisation(status: readonly StatusRecord[]): { overlaps: string[]; outOfBand: string[]; longestGapMs: number; gapCell: number } {
   const overlaps: string[] = [];
+  const outOfBand: string[] = [];
   const open = new Map<string, StatusRecord>();
   let longestGapMs = 0;
   let gapCell = 0;
@@ -94,7 +103,11 @@ function statusSerialisation(status: readonly StatusRecord[]): { overlaps: strin
   for (const m of status) {
     if (!m.parentId) continue;
     if (m.state === 'busy') {
-      for (const o of open.values()) overlaps.push(`${m.parentType} of cell ${m.cell} went busy while ${o.parentType} of cell ${o.cell} had not gone idle`);
+      for (const o of open.values()) {
+        const line = `${m.parentType} of cell ${m.cell} went busy while ${o.parentType} of cell ${o.cell} had not gone idle`;
+        if (m.parentType === 'execute_request' && o.parentType === 'execute_request') overlaps.push(line);
+        else outOfBand.push(line);
+      }
       open.set(m.parentId, m);
       if (lastIdle && m.parentType === 'execute_request' && m.kernelMs - lastIdle.kernelMs > longestGapMs) {
         longestGapMs = m.kernelMs - lastIdle.kernelMs;
@@ -105,7 +118,7 @@ function statusSerialisation(status: readonly StatusRecord[]): { overlaps: strin
       if (m.parentType === 'execute_request') lastIdle = m;
     }
   }
-  return { overlaps, longestGapMs, gapCell };
+  return { overlaps, outOfBand, longestGapMs, gapCell };
 }
 
 /** What the page reports about a finished notebook run. */
@@ -134,6 +147,26 @@ interface RunState {
 }
 
 const times: Record<string, { seconds: number; ok: boolean; skipped?: string; phases?: string}> = {};
+
+// The judgement on status messages, on sequences written by hand (runs without a browser)
+describe('statusSerialisation', () => {
+  const rec = (state: string, parentId: string, parentType: string, kernelMs: number, cell: number): StatusRecord =>
+    ({ state, parentId, parentType, kernelMs, pageMs: kernelMs, cell });
+  it('fails two cells that overlap, reports a control-channel kernel_info inside a cell, and measures the idle-to-busy gap', () => {
+    const serial = statusSerialisation([
+      rec('busy', 'a', 'execute_request', 0, 1), rec('busy', 'k', 'kernel_info_request', 10, 0),
+      rec('idle', 'k', 'kernel_info_request', 11, 0), rec('idle', 'a', 'execute_request', 100, 1),
+      rec('busy', 'b', 'execute_request', 1300, 2), rec('idle', 'b', 'execute_request', 1400, 2),
+    ]);
+    expect(serial).toEqual({ overlaps: [], outOfBand: ['kernel_info_request of cell 0 went busy while execute_request of cell 1 had not gone idle'],
+      longestGapMs: 1200, gapCell: 2 });
+    const overlapping = statusSerialisation([
+      rec('busy', 'a', 'execute_request', 0, 1), rec('busy', 'b', 'execute_request', 1, 2),
+      rec('idle', 'a', 'execute_request', 5, 1), rec('idle', 'b', 'execute_request', 9, 2),
+    ]);
+    expect(overlapping.overlaps).toEqual(['execute_request of cell 2 went busy while execute_request of cell 1 had not gone idle']);
+  });
+});
 
 describe.skipIf(Boolean(skipReason))('notebooks in a real browser (Jupyter Notebook + Chromium)', () => {
   let server: ChildProcess | undefined;
@@ -443,12 +476,16 @@ describe.skipIf(Boolean(skipReason))('notebooks in a real browser (Jupyter Noteb
     }
     // the launcher has tslab handle queued requests one at a time (test/notebook/kernel-queue.test.ts):
     // the indicator may show idle only for the moment between one cell's end and the next one's start.
-    // Judged on the kernel's status messages: no request may go busy before the one before it went idle,
-    // and by the kernel's clock the next queued cell goes busy within 5 s of the last one's idle. What the
+    // Judged on the kernel's status messages: no cell's execute request may go busy before the one before
+    // it went idle (the server's kernel_info nudges may: see statusSerialisation), and by the kernel's clock the next queued cell goes busy within 5 s of the last one's idle. What the
     // page showed also includes the server's and the browser's delays (CI once saw 14 s in 05 under the
     // full suite's load): reported, and a failure only when far beyond that (60 s)
     const ser = statusSerialisation(s.status);
-    expect(ser.overlaps, 'kernel requests that overlapped (status busy before the previous idle)').toEqual([]);
+    expect(ser.overlaps, 'cells whose execute requests overlapped (status busy before the previous idle)').toEqual([]);
+    if (ser.outOfBand.length) {
+      console.warn(`[test/notebook/browser] ${name}: ${ser.outOfBand.length} request(s) other than a cell's went busy while a cell ran ` +
+        `(the server's connection nudge on the control channel): ${[...new Set(ser.outOfBand)].join('; ')}; kernel events: ${s.kernelEvents.join(', ') || 'none'}`);
+    }
     expect(ser.longestGapMs, `the kernel took this long from a cell's idle to the next queued cell's busy (cell ${ser.gapCell})`).toBeLessThan(5000);
     if (s.idleWhileRunningMs >= 5000) {
       console.warn(`[test/notebook/browser] ${name}: the page showed the kernel idle for ${(s.idleWhileRunningMs / 1000).toFixed(1)} s while a cell ran (${s.idleWhere}); ` +
