@@ -82,11 +82,12 @@ interface StatusRecord {
 
 /**
  * What the kernel's status messages say about serialisation: execute requests whose busy came before the
- * previous one's idle (overlaps: the defect of issue 16, whatever the load), other requests that went busy
- * while a cell ran (outOfBand: reported, not a defect, see below), and the longest stretch, by the kernel's
+ * previous one's idle (overlaps: the defect of issue 16, whatever the load; any other shell request that
+ * overlaps one counts too), kernel_info requests that went busy while another request ran (outOfBand:
+ * reported, not a defect, see below), and the longest stretch, by the kernel's
  * clock, from one execute request's idle to the next one's busy while more cells were queued.
  *
- * Why only execute requests are judged: when the page's websocket (re)connects, the Notebook server
+ * Why kernel_info requests are set apart: when the page's websocket (re)connects, the Notebook server
  * "nudges" the kernel with a kernel_info_request on the shell and on the control channel every 0.5 s until
  * it hears back (notebook 6.4, services/kernels/handlers.py). The control channel is answered out of band
  * by the Jupyter protocol, while a cell runs (the launcher serialises the shell socket only, as IPython
@@ -105,8 +106,8 @@ function statusSerialisation(status: readonly StatusRecord[]): { overlaps: strin
     if (m.state === 'busy') {
       for (const o of open.values()) {
         const line = `${m.parentType} of cell ${m.cell} went busy while ${o.parentType} of cell ${o.cell} had not gone idle`;
-        if (m.parentType === 'execute_request' && o.parentType === 'execute_request') overlaps.push(line);
-        else outOfBand.push(line);
+        if (m.parentType === 'kernel_info_request' || o.parentType === 'kernel_info_request') outOfBand.push(line);
+        else overlaps.push(line);
       }
       open.set(m.parentId, m);
       if (lastIdle && m.parentType === 'execute_request' && m.kernelMs - lastIdle.kernelMs > longestGapMs) {
@@ -152,7 +153,7 @@ const times: Record<string, { seconds: number; ok: boolean; skipped?: string; ph
 describe('statusSerialisation', () => {
   const rec = (state: string, parentId: string, parentType: string, kernelMs: number, cell: number): StatusRecord =>
     ({ state, parentId, parentType, kernelMs, pageMs: kernelMs, cell });
-  it('fails two cells that overlap, reports a control-channel kernel_info inside a cell, and measures the idle-to-busy gap', () => {
+  it('fails two requests that overlap, reports a control-channel kernel_info inside a cell, and measures the idle-to-busy gap', () => {
     const serial = statusSerialisation([
       rec('busy', 'a', 'execute_request', 0, 1), rec('busy', 'k', 'kernel_info_request', 10, 0),
       rec('idle', 'k', 'kernel_info_request', 11, 0), rec('idle', 'a', 'execute_request', 100, 1),
@@ -165,6 +166,11 @@ describe('statusSerialisation', () => {
       rec('idle', 'a', 'execute_request', 5, 1), rec('idle', 'b', 'execute_request', 9, 2),
     ]);
     expect(overlapping.overlaps).toEqual(['execute_request of cell 2 went busy while execute_request of cell 1 had not gone idle']);
+    const completion = statusSerialisation([
+      rec('busy', 'a', 'execute_request', 0, 1), rec('busy', 'c', 'complete_request', 1, 0),
+      rec('idle', 'c', 'complete_request', 2, 0), rec('idle', 'a', 'execute_request', 5, 1),
+    ]);
+    expect(completion.overlaps).toEqual(['complete_request of cell 0 went busy while execute_request of cell 1 had not gone idle']);
   });
 });
 
@@ -476,14 +482,15 @@ describe.skipIf(Boolean(skipReason))('notebooks in a real browser (Jupyter Noteb
     }
     // the launcher has tslab handle queued requests one at a time (test/notebook/kernel-queue.test.ts):
     // the indicator may show idle only for the moment between one cell's end and the next one's start.
-    // Judged on the kernel's status messages: no cell's execute request may go busy before the one before
-    // it went idle (the server's kernel_info nudges may: see statusSerialisation), and by the kernel's clock the next queued cell goes busy within 5 s of the last one's idle. What the
-    // page showed also includes the server's and the browser's delays (CI once saw 14 s in 05 under the
-    // full suite's load): reported, and a failure only when far beyond that (60 s)
+    // Judged on the kernel's status messages: no request may go busy before the one before it went idle
+    // (except the server's kernel_info nudges: see statusSerialisation), and by the kernel's clock the
+    // next queued cell goes busy within 5 s of the last one's idle. What the page showed also includes
+    // the server's and the browser's delays (CI once saw 14 s in 05 under the full suite's load):
+    // reported, and a failure only when far beyond that (60 s)
     const ser = statusSerialisation(s.status);
-    expect(ser.overlaps, 'cells whose execute requests overlapped (status busy before the previous idle)').toEqual([]);
+    expect(ser.overlaps, 'kernel requests that overlapped (status busy before the previous idle)').toEqual([]);
     if (ser.outOfBand.length) {
-      console.warn(`[test/notebook/browser] ${name}: ${ser.outOfBand.length} request(s) other than a cell's went busy while a cell ran ` +
+      console.warn(`[test/notebook/browser] ${name}: ${ser.outOfBand.length} kernel_info request(s) went busy while another request ran ` +
         `(the server's connection nudge on the control channel): ${[...new Set(ser.outOfBand)].join('; ')}; kernel events: ${s.kernelEvents.join(', ') || 'none'}`);
     }
     expect(ser.longestGapMs, `the kernel took this long from a cell's idle to the next queued cell's busy (cell ${ser.gapCell})`).toBeLessThan(5000);
