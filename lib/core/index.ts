@@ -2,7 +2,7 @@
  * lib/core — the ground floor every other folder builds on; it imports nothing from lib.
  *
  * - random: the seeded PRNG (Random, hash32, hashString) used project-wide
- * - volume: Volume, Vec3, Affine, VoxelArray, LabelVolume, makeVolume, affineFromSpacing, voxelCount
+ * - volume: Volume, Vec3, Affine, VoxelArray, LabelVolume, makeVolume, affineFromSpacing, voxelCount, mapToUint8
  * - types: SegmentationCase, ClassInfo, LabelMode
  * - grid: assertSameGrid / sameGrid (one tolerance rule), GridMismatchError, checkGrid
  * - morphology: erode, dilate, labelBoundary, labelComponents, neighbourOffsets (connectivity always explicit)

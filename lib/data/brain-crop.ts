@@ -6,7 +6,7 @@
  * course notebooks on the MS example (T1 + consensus lesions).
  */
 import { readNifti, cropOrPad, nonzeroBoundingBox } from '../io/index';
-import { makeVolume, Vec3, Volume, VoxelArray } from '../core/volume';
+import { makeVolume, Vec3, Volume, VoxelArray, mapToUint8 } from '../core/volume';
 
 /** An image, its lesion mask and its brain mask on the cropped grid. */
 export interface BrainCrop {
@@ -24,7 +24,7 @@ export interface BrainCrop {
  * @throws RangeError when the image has no positive voxel
  */
 export function cropToBrain(image: Volume<VoxelArray>, lesion: Volume<VoxelArray>, margin = 2): BrainCrop {
-  const maskFull = makeVolume(Uint8Array.from(image.data, (v: number) => (v > 0 ? 1 : 0)), image.dims, image.spacing, image.affine);
+  const maskFull = makeVolume(mapToUint8(image.data, (v: number) => (v > 0 ? 1 : 0)), image.dims, image.spacing, image.affine);
   const box = nonzeroBoundingBox(maskFull, margin);
   if (!box) throw new RangeError('cropToBrain: the image has no voxel > 0');
   return { image: cropOrPad(image, box), lesion: cropOrPad(lesion, box), mask: cropOrPad(maskFull, box), fullDims: image.dims };

@@ -16,7 +16,7 @@ import { existsSync } from 'fs';
 import { readNiftiAll } from '../io/nifti';
 import { assertSameGrid } from '../core/grid';
 import type { SegmentationCase } from '../core/types';
-import { makeVolume, Volume, VoxelArray } from '../core/volume';
+import { makeVolume, Volume, VoxelArray, mapToUint8 } from '../core/volume';
 import { toFloat32 } from '../io/ops';
 import { AuxSource, buildBackSplitLabels } from '../labels/build';
 import { applyGroupSpec, GroupSpec, loadGroupSpec } from '../labels/spec';
@@ -189,7 +189,7 @@ function mergeAux(sources: AuxSource[], ref: Volume<Float32Array>, auxNames: str
   // class order of the merge equals assemblyAuxNames unless a source lacks a class; remap by name to be safe
   const lut = new Uint8Array(merged.auxNames.length + 2);
   merged.auxNames.forEach((n, i) => (lut[i + 1] = auxNames.indexOf(n) + 1));
-  const aux = Uint8Array.from(merged.labels.data, (v) => lut[v]);
+  const aux = mapToUint8(merged.labels.data, (v) => lut[v]);
   return makeVolume(aux, ref.dims, ref.spacing, ref.affine);
 }
 

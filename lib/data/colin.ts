@@ -29,7 +29,7 @@ import { assertSameGrid } from '../core/grid';
 import { dilate, erode, labelComponents } from '../core/morphology';
 import { Random } from '../core/random';
 import type { SegmentationCase } from '../core/types';
-import { makeVolume, Vec3, Volume } from '../core/volume';
+import { makeVolume, Vec3, Volume, mapToUint8 } from '../core/volume';
 import { cropOrPad, nonzeroBoundingBox, resampleToSpacing, VoxelBox } from '../io/ops';
 import { applyGroupSpec, loadGroupSpec, specsDirectory } from '../labels/spec';
 import { clusterTissues } from '../labels/tissue';
@@ -242,7 +242,7 @@ export function loadColinAnatomy(spacingMm: number | Vec3 = 2, dir?: string): Co
   assertSameGrid(t1Full, brainFull, [files.t1, files.brain]);
   assertSameGrid(t1Full, atlasFull, [files.t1, files.atlas]);
 
-  const mask1 = makeVolume(Uint8Array.from(brainFull.data as ArrayLike<number>, (v) => (v > 0 ? 1 : 0)), brainFull.dims, brainFull.spacing, brainFull.affine);
+  const mask1 = makeVolume(mapToUint8(brainFull.data, (v) => (v > 0 ? 1 : 0)), brainFull.dims, brainFull.spacing, brainFull.affine);
   const marginVox = [0, 1, 2].map((a) => Math.ceil(4 / t1Full.spacing[a])) as Vec3;
   const box = nonzeroBoundingBox(mask1, marginVox);
   if (!box) throw new Error(`colin: brain mask ${files.brain} is empty`);
@@ -326,9 +326,9 @@ function lesionSites(a: ColinAnatomy): { white: Int32Array; periventricular: Int
   const hit = siteCache.get(a);
   if (hit) return hit;
   const dims = a.aux.dims;
-  const wm = Uint8Array.from(a.aux.data, (v) => (v === COLIN_AUX.white_matter ? 1 : 0));
+  const wm = mapToUint8(a.aux.data, (v) => (v === COLIN_AUX.white_matter ? 1 : 0));
   const core = erode(wm, dims, 1, 6);
-  const csf = Uint8Array.from(a.aux.data, (v) => (v === COLIN_AUX.csf ? 1 : 0));
+  const csf = mapToUint8(a.aux.data, (v) => (v === COLIN_AUX.csf ? 1 : 0));
   const nearCsf = dilate(csf, dims, Math.max(1, Math.round(3 / Math.min(...a.spacingMm))), 6);
   const pv = new Uint8Array(wm.length);
   for (let p = 0; p < pv.length; p++) pv[p] = core[p] && nearCsf[p] ? 1 : 0;

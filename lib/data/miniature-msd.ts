@@ -8,7 +8,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { makeVolume } from '../core/volume';
+import { makeVolume, mapToUint8 } from '../core/volume';
 import type { SegmentationCase } from '../core/types';
 import { formatTable } from '../core/format';
 import { writeNifti } from '../io/index';
@@ -26,7 +26,7 @@ import { SYNTHETIC_AS_TOTALSEGMENTATOR, totalSegmentatorStyleLabels } from './sy
 export function keepOneAuxClass(cases: readonly SegmentationCase[], className: string, newName: string): SegmentationCase[] {
   const id = (cases[0].auxNames ?? []).indexOf(className) + 1;
   if (id === 0) throw new RangeError(`keepOneAuxClass: no aux class '${className}'`);
-  return cases.map((c) => ({ ...c, aux: makeVolume(Uint8Array.from(c.aux!.data, (v: number) => (v === id ? 1 : 0)), c.aux!.dims, c.aux!.spacing, c.aux!.affine), auxNames: [newName] }));
+  return cases.map((c) => ({ ...c, aux: makeVolume(mapToUint8(c.aux!.data, (v: number) => (v === id ? 1 : 0)), c.aux!.dims, c.aux!.spacing, c.aux!.affine), auxNames: [newName] }));
 }
 
 /** A written miniature task: its folders, the labels to load it with, and the synthetic → TotalSegmentator table. */

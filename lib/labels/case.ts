@@ -5,7 +5,7 @@
  * that differs; every kind marks exactly the same lesion voxels.
  */
 import { Random } from '../core/random';
-import type { Volume } from '../core/volume';
+import { mapToUint8, type Volume } from '../core/volume';
 import type { ClassInfo, LabelMode, SegmentationCase } from '../core/types';
 import { buildBackSplitLabels, classTable } from './build';
 import { quantilePlacebo, voronoiPlacebo } from './placebo';
@@ -29,7 +29,7 @@ export interface CaseTargets {
  */
 export function labelsForCase(c: SegmentationCase, mode: LabelMode, auxNames?: string[]): CaseTargets {
   if (mode === 'binary') {
-    const labels = { ...c.lesion, data: Uint8Array.from(c.lesion.data, (v) => (v ? 1 : 0)) };
+    const labels = { ...c.lesion, data: mapToUint8(c.lesion.data, (v) => (v ? 1 : 0)) };
     return { mode, labels, classes: classTable(labels, ['background', 'lesion'], ['background', 'lesion']), numClasses: 2, lesionClass: 1 };
   }
   if (mode !== 'backsplit') throw new RangeError(`labelsForCase: mode must be 'binary' or 'backsplit', got '${mode}'`);
@@ -48,7 +48,7 @@ export function labelsForCase(c: SegmentationCase, mode: LabelMode, auxNames?: s
 export function wideBinaryLabelsForCase(c: SegmentationCase, k: number): CaseTargets {
   if (!Number.isInteger(k) || k < 0 || k > 253) throw new RangeError(`wideBinaryLabelsForCase: k must be an integer in 0..253, got ${k}`);
   const lesionClass = k + 1;
-  const labels = { ...c.lesion, data: Uint8Array.from(c.lesion.data, (v) => (v ? lesionClass : 0)) };
+  const labels = { ...c.lesion, data: mapToUint8(c.lesion.data, (v) => (v ? lesionClass : 0)) };
   const unused = Array.from({ length: k }, (_, i) => `unused${i + 1}`);
   const names = ['background', ...unused, 'lesion'];
   return { mode: 'binary', labels, classes: classTable(labels, names, ['background', ...unused.map(() => 'none'), 'lesion']), numClasses: k + 2, lesionClass };

@@ -7,7 +7,7 @@
  * neighbouring class). `simulateNoisyLabels` combines them under one noise
  * level in [0, 1]; everything is seeded.
  */
-import { makeVolume, Vec3, Volume } from '../core/volume';
+import { makeVolume, Vec3, Volume, mapToUint8 } from '../core/volume';
 import { Random } from '../core/random';
 import { dilate, labelBoundary, labelComponents, neighbourOffsets } from '../core/morphology';
 
@@ -18,7 +18,7 @@ import { dilate, labelBoundary, labelComponents, neighbourOffsets } from '../cor
 export function erodeClass(labels: Uint8Array, dims: Vec3, cls: number, iterations = 1, fill = 0): Uint8Array {
   const [nx, ny, nz] = dims;
   // pad-free erosion where out-of-grid counts as inside: erode the complement's dilation
-  const notCls = Uint8Array.from(labels, (v) => (v === cls ? 0 : 1));
+  const notCls = mapToUint8(labels, (v) => (v === cls ? 0 : 1));
   const grown = dilate(notCls, dims, iterations, 6);
   const out = Uint8Array.from(labels);
   for (let p = 0; p < nx * ny * nz; p++) if (labels[p] === cls && grown[p]) out[p] = fill;
@@ -30,7 +30,7 @@ export function erodeClass(labels: Uint8Array, dims: Vec3, cls: number, iteratio
  * (default: any label other than the class).
  */
 export function dilateClass(labels: Uint8Array, dims: Vec3, cls: number, iterations = 1, into?: (label: number) => boolean): Uint8Array {
-  const mask = Uint8Array.from(labels, (v) => (v === cls ? 1 : 0));
+  const mask = mapToUint8(labels, (v) => (v === cls ? 1 : 0));
   const grown = dilate(mask, dims, iterations, 6);
   const out = Uint8Array.from(labels);
   for (let p = 0; p < out.length; p++) if (grown[p] && out[p] !== cls && (!into || into(out[p]))) out[p] = cls;
@@ -119,7 +119,7 @@ export function mergeIntoNeighbour(labels: Uint8Array, dims: Vec3, cls: number):
   }
   if (into === null) return { labels: Uint8Array.from(labels), into };
   const target = into;
-  return { labels: Uint8Array.from(labels, (v) => (v === cls ? target : v)), into };
+  return { labels: mapToUint8(labels, (v) => (v === cls ? target : v)), into };
 }
 
 export interface NoisyLabelOptions {

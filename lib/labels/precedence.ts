@@ -5,7 +5,7 @@
  * count what the order changes. Used by the course notebooks to show that only
  * the background split depends on the precedence, never the lesion voxels.
  */
-import { makeVolume, Volume, VoxelArray } from '../core/volume';
+import { makeVolume, Volume, VoxelArray, mapToUint8 } from '../core/volume';
 import { buildBackSplitLabels, AuxSource } from './build';
 import { countDifferingVoxels } from './describe';
 import { dilateClass } from './noisy';
@@ -24,7 +24,7 @@ export function classAsSource(
 ): AuxSource {
   const id = classNames.indexOf(className) + 1;
   if (id === 0) throw new RangeError(`classAsSource: no class '${className}' among ${classNames.join(', ')}`);
-  const mask = Uint8Array.from(labels.data, (v) => (v === id ? 1 : 0));
+  const mask = mapToUint8(labels.data, (v) => (v === id ? 1 : 0));
   const grown = (options.dilate ?? 0) > 0 ? dilateClass(mask, labels.dims, 1, options.dilate) : mask;
   return { volume: makeVolume(grown, labels.dims, labels.spacing, labels.affine), name: options.name, classNames: [className] };
 }

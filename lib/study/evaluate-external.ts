@@ -20,7 +20,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { formatFixed, formatTable } from '../core/format';
 import type { SegmentationCase } from '../core/types';
-import { makeVolume, Vec3 } from '../core/volume';
+import { makeVolume, Vec3, mapToUint8 } from '../core/volume';
 import { CaseResult, EvaluationOptions, evaluateSegmentation } from '../eval/evaluate';
 import { ClassSpec, perClassDice } from '../eval/multiclass';
 import { validateManifest } from '../data/manifest';
@@ -224,7 +224,7 @@ function auxMatch(layout: ClassLayout, dataNames: string[]): { classes: ClassSpe
 function inRunLayout(c: SegmentationCase, layout: ClassLayout): { input: SegmentationCase; classes: ClassSpec[] } {
   const { classes, lut } = auxMatch(layout, c.auxNames ?? []);
   if (armDefinition(layout.mode).labels !== 'backsplit') return { input: c, classes };
-  const aux = c.aux ? Uint8Array.from(c.aux.data, (v) => lut[v] ?? 0) : new Uint8Array(c.lesion.data.length);
+  const aux = c.aux ? mapToUint8(c.aux.data, (v) => lut[v] ?? 0) : new Uint8Array(c.lesion.data.length);
   const g = c.lesion;
   return { input: { ...c, aux: makeVolume(aux, g.dims, g.spacing, g.affine), auxNames: layout.classNames.slice(1, layout.lesionClass) }, classes };
 }

@@ -43,7 +43,7 @@ import { writeFileAtomic } from '../core/atomic';
 import { formatSignificant, formatTable } from '../core/format';
 import { labelComponents } from '../core/morphology';
 import type { LabelMode, SegmentationCase } from '../core/types';
-import type { Vec3 } from '../core/volume';
+import { mapToUint8, type Vec3 } from '../core/volume';
 import { loadDataset } from '../data/registry';
 import { hashCases } from '../data/synthetic';
 import { bootstrapCi } from '../eval/compare';
@@ -130,7 +130,7 @@ function caseRegions(ref: ReferenceCase, shellMm: number): CaseRegions {
   const [nx, ny, nz] = ref.dims;
   const n = nx * ny * nz;
   if (ref.lesion.length !== n) throw new Error(`seed variance: case ${ref.id}: lesion mask has ${ref.lesion.length} voxels, dims ${ref.dims.join('×')} need ${n}`);
-  const lesion = Uint8Array.from(ref.lesion, (v) => (v ? 1 : 0));
+  const lesion = mapToUint8(ref.lesion, (v) => (v ? 1 : 0));
   const shell = new Uint8Array(n);
   const r2 = shellMm * shellMm;
   if (lesion.some((v) => v === 1)) {
