@@ -333,6 +333,11 @@ async function studyModel(ctx: StudyContext, config: TrainConfig, tag: string): 
   if (res.reused) {
     ctx.log(`${tag}: finished run found, reusing ${runDir}`);
   } else {
+    // the model was (re)trained by this call: results cached beside it were made from other weights
+    // (a folder whose checkpoints were deleted trains afresh but keeps its old outputs), so drop them
+    const stale = RUN_RESULT_FILES.filter((f) => fs.existsSync(path.join(runDir, f)));
+    for (const f of stale) fs.rmSync(path.join(runDir, f), { force: true });
+    if (stale.length > 0) ctx.log(`${tag}: ${stale.join(', ')} predate the model trained now; evaluating again`);
     (bar as ReturnType<typeof createProgressBar> | null)?.done();
     ctx.log(`${tag}: ${res.stepsPerSecond!.toFixed(2)} steps/s`);
   }
@@ -347,6 +352,9 @@ function protocolCandidateRule(): FrocCandidateOptions {
 
 /** A run's secondary endpoints (secondary.json of a protocol study's run folder). */
 export const SECONDARY_FILE = 'secondary.json';
+
+/** What a study caches in a run folder from the trained model (recomputed when the model is trained again). */
+const RUN_RESULT_FILES = ['test-evaluation.json', 'test-froc.json', SECONDARY_FILE, 'fisher-mc.json'];
 
 /** A run's secondary.json when it was made by the protocol's current secondary rule, else undefined (recomputed). */
 function readSecondaryFile(file: string, rule: SecondaryRule, log: Log): SecondaryRunFile | undefined {

@@ -123,3 +123,21 @@ describe('studyDetectionCurves', () => {
     expect(all[0].points.map((q) => [q.threshold, q.fpPerCase, q.sensitivity])).toEqual(direct.map((q) => [q.threshold, q.fpPerCase, q.sensitivity]));
   }, 120_000);
 });
+
+describe('a run trained again does not reuse results cached from earlier weights', () => {
+  it('drops test-evaluation.json and fisher-mc.json when the model is trained afresh (checkpoints deleted)', async () => {
+    const runsDir = path.join(tmp, 'runs-stale');
+    const cfg = tinyStudy(runsDir);
+    await runStudy(cfg, () => undefined);
+    const runDir = path.join(runsDir, 'binary-seed0');
+    // plant results no model of this run made, then delete what made the run "finished"
+    fs.writeFileSync(path.join(runDir, 'test-evaluation.json'), '[]\n');
+    fs.writeFileSync(path.join(runDir, 'fisher-mc.json'), '{"planted": true}\n');
+    fs.rmSync(path.join(runDir, 'checkpoints'), { recursive: true, force: true });
+    const lines: string[] = [];
+    await runStudy(cfg, (l) => lines.push(l));
+    expect(lines.some((l) => /test-evaluation\.json, fisher-mc\.json predate the model trained now/.test(l))).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(runDir, 'test-evaluation.json'), 'utf8'))).toHaveLength(2);
+    expect(JSON.parse(fs.readFileSync(path.join(runDir, 'fisher-mc.json'), 'utf8')).planted).toBeUndefined();
+  }, 180_000);
+});
