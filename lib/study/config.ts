@@ -146,16 +146,17 @@ const PROTOCOL_SYNTHETIC_BY_ID: ReadonlyMap<string, (typeof PROTOCOL_SYNTHETIC_D
 );
 
 /**
- * Steps per run of the `long` and `full` protocol presets. Chosen in a budget pilot before any
- * study run (data-scripts/protocol-pilot.ts, pilot seed 100 outside every study's seeds, validation
- * learning curves only, 2026-12-03): with this network, BackSplit's validation lesion Dice on the
- * mechanism-positive set was 0.18 at step 200, 0.44–0.53 from step 500 and 0.55 at 1500; binary's
- * 0.37 at 200, 0.48 at 1000 and 0.53 at 1500 (range over the last third 0.035 and 0.047: near, not
- * at, a plateau; the learning rate decays to 0 at the last step). A narrower 8/16/32 network was
- * rejected: BackSplit's lesion output stayed at 0 for 300 steps on both sets and, at 600 steps,
- * for the whole run on the null set.
+ * Steps per run of the `long` and `full` protocol presets when protocol.json's `stopping.maxSteps`
+ * is null (the presets read the frozen protocol's budget first). Version 2 of the protocol
+ * (2026-12-04, docs/protocol.md "Version 2") fixes 6000 steps at the learning rate 2e-3, chosen by
+ * budget pilots with their rule written before each ran (data-scripts/protocol-pilot.ts, pilot
+ * seeds 100 and 101 outside every study's seeds, validation learning curves only): at 1500 steps
+ * (version 1's budget) every arm was still rising in both 12-seed `--long` runs; 1e-2 at 1500 and
+ * 2e-3 at 3000 steps left binary rising on the mechanism set; at 2e-3 and 6000 steps the mean
+ * validation lesion Dice of every (set, arm) pair rose by at most 0.02 from step 4000 to 6000
+ * (mechanism binary +0.006, BackSplit −0.009; null binary +0.008, BackSplit +0.016).
  */
-export const PROTOCOL_LONG_STEPS = 1500;
+export const PROTOCOL_LONG_STEPS = 6000;
 
 /**
  * Adam learning rate of the `default` preset on the protocol's synthetic sets (the other presets
@@ -187,9 +188,9 @@ function protocolPresetSettings(preset: ProtocolPreset): ProtocolPresetSettings 
   return {
     seeds: protocol ? Array.from({ length: protocol.seeds.planned }, (_, i) => i) : quick ? [0, 1] : [0, 1, 2],
     ...(preset === 'full' && protocol ? { arms: studyArms({ arms: protocol.arms.map((a) => a.id) }) } : {}),
-    // the planned presets train the frozen protocol's stopping rule (a fixed budget, validated every 100)
+    // the planned presets train the frozen protocol's stopping rule (a fixed budget, validated every 200 since version 2)
     steps: quick ? 20 : protocol ? (protocol.stopping.maxSteps ?? PROTOCOL_LONG_STEPS) : 250,
-    validateEvery: quick ? 10 : protocol ? (protocol.stopping.validateEvery ?? 100) : 50,
+    validateEvery: quick ? 10 : protocol ? (protocol.stopping.validateEvery ?? 200) : 50,
     suffix: preset === 'default' ? '' : `-${preset}`,
   };
 }
@@ -240,7 +241,8 @@ export function protocolSyntheticStudy(preset: ProtocolPreset, id: string): Stud
  *   budget). Not the frozen recipe: the effects are what 10 minutes of that recipe give, the
  *   conclusions' convergence check applies unchanged, and `long` is the protocol's run.
  * - `long` (`reproduce --long`): the same two datasets and arms, the protocol's planned
- *   seeds (12) and {@link PROTOCOL_LONG_STEPS} steps: the run that can conclude (hours on 2 cores).
+ *   seeds (12) and the frozen budget (protocol.json `stopping`, {@link PROTOCOL_LONG_STEPS} steps since
+ *   version 2): the run that can conclude (about 12 hours on 2 cores: a cluster job).
  * - `full` (`reproduce --full`, for the cluster): every arm of protocol.json, the planned seeds and
  *   all three synthetic datasets (mechanism-positive, null, current) at the `long` budget.
  * EMIDEC, the protocol's real dataset, needs its folder: {@link protocolEmidecStudy}.

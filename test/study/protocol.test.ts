@@ -11,6 +11,7 @@ import * as path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canonicalJson, describeProtocol, loadProtocol, PROTOCOL_PATH, protocolHash, validateProtocol } from '../../lib/study/protocol';
 import { protocolStudies } from '../../lib/study/config';
+import { studyRunConfig } from '../../lib/study/pipeline';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'protocol-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,7 +31,7 @@ describe('protocol.json', () => {
     expect(loaded.protocol.primary.id).toBe('small_lesion_froc_pauc');
     expect(loaded.protocol.baselineArm).toBe('binary');
     expect(loaded.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(describeProtocol(loaded)).toBe(`protocol backsplit-small-lesion-detection v1 (frozen), sha256 ${loaded.sha256}`);
+    expect(describeProtocol(loaded)).toBe(`protocol backsplit-small-lesion-detection v2 (frozen), sha256 ${loaded.sha256}`);
   });
 
   it('canonical JSON and its SHA-256 match coreutils on a hand-written case', () => {
@@ -88,13 +89,27 @@ describe('validateProtocol', () => {
     expect(refuse((p) => { p.status = 'draft'; p.datasets[3].minTestCases = null; p.stopping.status = 'proposal'; })).not.toThrow();
   });
 
-  it('the frozen v1 stopping rule is the budget pilot\'s fixed budget, and the planned presets train it', () => {
+  it('the frozen v2 stopping rule is the V2c pilot\'s fixed budget, and the planned presets train it', () => {
     const { stopping } = loadProtocol().protocol;
-    expect(stopping).toMatchObject({ status: 'fixed', maxSteps: 1500, validateEvery: 100 });
+    expect(stopping).toMatchObject({ status: 'fixed', maxSteps: 6000, validateEvery: 200 });
     for (const preset of ['long', 'full'] as const) {
-      for (const s of protocolStudies(preset)) expect([s.train.steps, s.train.validation?.every], `${preset} ${s.protocolDataset}`).toEqual([1500, 100]);
+      for (const s of protocolStudies(preset)) {
+        const run = studyRunConfig(s, 'backsplit', 0); // the resolved config a run trains with
+        expect([run.steps, run.validation.every, run.learningRate], `${preset} ${s.protocolDataset}`).toEqual([6000, 200, 2e-3]);
+      }
     }
     expect(refuse((p) => (p.stopping.patience = 0))).toThrow(/stopping\.patience must be an integer ≥ 1/);
+  });
+
+  it('version 1 is kept as docs/protocol-v1.json with the hash its reports printed, and version 2 changes only the version and the budget', () => {
+    const v1 = loadProtocol(path.join(path.dirname(PROTOCOL_PATH), 'docs', 'protocol-v1.json'));
+    // the hash every version-1 report printed (README, the --long runs of sessions 5–8)
+    expect(v1.sha256).toBe('51bbf0a6597b77cfdcbe6f285cf033079c09555b69046be6a7ce38aaa574e447');
+    expect(v1.protocol.version).toBe(1);
+    expect(v1.protocol.stopping).toMatchObject({ maxSteps: 1500, validateEvery: 100 });
+    const v2 = loadProtocol().protocol;
+    const strip = (p: typeof v2) => JSON.stringify({ ...p, version: 0, stopping: { ...p.stopping, maxSteps: 0, validateEvery: 0, select: '' } });
+    expect(strip(v2)).toBe(strip(v1.protocol));
   });
 
   it('unreadable and non-JSON files name the file', () => {

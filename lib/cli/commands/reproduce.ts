@@ -31,9 +31,10 @@ conclusions.md, one report folder per dataset). Rerunning reuses finished runs.
              conclusions say so;
              runs/protocol/, report-protocol/
   --quick    smoke run of the machinery (2 seeds × 20 steps, 12 test cases; not evidence); report-protocol-quick/
-  --long     the run that can conclude: the protocol's 12 planned seeds × 1500 steps (the budget
-             pilot's choice, lib/study/config PROTOCOL_LONG_STEPS); hours on 2 CPU cores, resumable;
-             runs/protocol-long/, report-protocol-long/
+  --long     the run that can conclude: the protocol's 12 planned seeds × 6000 steps at 2e-3 (protocol
+             v2's budget, shown past the plateau by its pilot); about 12 hours on 2 CPU cores, so a
+             cluster job (backsplit sweep), resumable; runs/protocol-long/, report-protocol-long/
+             (runs of protocol v1's 1500-step budget there are refused: move them aside)
   --full     the protocol's full design, for a cluster (backsplit sweep): all 8 arms of protocol.json,
              12 seeds, three synthetic sets (mechanism-positive, null, current) at the --long budget;
              runs/protocol-full/, report-protocol-full/
