@@ -242,7 +242,7 @@ export function protocolSyntheticStudy(preset: ProtocolPreset, id: string): Stud
  *   conclusions' convergence check applies unchanged, and `long` is the protocol's run.
  * - `long` (`reproduce --long`): the same two datasets and arms, the protocol's planned
  *   seeds (12) and the frozen budget (protocol.json `stopping`, {@link PROTOCOL_LONG_STEPS} steps since
- *   version 2): the run that can conclude (about 12 hours on 2 cores: a cluster job).
+ *   version 2): the run that can conclude (about 8 hours on 2 quiet cores: a cluster job).
  * - `full` (`reproduce --full`, for the cluster): every arm of protocol.json, the planned seeds and
  *   all three synthetic datasets (mechanism-positive, null, current) at the `long` budget.
  * EMIDEC, the protocol's real dataset, needs its folder: {@link protocolEmidecStudy}.

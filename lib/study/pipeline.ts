@@ -323,6 +323,11 @@ async function studyModel(ctx: StudyContext, config: TrainConfig, tag: string): 
     cases: { trainCases: ctx.trainCasesOf(config.seed), valCases: ctx.valCases, datasetInfo: { hash: ctx.datasetHash, kind: ctx.cfg.dataset.kind } },
     backendReport: ctx.backend,
     onTrainStart: () => {
+      // results cached beside a model that is (re)trained now were made from other weights (a folder
+      // whose checkpoints were deleted trains afresh but keeps its old outputs): drop them first
+      const stale = RUN_RESULT_FILES.filter((f) => fs.existsSync(path.join(runDir, f)));
+      for (const f of stale) fs.rmSync(path.join(runDir, f), { force: true });
+      if (stale.length > 0) ctx.log(`${tag}: ${stale.join(', ')} predate the model trained now; evaluating again`);
       ctx.log(`${tag}: training ${config.steps} steps (${config.model.family} ${config.model.channels.join('/')}, patch ${config.patchSize.join('×')}, batch ${config.batchSize})`);
       if (!ctx.onProgress) bar = createProgressBar(process.stdout, { intervalSeconds: 15 });
     },
@@ -333,11 +338,6 @@ async function studyModel(ctx: StudyContext, config: TrainConfig, tag: string): 
   if (res.reused) {
     ctx.log(`${tag}: finished run found, reusing ${runDir}`);
   } else {
-    // the model was (re)trained by this call: results cached beside it were made from other weights
-    // (a folder whose checkpoints were deleted trains afresh but keeps its old outputs), so drop them
-    const stale = RUN_RESULT_FILES.filter((f) => fs.existsSync(path.join(runDir, f)));
-    for (const f of stale) fs.rmSync(path.join(runDir, f), { force: true });
-    if (stale.length > 0) ctx.log(`${tag}: ${stale.join(', ')} predate the model trained now; evaluating again`);
     (bar as ReturnType<typeof createProgressBar> | null)?.done();
     ctx.log(`${tag}: ${res.stepsPerSecond!.toFixed(2)} steps/s`);
   }
@@ -353,8 +353,13 @@ function protocolCandidateRule(): FrocCandidateOptions {
 /** A run's secondary endpoints (secondary.json of a protocol study's run folder). */
 export const SECONDARY_FILE = 'secondary.json';
 
-/** What a study caches in a run folder from the trained model (recomputed when the model is trained again). */
-const RUN_RESULT_FILES = ['test-evaluation.json', 'test-froc.json', SECONDARY_FILE, 'fisher-mc.json'];
+/** A run's test-case evaluation, FROC candidates (protocol datasets) and Monte-Carlo Fisher trace. */
+const TEST_EVALUATION_FILE = 'test-evaluation.json';
+const TEST_FROC_FILE = 'test-froc.json';
+const FISHER_FILE = 'fisher-mc.json';
+
+/** What a study caches in a run folder from the trained model (dropped when the model is trained again). */
+const RUN_RESULT_FILES = [TEST_EVALUATION_FILE, TEST_FROC_FILE, SECONDARY_FILE, FISHER_FILE];
 
 /** A run's secondary.json when it was made by the protocol's current secondary rule, else undefined (recomputed). */
 function readSecondaryFile(file: string, rule: SecondaryRule, log: Log): SecondaryRunFile | undefined {
@@ -404,8 +409,8 @@ async function testEvaluation(
   seed: number,
   finalValidationMaps?: ReadonlyMap<string, Float32Array>,
 ): Promise<{ cases: CaseResult[]; froc?: FrocCase[]; secondary?: SecondaryRunFile }> {
-  const evalFile = path.join(config.outputDir, 'test-evaluation.json');
-  const frocFile = path.join(config.outputDir, 'test-froc.json');
+  const evalFile = path.join(config.outputDir, TEST_EVALUATION_FILE);
+  const frocFile = path.join(config.outputDir, TEST_FROC_FILE);
   const secondaryFile = path.join(config.outputDir, SECONDARY_FILE);
   const protocolStudy = ctx.cfg.protocolDataset !== undefined;
   const secRule = protocolStudy ? secondaryRule(loadProtocol().protocol) : null;
@@ -451,7 +456,7 @@ async function testEvaluation(
  * likelihoods at one set of weights (lib/study/fisher.ts does that).
  */
 async function testFisher(ctx: StudyContext, model: SegmentationModel, config: TrainConfig, mode: ArmName, seed: number): Promise<FisherReport> {
-  const fisherFile = path.join(config.outputDir, 'fisher-mc.json');
+  const fisherFile = path.join(config.outputDir, FISHER_FILE);
   let fisher = readJson<FisherReport>(fisherFile);
   if (fisher) return fisher;
   const layout = ctx.layoutOf(mode, seed);
@@ -526,7 +531,7 @@ function secondarySeed(seed: number, file: SecondaryRunFile): SecondarySeedCases
 export function studyRunComplete(cfg: StudyConfig, mode: ArmName, seed: number): boolean {
   const config = studyRunConfig(cfg, mode, seed);
   const dir = config.outputDir;
-  const files = ['test-evaluation.json', 'fisher-mc.json', ...(cfg.protocolDataset !== undefined ? ['test-froc.json', SECONDARY_FILE] : [])];
+  const files = [TEST_EVALUATION_FILE, FISHER_FILE, ...(cfg.protocolDataset !== undefined ? [TEST_FROC_FILE, SECONDARY_FILE] : [])];
   return isFinishedRun(dir) && JSON.stringify(storedConfig(dir)) === JSON.stringify(config) && files.every((f) => fs.existsSync(path.join(dir, f)));
 }
 

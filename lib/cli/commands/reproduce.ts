@@ -32,7 +32,7 @@ conclusions.md, one report folder per dataset). Rerunning reuses finished runs.
              runs/protocol/, report-protocol/
   --quick    smoke run of the machinery (2 seeds × 20 steps, 12 test cases; not evidence); report-protocol-quick/
   --long     the run that can conclude: the protocol's 12 planned seeds × 6000 steps at 2e-3 (protocol
-             v2's budget, shown past the plateau by its pilot); about 12 hours on 2 CPU cores, so a
+             v2's budget, shown past the plateau by its pilot); about 8 hours on 2 quiet CPU cores, so a
              cluster job (backsplit sweep), resumable; runs/protocol-long/, report-protocol-long/
              (runs of protocol v1's 1500-step budget there are refused: move them aside)
   --full     the protocol's full design, for a cluster (backsplit sweep): all 8 arms of protocol.json,
