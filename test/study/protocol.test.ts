@@ -108,7 +108,7 @@ describe('validateProtocol', () => {
     expect(v1.protocol.version).toBe(1);
     expect(v1.protocol.stopping).toMatchObject({ maxSteps: 1500, validateEvery: 100 });
     const v2 = loadProtocol().protocol;
-    const strip = (p: typeof v2) => JSON.stringify({ ...p, version: 0, stopping: { ...p.stopping, maxSteps: 0, validateEvery: 0, select: '' } });
+    const strip = (p: typeof v2) => canonicalJson({ ...p, version: 0, stopping: { ...p.stopping, maxSteps: 0, validateEvery: 0, select: '' } });
     expect(strip(v2)).toBe(strip(v1.protocol));
   });
 
